@@ -1,0 +1,692 @@
+package io.scp.actors.account;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.Refusal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A prepaid account and its four interfaces: authenticate, reserve, deduct, refund.
+ *
+ * <p>Money rules kept here: {@code initialBalance + toppedUp = balance + deducted}, {@code 0 <=
+ * reserved <= balance}. Every mutating command carries its own id and a replay answers from state.
+ * An unsettled reservation is released at its expiry by a timer that is re-armed after recovery;
+ * the entity is remembered by sharding, so it is started again after a crash, a rebalance or a
+ * restart, and it only passivates itself when no reservation is open.
+ */
+public final class PrepaidAccount
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        PrepaidAccount.Command, PrepaidAccount.Event, PrepaidAccount.State> {
+
+  public static final EntityTypeKey<Command> KEY =
+      EntityTypeKey.create(Command.class, "PrepaidAccount");
+
+  /** Settings the entity reads once from {@code scp.prepaid} and {@code scp.sharding}. */
+  public record Settings(
+      Duration defaultTtl, Duration maxTtl, int rememberedIds, Duration idleTimeout) {
+    public static Settings fromConfig(com.typesafe.config.Config config) {
+      return new Settings(
+          config.getDuration("scp.prepaid.reservation-ttl"),
+          config.getDuration("scp.prepaid.max-reservation-ttl"),
+          config.getInt("scp.prepaid.remembered-ids"),
+          config.getDuration("scp.sharding.idle-timeout"));
+    }
+  }
+
+  // ---------------------------------------------------------------- commands and replies
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** The terms an account is opened with; opening again with the same terms is a no-op. */
+  public record Terms(long balance, LocalDate validUntil, long minThreshold, String currency)
+      implements CborSerializable {}
+
+  public record Open(Terms terms, ActorRef<StatusReply<Opened>> replyTo) implements Command {}
+
+  /** Any of the four settings; empty means unchanged. */
+  public record Amend(
+      Optional<LocalDate> validUntil,
+      Optional<Long> minThreshold,
+      Optional<Boolean> lost,
+      Optional<Boolean> blocked,
+      ActorRef<StatusReply<AccountView>> replyTo)
+      implements Command {}
+
+  public record TopUp(String topupId, long amount, ActorRef<StatusReply<AccountView>> replyTo)
+      implements Command {}
+
+  public record Authenticate(long amount, ActorRef<StatusReply<AuthResult>> replyTo)
+      implements Command {}
+
+  /** {@code ttl} empty means the configured default; it is capped by the configured maximum. */
+  public record Reserve(
+      String reservationId,
+      long amount,
+      Optional<Duration> ttl,
+      ActorRef<StatusReply<ReservationView>> replyTo)
+      implements Command {}
+
+  public record Deduct(
+      String reservationId,
+      String deductionId,
+      long amount,
+      ActorRef<StatusReply<ReservationView>> replyTo)
+      implements Command {}
+
+  public record Refund(String reservationId, ActorRef<StatusReply<RefundResult>> replyTo)
+      implements Command {}
+
+  public record Get(ActorRef<StatusReply<AccountView>> replyTo) implements Command {}
+
+  /** Sent by the entity's own timer when a reservation reaches its expiry. */
+  public record ExpireReservation(String reservationId) implements Command {}
+
+  /** Sent by the entity's own idle timer; passivates when nothing is pending. */
+  public enum IdleCheck implements Command {
+    INSTANCE
+  }
+
+  /** Sent by sharding on passivation and hand-off, after commands already in the mailbox. */
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
+  public record Opened(AccountView account, boolean created) implements CborSerializable {}
+
+  public record AuthResult(boolean ok, Optional<ErrorCode> reason) implements CborSerializable {}
+
+  public enum ReservationState {
+    OPEN,
+    REFUNDED,
+    EXPIRED
+  }
+
+  public record ReservationView(
+      String reservationId,
+      long amount,
+      long deducted,
+      long remaining,
+      Instant expiresAt,
+      ReservationState state)
+      implements CborSerializable {}
+
+  public record RefundResult(String reservationId, long refunded) implements CborSerializable {}
+
+  public record AccountView(
+      String accountId,
+      String currency,
+      long balance,
+      long reserved,
+      long available,
+      long deducted,
+      long toppedUp,
+      long initialBalance,
+      LocalDate validUntil,
+      long minThreshold,
+      boolean lost,
+      boolean blocked,
+      List<ReservationView> reservations)
+      implements CborSerializable {}
+
+  // ---------------------------------------------------------------- events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record AccountOpened(Terms terms) implements Event {}
+
+  public record AccountAmended(
+      LocalDate validUntil, long minThreshold, boolean lost, boolean blocked) implements Event {}
+
+  public record ToppedUp(String topupId, long amount) implements Event {}
+
+  public record FundsReserved(String reservationId, long amount, Instant expiresAt)
+      implements Event {}
+
+  public record FundsDeducted(String reservationId, String deductionId, long amount)
+      implements Event {}
+
+  public record ReservationRefunded(String reservationId, long refunded) implements Event {}
+
+  public record ReservationExpired(String reservationId, long released) implements Event {}
+
+  // ---------------------------------------------------------------- state
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Unopened.class, name = "unopened"),
+    @JsonSubTypes.Type(value = Account.class, name = "account")
+  })
+  public sealed interface State extends CborSerializable {}
+
+  public record Unopened() implements State {}
+
+  /** One reservation; {@code deductions} maps deduction id to amount, for replays. */
+  public record Reservation(
+      String reservationId,
+      long amount,
+      long deducted,
+      Instant expiresAt,
+      ReservationState state,
+      long released,
+      LinkedHashMap<String, Long> deductions)
+      implements CborSerializable {
+
+    long remaining() {
+      return state == ReservationState.OPEN ? amount - deducted : 0;
+    }
+
+    ReservationView view() {
+      return new ReservationView(
+          reservationId, amount, deducted, remaining(), expiresAt, state);
+    }
+  }
+
+  /**
+   * An open account. The collections are mutated by the event handler only (deterministically);
+   * scalar changes produce a new record that shares them.
+   */
+  public record Account(
+      String accountId,
+      Terms terms,
+      long balance,
+      long reserved,
+      long deducted,
+      long toppedUp,
+      LocalDate validUntil,
+      long minThreshold,
+      boolean lost,
+      boolean blocked,
+      LinkedHashMap<String, Reservation> reservations,
+      LinkedHashMap<String, Long> topups)
+      implements State {
+
+    long available() {
+      return balance - reserved;
+    }
+
+    Account withMoney(long balance, long reserved, long deducted, long toppedUp) {
+      return new Account(
+          accountId, terms, balance, reserved, deducted, toppedUp, validUntil, minThreshold, lost,
+          blocked, reservations, topups);
+    }
+
+    boolean hasOpenReservations() {
+      return reservations.values().stream().anyMatch(r -> r.state() == ReservationState.OPEN);
+    }
+
+    AccountView view() {
+      List<ReservationView> open = new ArrayList<>();
+      for (Reservation r : reservations.values()) {
+        if (r.state() == ReservationState.OPEN) open.add(r.view());
+      }
+      return new AccountView(
+          accountId, terms.currency(), balance, reserved, available(), deducted, toppedUp,
+          terms.balance(), validUntil, minThreshold, lost, blocked, open);
+    }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(KEY, ctx -> create(ctx, settings, clock))
+                .withStopMessage(Stop.INSTANCE)
+                .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+  }
+
+  static Behavior<Command> create(EntityContext<Command> ctx, Settings settings, Clock clock) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new PrepaidAccount(
+                        ctx.getEntityId(),
+                        settings,
+                        clock,
+                        context,
+                        timers,
+                        () -> ctx.getShard().tell(new ClusterSharding.Passivate<>(context.getSelf())))));
+  }
+
+  /** For tests without sharding: passivation requests are ignored. */
+  public static Behavior<Command> create(String accountId, Settings settings, Clock clock) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new PrepaidAccount(accountId, settings, clock, context, timers, () -> {})));
+  }
+
+  private final String accountId;
+  private final Settings settings;
+  private final Clock clock;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Runnable passivate;
+
+  private PrepaidAccount(
+      String accountId,
+      Settings settings,
+      Clock clock,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Runnable passivate) {
+    super(
+        PersistenceId.of(KEY.name(), accountId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.accountId = accountId;
+    this.settings = settings;
+    this.clock = clock;
+    this.context = context;
+    this.timers = timers;
+    this.passivate = passivate;
+  }
+
+  @Override
+  public State emptyState() {
+    return new Unopened();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .build();
+  }
+
+  private void onRecoveryCompleted(State state) {
+    if (state instanceof Account account) {
+      for (Reservation r : account.reservations().values()) {
+        if (r.state() == ReservationState.OPEN) armExpiry(r);
+      }
+    }
+    armIdleCheck();
+  }
+
+  // ---------------------------------------------------------------- command handlers
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forStateType(Unopened.class)
+        .onCommand(Open.class, this::onOpen)
+        .onCommand(IdleCheck.class, this::onIdleCheck)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .onCommand(ExpireReservation.class, (s, c) -> Effect().noReply())
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Amend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(TopUp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Authenticate.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Deduct.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Refund.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+    builder
+        .forStateType(Account.class)
+        .onCommand(Open.class, this::onOpenAgain)
+        .onCommand(Amend.class, this::onAmend)
+        .onCommand(TopUp.class, this::onTopUp)
+        .onCommand(Authenticate.class, this::onAuthenticate)
+        .onCommand(Reserve.class, this::onReserve)
+        .onCommand(Deduct.class, this::onDeduct)
+        .onCommand(Refund.class, this::onRefund)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view())))
+        .onCommand(ExpireReservation.class, this::onExpireReservation)
+        .onCommand(IdleCheck.class, this::onIdleCheck)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+    return builder.build();
+  }
+
+  private <T> StatusReply<T> notFound() {
+    return StatusReply.error(
+        new Refusal(ErrorCode.ACCOUNT_NOT_FOUND, "account " + accountId + " does not exist"));
+  }
+
+  private static <T> StatusReply<T> refuse(ErrorCode code, String detail) {
+    return StatusReply.error(new Refusal(code, detail));
+  }
+
+  private static <T> StatusReply<T> mustBePositive(long amount) {
+    return refuse(ErrorCode.INVALID_ARGUMENT, "amount " + amount + " is not allowed here");
+  }
+
+  private ReplyEffect<Event, State> onOpen(Unopened state, Open cmd) {
+    armIdleCheck();
+    return Effect()
+        .persist(new AccountOpened(cmd.terms()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new Opened(((Account) s).view(), true)));
+  }
+
+  private ReplyEffect<Event, State> onOpenAgain(Account state, Open cmd) {
+    if (!state.terms().equals(cmd.terms())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.IDEMPOTENCY_CONFLICT,
+                  "account " + accountId + " already exists with other terms"));
+    }
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new Opened(state.view(), false)));
+  }
+
+  private ReplyEffect<Event, State> onAmend(Account state, Amend cmd) {
+    var event =
+        new AccountAmended(
+            cmd.validUntil().orElse(state.validUntil()),
+            cmd.minThreshold().orElse(state.minThreshold()),
+            cmd.lost().orElse(state.lost()),
+            cmd.blocked().orElse(state.blocked()));
+    if (event.validUntil().equals(state.validUntil())
+        && event.minThreshold() == state.minThreshold()
+        && event.lost() == state.lost()
+        && event.blocked() == state.blocked()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state.view()));
+    }
+    return Effect()
+        .persist(event)
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(((Account) s).view()));
+  }
+
+  private ReplyEffect<Event, State> onTopUp(Account state, TopUp cmd) {
+    if (cmd.amount() <= 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
+    Long applied = state.topups().get(cmd.topupId());
+    if (applied != null) {
+      return applied == cmd.amount()
+          ? Effect().reply(cmd.replyTo(), StatusReply.success(state.view()))
+          : Effect()
+              .reply(
+                  cmd.replyTo(),
+                  refuse(
+                      ErrorCode.IDEMPOTENCY_CONFLICT,
+                      "top-up " + cmd.topupId() + " was applied with another amount"));
+    }
+    return Effect()
+        .persist(new ToppedUp(cmd.topupId(), cmd.amount()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(((Account) s).view()));
+  }
+
+  /** Why the account cannot be used right now, if it cannot. */
+  private Optional<ErrorCode> unusableReason(Account state, long amount) {
+    if (state.lost()) return Optional.of(ErrorCode.ACCOUNT_LOST);
+    if (state.blocked()) return Optional.of(ErrorCode.ACCOUNT_BLOCKED);
+    if (LocalDate.now(clock.withZone(ZoneOffset.UTC)).isAfter(state.validUntil())) {
+      return Optional.of(ErrorCode.ACCOUNT_EXPIRED);
+    }
+    if (state.available() < state.minThreshold()) return Optional.of(ErrorCode.BELOW_THRESHOLD);
+    if (amount > state.available()) return Optional.of(ErrorCode.INSUFFICIENT_FUNDS);
+    return Optional.empty();
+  }
+
+  private ReplyEffect<Event, State> onAuthenticate(Account state, Authenticate cmd) {
+    Optional<ErrorCode> reason = unusableReason(state, cmd.amount());
+    return Effect()
+        .reply(cmd.replyTo(), StatusReply.success(new AuthResult(reason.isEmpty(), reason)));
+  }
+
+  private ReplyEffect<Event, State> onReserve(Account state, Reserve cmd) {
+    if (cmd.amount() <= 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
+    Reservation existing = state.reservations().get(cmd.reservationId());
+    if (existing != null) {
+      return existing.amount() == cmd.amount()
+          ? Effect().reply(cmd.replyTo(), StatusReply.success(existing.view()))
+          : Effect()
+              .reply(
+                  cmd.replyTo(),
+                  refuse(
+                      ErrorCode.IDEMPOTENCY_CONFLICT,
+                      "reservation " + cmd.reservationId() + " exists with another amount"));
+    }
+    Optional<ErrorCode> reason = unusableReason(state, cmd.amount());
+    if (reason.isPresent()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(reason.get(), "account " + accountId + " refused the reservation"));
+    }
+    Duration ttl = cmd.ttl().orElse(settings.defaultTtl());
+    if (ttl.compareTo(settings.maxTtl()) > 0) ttl = settings.maxTtl();
+    Instant expiresAt = clock.instant().plus(ttl);
+    return Effect()
+        .persist(new FundsReserved(cmd.reservationId(), cmd.amount(), expiresAt))
+        .thenRun(s -> armExpiry(((Account) s).reservations().get(cmd.reservationId())))
+        .thenReply(
+            cmd.replyTo(),
+            s -> StatusReply.success(((Account) s).reservations().get(cmd.reservationId()).view()));
+  }
+
+  private ReplyEffect<Event, State> onDeduct(Account state, Deduct cmd) {
+    if (cmd.amount() < 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.RESERVATION_NOT_FOUND,
+                  "reservation " + cmd.reservationId() + " is not known"));
+    }
+    Long applied = r.deductions().get(cmd.deductionId());
+    if (applied != null) {
+      return applied == cmd.amount()
+          ? Effect().reply(cmd.replyTo(), StatusReply.success(r.view()))
+          : Effect()
+              .reply(
+                  cmd.replyTo(),
+                  refuse(
+                      ErrorCode.IDEMPOTENCY_CONFLICT,
+                      "deduction " + cmd.deductionId() + " was applied with another amount"));
+    }
+    if (r.state() != ReservationState.OPEN) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.RESERVATION_CLOSED,
+                  "reservation " + cmd.reservationId() + " is " + r.state()));
+    }
+    if (cmd.amount() > r.remaining()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.EXCEEDS_RESERVATION,
+                  "deduction of "
+                      + cmd.amount()
+                      + " exceeds the "
+                      + r.remaining()
+                      + " left on reservation "
+                      + cmd.reservationId()));
+    }
+    return Effect()
+        .persist(new FundsDeducted(cmd.reservationId(), cmd.deductionId(), cmd.amount()))
+        .thenReply(
+            cmd.replyTo(),
+            s -> StatusReply.success(((Account) s).reservations().get(cmd.reservationId()).view()));
+  }
+
+  private ReplyEffect<Event, State> onRefund(Account state, Refund cmd) {
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.RESERVATION_NOT_FOUND,
+                  "reservation " + cmd.reservationId() + " is not known"));
+    }
+    if (r.state() != ReservationState.OPEN) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.success(new RefundResult(r.reservationId(), r.released())));
+    }
+    return Effect()
+        .persist(new ReservationRefunded(cmd.reservationId(), r.remaining()))
+        .thenRun(s -> timers.cancel(cmd.reservationId()))
+        .thenReply(
+            cmd.replyTo(),
+            s -> StatusReply.success(new RefundResult(cmd.reservationId(), r.remaining())));
+  }
+
+  private ReplyEffect<Event, State> onExpireReservation(Account state, ExpireReservation cmd) {
+    Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null || r.state() != ReservationState.OPEN) return Effect().noReply();
+    if (clock.instant().isBefore(r.expiresAt())) {
+      armExpiry(r);
+      return Effect().noReply();
+    }
+    context.getLog().debug("reservation {} of {} expired", r.reservationId(), accountId);
+    return Effect()
+        .persist(new ReservationExpired(r.reservationId(), r.remaining()))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck cmd) {
+    if (state instanceof Account account && account.hasOpenReservations()) {
+      armIdleCheck();
+    } else {
+      passivate.run();
+    }
+    return Effect().noReply();
+  }
+
+  private void armExpiry(Reservation r) {
+    Duration delay = Duration.between(clock.instant(), r.expiresAt());
+    if (delay.isNegative()) delay = Duration.ZERO;
+    timers.startSingleTimer(r.reservationId(), new ExpireReservation(r.reservationId()), delay);
+  }
+
+  private void armIdleCheck() {
+    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
+  }
+
+  // ---------------------------------------------------------------- event handler
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder.forStateType(Unopened.class).onEvent(AccountOpened.class, this::opened);
+    builder
+        .forStateType(Account.class)
+        .onEvent(
+            AccountAmended.class,
+            (s, e) ->
+                new Account(
+                    s.accountId(), s.terms(), s.balance(), s.reserved(), s.deducted(),
+                    s.toppedUp(), e.validUntil(), e.minThreshold(), e.lost(), e.blocked(),
+                    s.reservations(), s.topups()))
+        .onEvent(ToppedUp.class, this::toppedUp)
+        .onEvent(FundsReserved.class, this::reserved)
+        .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
+        .onEvent(ReservationRefunded.class, (s, e) -> closed(s, e.reservationId(), ReservationState.REFUNDED, e.refunded()))
+        .onEvent(ReservationExpired.class, (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()));
+    return builder.build();
+  }
+
+  private Account opened(Unopened s, AccountOpened e) {
+    Terms t = e.terms();
+    return new Account(
+        accountId, t, t.balance(), 0, 0, 0, t.validUntil(), t.minThreshold(), false, false,
+        new LinkedHashMap<>(), new LinkedHashMap<>());
+  }
+
+  private Account toppedUp(Account s, ToppedUp e) {
+    s.topups().put(e.topupId(), e.amount());
+    forgetOldest(s.topups(), settings.rememberedIds());
+    return s.withMoney(s.balance() + e.amount(), s.reserved(), s.deducted(), s.toppedUp() + e.amount());
+  }
+
+  private Account reserved(Account s, FundsReserved e) {
+    s.reservations()
+        .put(
+            e.reservationId(),
+            new Reservation(
+                e.reservationId(), e.amount(), 0, e.expiresAt(), ReservationState.OPEN, 0,
+                new LinkedHashMap<>()));
+    return s.withMoney(s.balance(), s.reserved() + e.amount(), s.deducted(), s.toppedUp());
+  }
+
+  private static Account deducted(Account s, FundsDeducted e) {
+    Reservation r = s.reservations().get(e.reservationId());
+    r.deductions().put(e.deductionId(), e.amount());
+    s.reservations()
+        .put(
+            r.reservationId(),
+            new Reservation(
+                r.reservationId(), r.amount(), r.deducted() + e.amount(), r.expiresAt(), r.state(),
+                r.released(), r.deductions()));
+    return s.withMoney(
+        s.balance() - e.amount(), s.reserved() - e.amount(), s.deducted() + e.amount(), s.toppedUp());
+  }
+
+  private Account closed(Account s, String reservationId, ReservationState how, long released) {
+    Reservation r = s.reservations().get(reservationId);
+    s.reservations()
+        .put(
+            reservationId,
+            new Reservation(
+                r.reservationId(), r.amount(), r.deducted(), r.expiresAt(), how, released,
+                r.deductions()));
+    forgetOldestClosed(s.reservations(), settings.rememberedIds());
+    return s.withMoney(s.balance(), s.reserved() - released, s.deducted(), s.toppedUp());
+  }
+
+  private static void forgetOldest(LinkedHashMap<String, Long> ids, int keep) {
+    Iterator<String> it = ids.keySet().iterator();
+    while (ids.size() > keep && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
+  }
+
+  /** Open reservations are never forgotten; closed ones beyond the window go oldest first. */
+  private static void forgetOldestClosed(LinkedHashMap<String, Reservation> reservations, int keep) {
+    long closed = reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
+    Iterator<Map.Entry<String, Reservation>> it = reservations.entrySet().iterator();
+    while (closed > keep && it.hasNext()) {
+      if (it.next().getValue().state() != ReservationState.OPEN) {
+        it.remove();
+        closed--;
+      }
+    }
+  }
+}

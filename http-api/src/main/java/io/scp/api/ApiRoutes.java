@@ -1,0 +1,73 @@
+package io.scp.api;
+
+import io.scp.api.routes.AccountRoutes;
+import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.support.ApiContext;
+import io.scp.api.support.ApiDirectives;
+import io.scp.api.support.ApiError;
+import io.scp.api.support.ErrorMapping;
+import io.scp.api.support.WireFormat;
+import java.util.List;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** The whole {@code /v1} API with one error model for everything that is not a success. */
+public final class ApiRoutes extends AllDirectives {
+  private final ApiContext api;
+
+  public ApiRoutes(ApiContext api) {
+    this.api = api;
+  }
+
+  public Route route() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    pathPrefix(
+                        "v1",
+                        () ->
+                            concat(
+                                new SubscriberRoutes(api).route(),
+                                new AccountRoutes(api).route()))));
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> complete(ApiDirectives.error(ErrorMapping.toApiError(e), WireFormat.JSON, List.of())))
+        .build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.newBuilder()
+        .handleAll(
+            MethodRejection.class,
+            rejected ->
+                complete(
+                    ApiDirectives.error(
+                        new ApiError(
+                            405,
+                            "METHOD_NOT_ALLOWED",
+                            "allowed here: "
+                                + rejected.stream().map(r -> r.supported().name()).distinct().toList()),
+                        WireFormat.JSON,
+                        List.of())))
+        .handle(
+            Rejection.class,
+            r ->
+                complete(
+                    ApiDirectives.error(
+                        ApiError.badRequest("the request was not understood"), WireFormat.JSON, List.of())))
+        .handleNotFound(
+            complete(
+                ApiDirectives.error(
+                    new ApiError(404, "NOT_FOUND", "no such resource"), WireFormat.JSON, List.of())))
+        .build();
+  }
+}

@@ -1,0 +1,128 @@
+package io.scp.api.support;
+
+import com.google.protobuf.Message;
+import io.scp.api.proto.Error;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The building blocks of every endpoint: role check, body decoding in the negotiated format, the
+ * entity ask, and rendering of the answer or of the error.
+ */
+public abstract class ApiDirectives extends AllDirectives {
+  protected final ApiContext api;
+
+  protected ApiDirectives(ApiContext api) {
+    this.api = api;
+  }
+
+  /** An endpoint with a body of type {@code T}. */
+  protected <T extends Message> Route command(
+      Role role, T prototype, Function<T, CompletionStage<Reply>> handler) {
+    return authorized(
+        role,
+        () ->
+            extractRequest(
+                request -> {
+                  WireFormat in = WireFormat.ofRequest(request);
+                  WireFormat out = WireFormat.forResponse(request, in);
+                  if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
+                    return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
+                  }
+                  CompletionStage<HttpResponse> response =
+                      request
+                          .entity()
+                          .toStrict(
+                              api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
+                          .thenCompose(
+                              strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
+                          .handle((reply, failure) -> respond(reply, failure, out));
+                  return completeWithFuture(response);
+                }));
+  }
+
+  /** An endpoint without a body (GET, DELETE). */
+  protected Route query(Role role, Supplier<CompletionStage<Reply>> handler) {
+    return authorized(
+        role,
+        () ->
+            extractRequest(
+                request -> {
+                  WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
+                  CompletionStage<Reply> reply;
+                  try {
+                    reply = handler.get();
+                  } catch (RuntimeException e) {
+                    reply = CompletableFuture.failedFuture(e);
+                  }
+                  return completeWithFuture(reply.handle((r, failure) -> respond(r, failure, out)));
+                }));
+  }
+
+  /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */
+  protected <M, R> CompletionStage<R> ask(
+      EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
+    return api.sharding().entityRefFor(key, entityId).askWithStatus(command::apply, api.askTimeout());
+  }
+
+  protected Route authorized(Role role, Supplier<Route> inner) {
+    if (!api.tokens().enabled()) return inner.get();
+    return extractRequest(
+        request -> {
+          Optional<Role> caller = bearerToken(request).flatMap(api.tokens()::roleOf);
+          if (caller.isEmpty()) {
+            return complete(
+                error(
+                    new ApiError(401, "UNAUTHENTICATED", "a valid bearer token is required"),
+                    WireFormat.forResponse(request, WireFormat.JSON),
+                    List.of(RawHeader.create("WWW-Authenticate", "Bearer"))));
+          }
+          if (!caller.get().grants(role)) {
+            return complete(
+                error(
+                    new ApiError(403, "FORBIDDEN", "this token's role may not call this endpoint"),
+                    WireFormat.forResponse(request, WireFormat.JSON),
+                    List.of()));
+          }
+          return inner.get();
+        });
+  }
+
+  static Optional<String> bearerToken(HttpRequest request) {
+    return request
+        .getHeader("Authorization")
+        .map(HttpHeader::value)
+        .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+        .map(v -> v.substring(7).trim());
+  }
+
+  private HttpResponse respond(Reply reply, Throwable failure, WireFormat out) {
+    if (failure != null) return error(ErrorMapping.toApiError(failure), out, List.of());
+    return HttpResponse.create()
+        .withStatus(reply.status())
+        .withEntity(HttpEntities.create(out.contentType(), out.encode(reply.body())))
+        .addHeaders(reply.headers());
+  }
+
+  public static HttpResponse error(ApiError e, WireFormat out, List<HttpHeader> headers) {
+    Error body = Error.newBuilder().setCode(e.code()).setMessage(e.getMessage()).build();
+    return HttpResponse.create()
+        .withStatus(e.status())
+        .withEntity(HttpEntities.create(out.contentType(), out.encode(body)))
+        .addHeaders(headers);
+  }
+}

@@ -1,0 +1,74 @@
+package io.scp.api.support;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/** The number and id formats of the wire contract; anything else is 400 INVALID_ARGUMENT. */
+public final class Validate {
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+  private static final Pattern MSISDN = Pattern.compile("[0-9]{5,15}");
+  private static final Pattern IMSI = Pattern.compile("[0-9]{6,15}");
+  private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+  /** Largest amount of money accepted in one field: far above any real balance, far below overflow. */
+  public static final long MAX_MONEY = 1_000_000_000_000_000L;
+
+  private Validate() {}
+
+  public static String id(String field, String value) {
+    return matching(field, value, ID, "1-64 characters of A-Z a-z 0-9 . _ : -");
+  }
+
+  public static String msisdn(String field, String value) {
+    return matching(field, value, MSISDN, "5-15 digits");
+  }
+
+  public static String imsi(String field, String value) {
+    return matching(field, value, IMSI, "6-15 digits");
+  }
+
+  public static String currency(String field, String value) {
+    return matching(field, value, CURRENCY, "three upper-case letters (ISO 4217)");
+  }
+
+  public static String nonBlank(String field, String value, int maxLength) {
+    if (value == null || value.isBlank() || value.length() > maxLength) {
+      throw ApiError.badRequest(field + " must be a non-empty string of at most " + maxLength + " characters");
+    }
+    return value;
+  }
+
+  public static LocalDate date(String field, String value) {
+    try {
+      return LocalDate.parse(value);
+    } catch (DateTimeParseException | NullPointerException e) {
+      throw ApiError.badRequest(field + " must be a date YYYY-MM-DD");
+    }
+  }
+
+  public static long money(String field, long value, long min) {
+    if (value < min || value > MAX_MONEY) {
+      throw ApiError.badRequest(field + " must be between " + min + " and " + MAX_MONEY);
+    }
+    return value;
+  }
+
+  public static long range(String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw ApiError.badRequest(field + " must be between " + min + " and " + max);
+    }
+    return value;
+  }
+
+  public static <T> T required(String field, boolean present, java.util.function.Supplier<T> value) {
+    if (!present) throw ApiError.badRequest(field + " is required");
+    return value.get();
+  }
+
+  private static String matching(String field, String value, Pattern pattern, String rule) {
+    if (value == null || !pattern.matcher(value).matches()) {
+      throw ApiError.badRequest(field + " must be " + rule);
+    }
+    return value;
+  }
+}

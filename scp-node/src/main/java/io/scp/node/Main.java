@@ -1,0 +1,47 @@
+package io.scp.node;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code scp-node} command line: a node by default, {@code db} for only the database. */
+@Command(
+    name = "scp-node",
+    mixinStandardHelpOptions = true,
+    version = "scp-node 0.1.0",
+    description = {
+      "Starts an scp Service Control Point node: Pekko cluster member, HTTP API, management endpoints.",
+      "Without SCP_DB_URL it runs its own embedded PostgreSQL with data under SCP_DATA_DIR."
+    },
+    subcommands = {DbCommand.class},
+    footerHeading = "%nEnvironment:%n",
+    footer = {
+      "  SCP_HTTP_HOST         API address (default 127.0.0.1; another address needs SCP_API_TOKENS)",
+      "  SCP_HTTP_PORT         API port (default 8080)",
+      "  SCP_MANAGEMENT_PORT   Pekko Management port: /ready, /alive, /cluster/members (default 8558)",
+      "  SCP_REMOTE_PORT       cluster remoting port (default 25520)",
+      "  SCP_HOSTNAME          address other nodes reach this one at (default 127.0.0.1)",
+      "  SCP_SEED_NODES        host:port,... remoting addresses to join; empty forms a new cluster",
+      "  SCP_DATA_DIR          data of the embedded PostgreSQL (default ./data)",
+      "  SCP_DB_URL            JDBC URL of an external PostgreSQL; no embedded database then",
+      "  SCP_DB_USER           database user (default postgres)",
+      "  SCP_DB_PASSWORD       database password",
+      "  SCP_DB_PORT           port of the embedded PostgreSQL (db command: default 5433)",
+      "  SCP_API_TOKENS        operator=TOKEN,frontend=TOKEN; enables bearer-token authentication",
+      "  SCP_LOG_LEVEL         log level (default INFO)",
+      "",
+      "Any scp.* setting can also be given as a JVM system property, e.g.",
+      "  java -Dscp.prepaid.reservation-ttl=300s -jar scp-node.jar"
+    })
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    int exit = new CommandLine(new Main()).execute(args);
+    if (exit != 0) System.exit(exit);
+  }
+
+  @Override
+  public Integer call() {
+    return NodeLauncher.run();
+  }
+}

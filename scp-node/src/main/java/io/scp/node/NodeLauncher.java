@@ -1,0 +1,112 @@
+package io.scp.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.scp.api.support.ApiTokens;
+import io.scp.persistence.DatabaseUrls;
+import io.scp.persistence.EmbeddedDatabase;
+import io.scp.persistence.Migrations;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Assembles the configuration, the database and the node, and ties their shutdown together. */
+final class NodeLauncher {
+  private static final Logger log = LoggerFactory.getLogger(NodeLauncher.class);
+
+  private NodeLauncher() {}
+
+  static int run() {
+    Config base = ConfigFactory.load();
+    Optional<String> refusal = refuseUnprotectedBind(base);
+    if (refusal.isPresent()) {
+      System.err.println(refusal.get());
+      return 2;
+    }
+    Optional<EmbeddedDatabase> embedded = Optional.empty();
+    String jdbcUrl = base.getString("scp.db.url");
+    if (jdbcUrl.isBlank()) {
+      EmbeddedDatabase db =
+          EmbeddedDatabase.start(
+              Path.of(base.getString("scp.data-dir")).resolve("pg"), base.getInt("scp.db.port"));
+      embedded = Optional.of(db);
+      jdbcUrl = db.jdbcUrl();
+    } else {
+      jdbcUrl = DatabaseUrls.tuned(jdbcUrl);
+    }
+    log.info("database {}", DatabaseUrls.redacted(jdbcUrl));
+    Migrations.apply(jdbcUrl, base.getString("scp.db.user"), base.getString("scp.db.password"));
+
+    Config config = withSeedNodes(withJdbcUrl(jdbcUrl));
+    ScpNode node = ScpNode.start(config);
+    Optional<EmbeddedDatabase> db = embedded;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  // The journal must flush before the database goes away.
+                  try {
+                    node.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    log.warn("node did not terminate in time: {}", e.toString());
+                  }
+                  db.ifPresent(EmbeddedDatabase::close);
+                },
+                "scp-shutdown"));
+    node.awaitTermination();
+    return 0;
+  }
+
+  /** Without tokens the API must stay on loopback; anything else is refused at start-up. */
+  static Optional<String> refuseUnprotectedBind(Config config) {
+    ApiTokens tokens;
+    try {
+      tokens = ApiTokens.parse(config.getString("scp.api-tokens"));
+    } catch (IllegalArgumentException e) {
+      return Optional.of("scp-node: " + e.getMessage());
+    }
+    String host = config.getString("scp.http.host");
+    if (!tokens.enabled() && !isLoopback(host)) {
+      return Optional.of(
+          "scp-node: refusing to serve the API on "
+              + host
+              + " without authentication. Set SCP_API_TOKENS=operator=...,frontend=... "
+              + "or bind to 127.0.0.1.");
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static Config withJdbcUrl(String jdbcUrl) {
+    return ConfigFactory.load(
+        ConfigFactory.parseMap(java.util.Map.of("scp.db.jdbc-url", jdbcUrl))
+            .withFallback(ConfigFactory.defaultApplication()));
+  }
+
+  /** SCP_SEED_NODES is host:port,...; each becomes a pekko address of the "scp" system. */
+  private static Config withSeedNodes(Config config) {
+    String seeds = Optional.ofNullable(System.getenv("SCP_SEED_NODES")).orElse("").trim();
+    if (seeds.isEmpty()) return config;
+    List<String> addresses =
+        Arrays.stream(seeds.split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .map(s -> "pekko://" + ScpNode.SYSTEM_NAME + "@" + s)
+            .toList();
+    return config.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(addresses));
+  }
+}
