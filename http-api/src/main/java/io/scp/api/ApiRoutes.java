@@ -40,7 +40,10 @@ public final class ApiRoutes extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .matchAny(e -> complete(ApiDirectives.error(ErrorMapping.toApiError(e), WireFormat.JSON, List.of())))
+        .matchAny(
+            e ->
+                complete(
+                    ApiDirectives.error(ErrorMapping.toApiError(e), WireFormat.JSON, List.of())))
         .build();
   }
 
@@ -55,7 +58,10 @@ public final class ApiRoutes extends AllDirectives {
                             405,
                             "METHOD_NOT_ALLOWED",
                             "allowed here: "
-                                + rejected.stream().map(r -> r.supported().name()).distinct().toList()),
+                                + rejected.stream()
+                                    .map(r -> r.supported().name())
+                                    .distinct()
+                                    .toList()),
                         WireFormat.JSON,
                         List.of())))
         .handle(
@@ -63,11 +69,15 @@ public final class ApiRoutes extends AllDirectives {
             r ->
                 complete(
                     ApiDirectives.error(
-                        ApiError.badRequest("the request was not understood"), WireFormat.JSON, List.of())))
+                        ApiError.badRequest("the request was not understood"),
+                        WireFormat.JSON,
+                        List.of())))
         .handleNotFound(
             complete(
                 ApiDirectives.error(
-                    new ApiError(404, "NOT_FOUND", "no such resource"), WireFormat.JSON, List.of())))
+                    new ApiError(404, "NOT_FOUND", "no such resource"),
+                    WireFormat.JSON,
+                    List.of())))
         .build();
   }
 }

@@ -26,7 +26,8 @@ final class DbCommand implements Callable<Integer> {
     int port = config.getInt("scp.db.port") > 0 ? config.getInt("scp.db.port") : DEFAULT_PORT;
     EmbeddedDatabase db =
         EmbeddedDatabase.start(Path.of(config.getString("scp.data-dir")).resolve("pg"), port);
-    Migrations.apply(db.jdbcUrl(), config.getString("scp.db.user"), config.getString("scp.db.password"));
+    Migrations.apply(
+        db.jdbcUrl(), config.getString("scp.db.user"), config.getString("scp.db.password"));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -53,7 +53,10 @@ final class NodeLauncher {
                 () -> {
                   // The journal must flush before the database goes away.
                   try {
-                    node.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    node.system()
+                        .getWhenTerminated()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
                   } catch (Exception e) {
                     log.warn("node did not terminate in time: {}", e.toString());
                   }

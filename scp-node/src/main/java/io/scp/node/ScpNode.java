@@ -39,7 +39,10 @@ public final class ScpNode {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Entities.init(system, Clock.systemUTC());
-      PekkoManagement.get(system).start().toCompletableFuture().get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      PekkoManagement.get(system)
+          .start()
+          .toCompletableFuture()
+          .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       ServerBinding binding =
           HttpServer.start(
                   system,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.RememberedEntity;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,6 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
@@ -209,8 +209,7 @@ public final class PrepaidAccount
     }
 
     ReservationView view() {
-      return new ReservationView(
-          reservationId, amount, deducted, remaining(), expiresAt, state);
+      return new ReservationView(reservationId, amount, deducted, remaining(), expiresAt, state);
     }
   }
 
@@ -239,8 +238,18 @@ public final class PrepaidAccount
 
     Account withMoney(long balance, long reserved, long deducted, long toppedUp) {
       return new Account(
-          accountId, terms, balance, reserved, deducted, toppedUp, validUntil, minThreshold, lost,
-          blocked, reservations, topups);
+          accountId,
+          terms,
+          balance,
+          reserved,
+          deducted,
+          toppedUp,
+          validUntil,
+          minThreshold,
+          lost,
+          blocked,
+          reservations,
+          topups);
     }
 
     boolean hasOpenReservations() {
@@ -253,8 +262,19 @@ public final class PrepaidAccount
         if (r.state() == ReservationState.OPEN) open.add(r.view());
       }
       return new AccountView(
-          accountId, terms.currency(), balance, reserved, available(), deducted, toppedUp,
-          terms.balance(), validUntil, minThreshold, lost, blocked, open);
+          accountId,
+          terms.currency(),
+          balance,
+          reserved,
+          available(),
+          deducted,
+          toppedUp,
+          terms.balance(),
+          validUntil,
+          minThreshold,
+          lost,
+          blocked,
+          open);
     }
   }
 
@@ -265,7 +285,7 @@ public final class PrepaidAccount
         .init(
             Entity.of(KEY, ctx -> create(ctx, settings, clock))
                 .withStopMessage(Stop.INSTANCE)
-                .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+                .withSettings(RememberedEntity.settings(system)));
   }
 
   static Behavior<Command> create(EntityContext<Command> ctx, Settings settings, Clock clock) {
@@ -279,7 +299,7 @@ public final class PrepaidAccount
                         clock,
                         context,
                         timers,
-                        () -> ctx.getShard().tell(new ClusterSharding.Passivate<>(context.getSelf())))));
+                        RememberedEntity.passivator(ctx, context))));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
@@ -575,9 +595,7 @@ public final class PrepaidAccount
       return Effect().noReply();
     }
     context.getLog().debug("reservation {} of {} expired", r.reservationId(), accountId);
-    return Effect()
-        .persist(new ReservationExpired(r.reservationId(), r.remaining()))
-        .thenNoReply();
+    return Effect().persist(new ReservationExpired(r.reservationId(), r.remaining())).thenNoReply();
   }
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck cmd) {
@@ -611,28 +629,52 @@ public final class PrepaidAccount
             AccountAmended.class,
             (s, e) ->
                 new Account(
-                    s.accountId(), s.terms(), s.balance(), s.reserved(), s.deducted(),
-                    s.toppedUp(), e.validUntil(), e.minThreshold(), e.lost(), e.blocked(),
-                    s.reservations(), s.topups()))
+                    s.accountId(),
+                    s.terms(),
+                    s.balance(),
+                    s.reserved(),
+                    s.deducted(),
+                    s.toppedUp(),
+                    e.validUntil(),
+                    e.minThreshold(),
+                    e.lost(),
+                    e.blocked(),
+                    s.reservations(),
+                    s.topups()))
         .onEvent(ToppedUp.class, this::toppedUp)
         .onEvent(FundsReserved.class, this::reserved)
         .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
-        .onEvent(ReservationRefunded.class, (s, e) -> closed(s, e.reservationId(), ReservationState.REFUNDED, e.refunded()))
-        .onEvent(ReservationExpired.class, (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()));
+        .onEvent(
+            ReservationRefunded.class,
+            (s, e) -> closed(s, e.reservationId(), ReservationState.REFUNDED, e.refunded()))
+        .onEvent(
+            ReservationExpired.class,
+            (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()));
     return builder.build();
   }
 
   private Account opened(Unopened s, AccountOpened e) {
     Terms t = e.terms();
     return new Account(
-        accountId, t, t.balance(), 0, 0, 0, t.validUntil(), t.minThreshold(), false, false,
-        new LinkedHashMap<>(), new LinkedHashMap<>());
+        accountId,
+        t,
+        t.balance(),
+        0,
+        0,
+        0,
+        t.validUntil(),
+        t.minThreshold(),
+        false,
+        false,
+        new LinkedHashMap<>(),
+        new LinkedHashMap<>());
   }
 
   private Account toppedUp(Account s, ToppedUp e) {
     s.topups().put(e.topupId(), e.amount());
     forgetOldest(s.topups(), settings.rememberedIds());
-    return s.withMoney(s.balance() + e.amount(), s.reserved(), s.deducted(), s.toppedUp() + e.amount());
+    return s.withMoney(
+        s.balance() + e.amount(), s.reserved(), s.deducted(), s.toppedUp() + e.amount());
   }
 
   private Account reserved(Account s, FundsReserved e) {
@@ -640,7 +682,12 @@ public final class PrepaidAccount
         .put(
             e.reservationId(),
             new Reservation(
-                e.reservationId(), e.amount(), 0, e.expiresAt(), ReservationState.OPEN, 0,
+                e.reservationId(),
+                e.amount(),
+                0,
+                e.expiresAt(),
+                ReservationState.OPEN,
+                0,
                 new LinkedHashMap<>()));
     return s.withMoney(s.balance(), s.reserved() + e.amount(), s.deducted(), s.toppedUp());
   }
@@ -652,10 +699,18 @@ public final class PrepaidAccount
         .put(
             r.reservationId(),
             new Reservation(
-                r.reservationId(), r.amount(), r.deducted() + e.amount(), r.expiresAt(), r.state(),
-                r.released(), r.deductions()));
+                r.reservationId(),
+                r.amount(),
+                r.deducted() + e.amount(),
+                r.expiresAt(),
+                r.state(),
+                r.released(),
+                r.deductions()));
     return s.withMoney(
-        s.balance() - e.amount(), s.reserved() - e.amount(), s.deducted() + e.amount(), s.toppedUp());
+        s.balance() - e.amount(),
+        s.reserved() - e.amount(),
+        s.deducted() + e.amount(),
+        s.toppedUp());
   }
 
   private Account closed(Account s, String reservationId, ReservationState how, long released) {
@@ -664,7 +719,12 @@ public final class PrepaidAccount
         .put(
             reservationId,
             new Reservation(
-                r.reservationId(), r.amount(), r.deducted(), r.expiresAt(), how, released,
+                r.reservationId(),
+                r.amount(),
+                r.deducted(),
+                r.expiresAt(),
+                how,
+                released,
                 r.deductions()));
     forgetOldestClosed(s.reservations(), settings.rememberedIds());
     return s.withMoney(s.balance(), s.reserved() - released, s.deducted(), s.toppedUp());
@@ -679,8 +739,10 @@ public final class PrepaidAccount
   }
 
   /** Open reservations are never forgotten; closed ones beyond the window go oldest first. */
-  private static void forgetOldestClosed(LinkedHashMap<String, Reservation> reservations, int keep) {
-    long closed = reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
+  private static void forgetOldestClosed(
+      LinkedHashMap<String, Reservation> reservations, int keep) {
+    long closed =
+        reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
     Iterator<Map.Entry<String, Reservation>> it = reservations.entrySet().iterator();
     while (closed > keep && it.hasNext()) {
       if (it.next().getValue().state() != ReservationState.OPEN) {

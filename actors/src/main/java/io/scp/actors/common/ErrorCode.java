@@ -1,8 +1,8 @@
 package io.scp.actors.common;
 
 /**
- * Every refusal the domain can give. The HTTP layer maps each code to a status; the names are
- * part of the wire contract.
+ * Every refusal the domain can give. The names are part of the wire contract; the HTTP layer maps
+ * each to a status ({@code ErrorMapping.statusOf}).
  */
 public enum ErrorCode {
   INVALID_ARGUMENT,
@@ -18,8 +18,41 @@ public enum ErrorCode {
   RESERVATION_NOT_FOUND,
   EXCEEDS_RESERVATION,
   RESERVATION_CLOSED,
-  CURRENCY_MISMATCH,
-  // subscribers
+  // subscribers, VPN groups and calls
   UNKNOWN_SUBSCRIBER,
-  SUBSCRIBER_SUSPENDED;
+  SUBSCRIBER_SUSPENDED,
+  NOT_VPN_MEMBER,
+  UNKNOWN_SHORT_NUMBER,
+  OFF_NET_BARRED,
+  UNKNOWN_GROUP,
+  ALREADY_MEMBER,
+  SHORT_NUMBER_TAKEN,
+  UNKNOWN_CALL,
+  CALL_ENDED,
+  // IMS identities
+  MALFORMED_IMPI,
+  SERVICE_NOT_SUBSCRIBED,
+  NOT_REGISTERED,
+  UNKNOWN_SERVICE,
+  // SIP-URI pools
+  UNKNOWN_POOL,
+  UNKNOWN_URI,
+  POOL_EXHAUSTED,
+  NOT_ALLOCATED,
+  // VACP
+  UNKNOWN_PLATFORM,
+  UNKNOWN_CAPABILITY,
+  NOT_AUTHORIZED,
+  NO_INTERWORKING,
+  NOT_SUBSCRIBED,
+  NO_PROVIDER_FOR_REGION,
+  THROTTLED,
+  PROVIDER_FAILED,
+  PROVIDER_REJECTED,
+  PROVIDER_TIMEOUT,
+  // CPM
+  UNKNOWN_USER,
+  UNKNOWN_SESSION,
+  PAYLOAD_TOO_LARGE,
+  UNAVAILABLE;
 }

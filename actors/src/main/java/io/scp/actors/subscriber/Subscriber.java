@@ -31,7 +31,8 @@ public final class Subscriber
     extends EventSourcedBehaviorWithEnforcedReplies<
         Subscriber.Command, Subscriber.Event, Subscriber.State> {
 
-  public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Subscriber");
+  public static final EntityTypeKey<Command> KEY =
+      EntityTypeKey.create(Command.class, "Subscriber");
 
   public enum Status {
     ACTIVE,
@@ -49,10 +50,7 @@ public final class Subscriber
   public record VpnMembership(String groupId, String shortNumber) implements CborSerializable {}
 
   public record SubscriberView(
-      String msisdn,
-      Profile profile,
-      Optional<VpnMembership> vpn,
-      List<String> services)
+      String msisdn, Profile profile, Optional<VpnMembership> vpn, List<String> services)
       implements CborSerializable {}
 
   // ---------------------------------------------------------------- commands
@@ -70,8 +68,8 @@ public final class Subscriber
   public record SubscribeService(String serviceId, ActorRef<StatusReply<SubscriberView>> replyTo)
       implements Command {}
 
-  public record UnsubscribeService(
-      String serviceId, ActorRef<StatusReply<SubscriberView>> replyTo) implements Command {}
+  public record UnsubscribeService(String serviceId, ActorRef<StatusReply<SubscriberView>> replyTo)
+      implements Command {}
 
   // ---------------------------------------------------------------- events
 
@@ -94,8 +92,8 @@ public final class Subscriber
 
   public record Unknown() implements State {}
 
-  public record Known(
-      Profile profile, Optional<VpnMembership> vpn, List<String> services) implements State {
+  public record Known(Profile profile, Optional<VpnMembership> vpn, List<String> services)
+      implements State {
 
     SubscriberView view(String msisdn) {
       return new SubscriberView(msisdn, profile, vpn, services);
@@ -147,7 +145,8 @@ public final class Subscriber
     builder
         .forStateType(Known.class)
         .onCommand(Provision.class, this::onProvision)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(msisdn))))
+        .onCommand(
+            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(msisdn))))
         .onCommand(SubscribeService.class, this::onSubscribe)
         .onCommand(UnsubscribeService.class, this::onUnsubscribe);
     return builder.build();

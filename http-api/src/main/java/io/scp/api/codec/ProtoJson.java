@@ -22,8 +22,8 @@ import java.io.IOException;
  *
  * <p>Decoding is strict about types (a number field takes a JSON integer, not a string; an enum
  * takes one of its names) and lenient about unknown fields, which are ignored as protobuf ignores
- * unknown fields. {@code null} means absent. Encoding writes every field: unset optional fields
- * as {@code null}, 64-bit integers as JSON numbers.
+ * unknown fields. {@code null} means absent. Encoding writes every field: unset optional fields as
+ * {@code null}, 64-bit integers as JSON numbers.
  */
 public final class ProtoJson {
   private static final ObjectMapper MAPPER = newMapper();
@@ -75,7 +75,8 @@ public final class ProtoJson {
         if (!entry.getValue().isArray()) throw new DecodeException(fieldPath + " must be an array");
         int i = 0;
         for (JsonNode element : entry.getValue()) {
-          builder.addRepeatedField(field, value(element, field, builder, fieldPath + "[" + i++ + "]"));
+          builder.addRepeatedField(
+              field, value(element, field, builder, fieldPath + "[" + i++ + "]"));
         }
       } else {
         builder.setField(field, value(entry.getValue(), field, builder, fieldPath));
@@ -83,13 +84,16 @@ public final class ProtoJson {
     }
   }
 
-  private static Object value(JsonNode node, FieldDescriptor field, Message.Builder parent, String path) {
+  private static Object value(
+      JsonNode node, FieldDescriptor field, Message.Builder parent, String path) {
     switch (field.getJavaType()) {
       case INT:
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) throw typeError(path, "a 32-bit integer");
+        if (!node.isIntegralNumber() || !node.canConvertToInt())
+          throw typeError(path, "a 32-bit integer");
         return node.intValue();
       case LONG:
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) throw typeError(path, "an integer");
+        if (!node.isIntegralNumber() || !node.canConvertToLong())
+          throw typeError(path, "an integer");
         return node.longValue();
       case DOUBLE:
         if (!node.isNumber()) throw typeError(path, "a number");
@@ -119,7 +123,10 @@ public final class ProtoJson {
         node.isTextual() ? field.getEnumType().findValueByName(node.textValue()) : null;
     if (value == null || value.getNumber() == 0) {
       throw new DecodeException(
-          path + " must be one of " + enumNames(field) + (node.isTextual() ? ", not " + node.textValue() : ""));
+          path
+              + " must be one of "
+              + enumNames(field)
+              + (node.isTextual() ? ", not " + node.textValue() : ""));
     }
     return value;
   }

@@ -12,8 +12,8 @@ import io.scp.api.proto.AuthenticateResult;
 import io.scp.api.proto.DeductRequest;
 import io.scp.api.proto.Empty;
 import io.scp.api.proto.RefundResult;
-import io.scp.api.proto.ReserveRequest;
 import io.scp.api.proto.Reservation;
+import io.scp.api.proto.ReserveRequest;
 import io.scp.api.proto.TopupRequest;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
@@ -45,12 +45,28 @@ public final class AccountRoutes extends ApiDirectives {
                 pathEnd(
                     () ->
                         concat(
-                            put(() -> command(Role.OPERATOR, AccountTerms.getDefaultInstance(), b -> open(accountId, b))),
-                            patch(() -> command(Role.OPERATOR, AccountPatch.getDefaultInstance(), b -> amend(accountId, b))),
+                            put(
+                                () ->
+                                    command(
+                                        Role.OPERATOR,
+                                        AccountTerms.getDefaultInstance(),
+                                        b -> open(accountId, b))),
+                            patch(
+                                () ->
+                                    command(
+                                        Role.OPERATOR,
+                                        AccountPatch.getDefaultInstance(),
+                                        b -> amend(accountId, b))),
                             get(() -> query(Role.ANY, () -> get(accountId))))),
                 path(
                     "topups",
-                    () -> post(() -> command(Role.OPERATOR, TopupRequest.getDefaultInstance(), b -> topUp(accountId, b)))),
+                    () ->
+                        post(
+                            () ->
+                                command(
+                                    Role.OPERATOR,
+                                    TopupRequest.getDefaultInstance(),
+                                    b -> topUp(accountId, b)))),
                 path(
                     "authenticate",
                     () ->
@@ -93,26 +109,33 @@ public final class AccountRoutes extends ApiDirectives {
     Validate.id("accountId", accountId);
     var terms =
         new PrepaidAccount.Terms(
-            Validate.money("balance", Validate.required("balance", body.hasBalance(), body::getBalance), 0),
+            Validate.money(
+                "balance", Validate.required("balance", body.hasBalance(), body::getBalance), 0),
             body.hasValidUntil() ? Validate.date("validUntil", body.getValidUntil()) : NO_EXPIRY,
             body.hasMinThreshold() ? Validate.money("minThreshold", body.getMinThreshold(), 0) : 0,
-            body.hasCurrency() ? Validate.currency("currency", body.getCurrency()) : DEFAULT_CURRENCY);
+            body.hasCurrency()
+                ? Validate.currency("currency", body.getCurrency())
+                : DEFAULT_CURRENCY);
     return this.<PrepaidAccount.Command, PrepaidAccount.Opened>ask(
             PrepaidAccount.KEY, accountId, r -> new PrepaidAccount.Open(terms, r))
         .thenApply(
-            o -> o.created() ? Reply.created(account(o.account())) : Reply.ok(account(o.account())));
+            o ->
+                o.created() ? Reply.created(account(o.account())) : Reply.ok(account(o.account())));
   }
 
   private CompletionStage<Reply> amend(String accountId, AccountPatch body) {
     Validate.id("accountId", accountId);
     Optional<LocalDate> validUntil =
-        body.hasValidUntil() ? Optional.of(Validate.date("validUntil", body.getValidUntil())) : Optional.empty();
+        body.hasValidUntil()
+            ? Optional.of(Validate.date("validUntil", body.getValidUntil()))
+            : Optional.empty();
     Optional<Long> minThreshold =
         body.hasMinThreshold()
             ? Optional.of(Validate.money("minThreshold", body.getMinThreshold(), 0))
             : Optional.empty();
     Optional<Boolean> lost = body.hasLost() ? Optional.of(body.getLost()) : Optional.empty();
-    Optional<Boolean> blocked = body.hasBlocked() ? Optional.of(body.getBlocked()) : Optional.empty();
+    Optional<Boolean> blocked =
+        body.hasBlocked() ? Optional.of(body.getBlocked()) : Optional.empty();
     return this.<PrepaidAccount.Command, PrepaidAccount.AccountView>ask(
             PrepaidAccount.KEY,
             accountId,
@@ -129,8 +152,10 @@ public final class AccountRoutes extends ApiDirectives {
 
   private CompletionStage<Reply> topUp(String accountId, TopupRequest body) {
     Validate.id("accountId", accountId);
-    String topupId = Validate.id("topupId", Validate.required("topupId", body.hasTopupId(), body::getTopupId));
-    long amount = Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
+    String topupId =
+        Validate.id("topupId", Validate.required("topupId", body.hasTopupId(), body::getTopupId));
+    long amount =
+        Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
     return this.<PrepaidAccount.Command, PrepaidAccount.AccountView>ask(
             PrepaidAccount.KEY, accountId, r -> new PrepaidAccount.TopUp(topupId, amount, r))
         .thenApply(v -> Reply.ok(account(v)));
@@ -152,23 +177,34 @@ public final class AccountRoutes extends ApiDirectives {
   private CompletionStage<Reply> reserve(String accountId, ReserveRequest body) {
     Validate.id("accountId", accountId);
     String reservationId =
-        Validate.id("reservationId", Validate.required("reservationId", body.hasReservationId(), body::getReservationId));
-    long amount = Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
+        Validate.id(
+            "reservationId",
+            Validate.required("reservationId", body.hasReservationId(), body::getReservationId));
+    long amount =
+        Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
     Optional<Duration> ttl =
         body.hasTtlSeconds()
-            ? Optional.of(Duration.ofSeconds(Validate.range("ttlSeconds", body.getTtlSeconds(), 1, 31_536_000)))
+            ? Optional.of(
+                Duration.ofSeconds(
+                    Validate.range("ttlSeconds", body.getTtlSeconds(), 1, 31_536_000)))
             : Optional.empty();
     return this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
-            PrepaidAccount.KEY, accountId, r -> new PrepaidAccount.Reserve(reservationId, amount, ttl, r))
+            PrepaidAccount.KEY,
+            accountId,
+            r -> new PrepaidAccount.Reserve(reservationId, amount, ttl, r))
         .thenApply(v -> Reply.created(reservation(v)));
   }
 
-  private CompletionStage<Reply> deduct(String accountId, String reservationId, DeductRequest body) {
+  private CompletionStage<Reply> deduct(
+      String accountId, String reservationId, DeductRequest body) {
     Validate.id("accountId", accountId);
     Validate.id("reservationId", reservationId);
     String deductionId =
-        Validate.id("deductionId", Validate.required("deductionId", body.hasDeductionId(), body::getDeductionId));
-    long amount = Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 0);
+        Validate.id(
+            "deductionId",
+            Validate.required("deductionId", body.hasDeductionId(), body::getDeductionId));
+    long amount =
+        Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 0);
     return this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
             PrepaidAccount.KEY,
             accountId,

@@ -47,7 +47,9 @@ public final class SubscriberRoutes extends ApiDirectives {
                                         Role.OPERATOR,
                                         Empty.getDefaultInstance(),
                                         b -> subscribe(msisdn, serviceId))),
-                            delete(() -> query(Role.OPERATOR, () -> unsubscribe(msisdn, serviceId)))))));
+                            delete(
+                                () ->
+                                    query(Role.OPERATOR, () -> unsubscribe(msisdn, serviceId)))))));
   }
 
   private CompletionStage<Reply> provision(String msisdn, SubscriberProfile body) {
@@ -66,12 +68,17 @@ public final class SubscriberRoutes extends ApiDirectives {
                 : Optional.empty());
     return this.<Subscriber.Command, Subscriber.Provisioned>ask(
             Subscriber.KEY, msisdn, r -> new Subscriber.Provision(profile, r))
-        .thenApply(p -> p.created() ? Reply.created(subscriber(p.subscriber())) : Reply.ok(subscriber(p.subscriber())));
+        .thenApply(
+            p ->
+                p.created()
+                    ? Reply.created(subscriber(p.subscriber()))
+                    : Reply.ok(subscriber(p.subscriber())));
   }
 
   private CompletionStage<Reply> get(String msisdn) {
     Validate.msisdn("msisdn", msisdn);
-    return this.<Subscriber.Command, Subscriber.SubscriberView>ask(Subscriber.KEY, msisdn, Subscriber.Get::new)
+    return this.<Subscriber.Command, Subscriber.SubscriberView>ask(
+            Subscriber.KEY, msisdn, Subscriber.Get::new)
         .thenApply(v -> Reply.ok(subscriber(v)));
   }
 
@@ -103,7 +110,11 @@ public final class SubscriberRoutes extends ApiDirectives {
     p.prepaidAccountId().ifPresent(out::setPrepaidAccountId);
     v.vpn()
         .ifPresent(
-            m -> out.setVpn(VpnMembership.newBuilder().setGroupId(m.groupId()).setShortNumber(m.shortNumber())));
+            m ->
+                out.setVpn(
+                    VpnMembership.newBuilder()
+                        .setGroupId(m.groupId())
+                        .setShortNumber(m.shortNumber())));
     return out.build();
   }
 }

@@ -49,7 +49,8 @@ public abstract class ApiDirectives extends AllDirectives {
                           .toStrict(
                               api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
                           .thenCompose(
-                              strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
+                              strict ->
+                                  handler.apply(in.decode(prototype, strict.getData().toArray())))
                           .handle((reply, failure) -> respond(reply, failure, out));
                   return completeWithFuture(response);
                 }));
@@ -76,7 +77,9 @@ public abstract class ApiDirectives extends AllDirectives {
   /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */
   protected <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return api.sharding().entityRefFor(key, entityId).askWithStatus(command::apply, api.askTimeout());
+    return api.sharding()
+        .entityRefFor(key, entityId)
+        .askWithStatus(command::apply, api.askTimeout());
   }
 
   protected Route authorized(Role role, Supplier<Route> inner) {

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The bearer tokens of {@code SCP_API_TOKENS} ("operator=T1,frontend=T2"; a role may be listed
- * more than once). Without tokens, authentication is off and the node serves loopback only.
+ * The bearer tokens of {@code SCP_API_TOKENS} ("operator=T1,frontend=T2"; a role may be listed more
+ * than once). Without tokens, authentication is off and the node serves loopback only.
  */
 public final class ApiTokens {
   private final Map<String, Role> roleByToken;

@@ -10,7 +10,10 @@ public final class Validate {
   private static final Pattern MSISDN = Pattern.compile("[0-9]{5,15}");
   private static final Pattern IMSI = Pattern.compile("[0-9]{6,15}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-  /** Largest amount of money accepted in one field: far above any real balance, far below overflow. */
+
+  /**
+   * Largest amount of money accepted in one field: far above any real balance, far below overflow.
+   */
   public static final long MAX_MONEY = 1_000_000_000_000_000L;
 
   private Validate() {}
@@ -33,7 +36,8 @@ public final class Validate {
 
   public static String nonBlank(String field, String value, int maxLength) {
     if (value == null || value.isBlank() || value.length() > maxLength) {
-      throw ApiError.badRequest(field + " must be a non-empty string of at most " + maxLength + " characters");
+      throw ApiError.badRequest(
+          field + " must be a non-empty string of at most " + maxLength + " characters");
     }
     return value;
   }
@@ -60,7 +64,8 @@ public final class Validate {
     return value;
   }
 
-  public static <T> T required(String field, boolean present, java.util.function.Supplier<T> value) {
+  public static <T> T required(
+      String field, boolean present, java.util.function.Supplier<T> value) {
     if (!present) throw ApiError.badRequest(field + " is required");
     return value.get();
   }

@@ -21,9 +21,7 @@ public enum WireFormat {
 
   /** The request body is protobuf only when it says so; anything else is read as JSON. */
   public static WireFormat ofRequest(HttpRequest request) {
-    return isProtobuf(request.entity().getContentType().mediaType().toString())
-        ? PROTOBUF
-        : JSON;
+    return isProtobuf(request.entity().getContentType().mediaType().toString()) ? PROTOBUF : JSON;
   }
 
   /** The answer follows {@code Accept}, defaulting to the request's own encoding. */
@@ -50,7 +48,8 @@ public enum WireFormat {
     try {
       return (T) prototype.getParserForType().parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
-      throw new DecodeException("body is not a valid protobuf " + prototype.getDescriptorForType().getName());
+      throw new DecodeException(
+          "body is not a valid protobuf " + prototype.getDescriptorForType().getName());
     }
   }
 

@@ -27,7 +27,10 @@ class AccountApiTest {
 
   static String newAccount(long balance, String extra) {
     String id = "acc-" + UUID.randomUUID();
-    var r = api.put("/v1/accounts/" + id, "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
+    var r =
+        api.put(
+            "/v1/accounts/" + id,
+            "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return id;
   }
@@ -35,7 +38,8 @@ class AccountApiTest {
   @Test
   void openIsIdempotentAndConflictsOnOtherTerms() {
     String id = "acc-" + UUID.randomUUID();
-    String terms = "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
+    String terms =
+        "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
     var first = api.put("/v1/accounts/" + id, terms);
     assertThat(first.status()).isEqualTo(201);
     assertThat(first.json().get("balance").asLong()).isEqualTo(5000);

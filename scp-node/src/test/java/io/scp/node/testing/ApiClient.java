@@ -77,7 +77,8 @@ public final class ApiClient {
     if (contentType != null) request.header("Content-Type", contentType);
     headers.forEach(request::header);
     try {
-      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Response(response.statusCode(), response.body(), response.headers().map());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

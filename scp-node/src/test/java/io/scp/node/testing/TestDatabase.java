@@ -20,7 +20,8 @@ public final class TestDatabase {
       Path dir = Path.of("target", "test-pg", UUID.randomUUID().toString());
       database = EmbeddedDatabase.start(dir, 0);
       var config = ConfigFactory.load();
-      Migrations.apply(database.jdbcUrl(), config.getString("scp.db.user"), config.getString("scp.db.password"));
+      Migrations.apply(
+          database.jdbcUrl(), config.getString("scp.db.user"), config.getString("scp.db.password"));
       Runtime.getRuntime().addShutdownHook(new Thread(database::close, "test-db-shutdown"));
     }
     return database;

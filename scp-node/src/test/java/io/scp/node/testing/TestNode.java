@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A real node for tests: real cluster (of one), real sharding, real PostgreSQL, real HTTP socket
- * on an ephemeral port. Closing it stops the actor system but not the JVM.
+ * A real node for tests: real cluster (of one), real sharding, real PostgreSQL, real HTTP socket on
+ * an ephemeral port. Closing it stops the actor system but not the JVM.
  */
 public final class TestNode implements AutoCloseable {
   private final ScpNode node;
@@ -39,7 +39,8 @@ public final class TestNode implements AutoCloseable {
     values.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
     values.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     values.putAll(settings);
-    return ConfigFactory.load(ConfigFactory.parseMap(values).withFallback(ConfigFactory.defaultApplication()));
+    return ConfigFactory.load(
+        ConfigFactory.parseMap(values).withFallback(ConfigFactory.defaultApplication()));
   }
 
   public ApiClient client() {
