@@ -1,0 +1,192 @@
+package io.scp.actors.account;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scp.actors.account.PrepaidAccount.AccountView;
+import io.scp.actors.account.PrepaidAccount.Command;
+import io.scp.actors.account.PrepaidAccount.Event;
+import io.scp.actors.account.PrepaidAccount.ReservationState;
+import io.scp.actors.account.PrepaidAccount.ReservationView;
+import io.scp.actors.account.PrepaidAccount.State;
+import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.Refusal;
+import io.scp.actors.testing.EntityTestConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PrepaidAccountTest {
+  static final ActorTestKit testKit = ActorTestKit.create(EntityTestConfig.config());
+  static final PrepaidAccount.Settings SETTINGS =
+      new PrepaidAccount.Settings(Duration.ofMinutes(10), Duration.ofHours(1), 3, Duration.ofMinutes(2));
+  static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
+
+  EventSourcedBehaviorTestKit<Command, Event, State> account;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void open() {
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), PrepaidAccount.create("a-1", SETTINGS, Clock.systemUTC()));
+    ok(r -> new PrepaidAccount.Open(new PrepaidAccount.Terms(1000, TODAY, 100, "CNY"), r));
+  }
+
+  /** Runs a command that must succeed; raw refs let one helper serve every reply type. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  <T> T ok(Function<ActorRef, Command> command) {
+    var result = account.<StatusReply<Object>>runCommand(r -> command.apply(r));
+    assertThat(result.reply().isSuccess()).as("%s", result.reply()).isTrue();
+    return (T) result.reply().getValue();
+  }
+
+  @SuppressWarnings("rawtypes")
+  ErrorCode refused(Function<ActorRef, Command> command) {
+    var result = account.<StatusReply<Object>>runCommand(r -> command.apply(r));
+    assertThat(result.reply().isError()).as("%s", result.reply()).isTrue();
+    assertThat(result.hasNoEvents()).isTrue();
+    return ((Refusal) result.reply().getError()).code();
+  }
+
+  AccountView view() {
+    return ok(PrepaidAccount.Get::new);
+  }
+
+  static void assertConserved(AccountView v) {
+    assertThat(v.initialBalance() + v.toppedUp()).isEqualTo(v.balance() + v.deducted());
+    assertThat(v.reserved()).isBetween(0L, v.balance());
+    assertThat(v.available()).isEqualTo(v.balance() - v.reserved());
+  }
+
+  @Test
+  void reserveDeductRefundMovesMoneyExactly() {
+    ReservationView r = ok(x -> new PrepaidAccount.Reserve("r1", 400, Optional.empty(), x));
+    assertThat(r.remaining()).isEqualTo(400);
+    assertThat(view().available()).isEqualTo(600);
+    ok(x -> new PrepaidAccount.Deduct("r1", "d1", 150, x));
+    assertThat(view().reserved()).isEqualTo(250);
+    assertThat(view().balance()).isEqualTo(850);
+    PrepaidAccount.RefundResult refund = ok(x -> new PrepaidAccount.Refund("r1", x));
+    assertThat(refund.refunded()).isEqualTo(250);
+    AccountView after = view();
+    assertThat(after.balance()).isEqualTo(850);
+    assertThat(after.reserved()).isZero();
+    assertThat(after.deducted()).isEqualTo(150);
+    assertConserved(after);
+  }
+
+  @Test
+  void everyCommandIsIdempotentOnItsId() {
+    ok(x -> new PrepaidAccount.TopUp("t1", 500, x));
+    ok(x -> new PrepaidAccount.TopUp("t1", 500, x));
+    assertThat(view().toppedUp()).isEqualTo(500);
+    assertThat(refused(x -> new PrepaidAccount.TopUp("t1", 501, x))).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+
+    ok(x -> new PrepaidAccount.Reserve("r1", 300, Optional.empty(), x));
+    var replay = account.<StatusReply<ReservationView>>runCommand(x -> new PrepaidAccount.Reserve("r1", 300, Optional.empty(), x));
+    assertThat(replay.hasNoEvents()).isTrue();
+    assertThat(view().reserved()).isEqualTo(300);
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r1", 301, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+
+    ok(x -> new PrepaidAccount.Deduct("r1", "d1", 100, x));
+    ok(x -> new PrepaidAccount.Deduct("r1", "d1", 100, x));
+    assertThat(view().deducted()).isEqualTo(100);
+
+    PrepaidAccount.RefundResult first = ok(x -> new PrepaidAccount.Refund("r1", x));
+    PrepaidAccount.RefundResult again = ok(x -> new PrepaidAccount.Refund("r1", x));
+    assertThat(again).isEqualTo(first);
+    // a replayed deduction on the closed reservation still answers the same
+    ReservationView deductReplay = ok(x -> new PrepaidAccount.Deduct("r1", "d1", 100, x));
+    assertThat(deductReplay.state()).isEqualTo(ReservationState.REFUNDED);
+    assertConserved(view());
+  }
+
+  @Test
+  void refusalCodes() {
+    assertThat(refused(x -> new PrepaidAccount.Reserve("big", 2000, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.INSUFFICIENT_FUNDS);
+    ok(x -> new PrepaidAccount.Reserve("r1", 100, Optional.empty(), x));
+    assertThat(refused(x -> new PrepaidAccount.Deduct("r1", "d1", 101, x)))
+        .isEqualTo(ErrorCode.EXCEEDS_RESERVATION);
+    assertThat(refused(x -> new PrepaidAccount.Deduct("nope", "d1", 1, x)))
+        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+    ok(x -> new PrepaidAccount.Refund("r1", x));
+    assertThat(refused(x -> new PrepaidAccount.Deduct("r1", "d2", 1, x)))
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
+
+    // 1000 available, threshold 100: reserving 950 leaves 50 available, below the threshold
+    ok(x -> new PrepaidAccount.Reserve("r2", 950, Optional.empty(), x));
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r3", 10, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.BELOW_THRESHOLD);
+    ok(x -> new PrepaidAccount.Refund("r2", x));
+
+    ok(x -> new PrepaidAccount.Amend(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true), x));
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.ACCOUNT_BLOCKED);
+    ok(x -> new PrepaidAccount.Amend(Optional.empty(), Optional.empty(), Optional.of(true), Optional.of(false), x));
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.ACCOUNT_LOST);
+    ok(x -> new PrepaidAccount.Amend(Optional.of(TODAY.minusDays(1)), Optional.empty(), Optional.of(false), Optional.empty(), x));
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.ACCOUNT_EXPIRED);
+    PrepaidAccount.AuthResult auth = ok(x -> new PrepaidAccount.Authenticate(0, x));
+    assertThat(auth.ok()).isFalse();
+    assertThat(auth.reason()).contains(ErrorCode.ACCOUNT_EXPIRED);
+  }
+
+  @Test
+  void unopenedAccountIsNotFound() {
+    var fresh =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(), PrepaidAccount.create("a-missing", SETTINGS, Clock.systemUTC()));
+    var result = fresh.<StatusReply<AccountView>>runCommand(PrepaidAccount.Get::new);
+    assertThat(((Refusal) result.reply().getError()).code()).isEqualTo(ErrorCode.ACCOUNT_NOT_FOUND);
+  }
+
+  @Test
+  void stateAndTimersSurviveRestart() {
+    ok(x -> new PrepaidAccount.Reserve("r1", 400, Optional.of(Duration.ofMillis(300)), x));
+    ok(x -> new PrepaidAccount.Reserve("r2", 100, Optional.of(Duration.ofHours(1)), x));
+    account.restart();
+    assertThat(view().reserved()).isIn(500L, 100L);
+    // the expiry timer of r1 is re-armed on recovery and releases it
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> view().reserved() == 100);
+    AccountView after = view();
+    assertThat(after.reservations()).extracting(ReservationView::reservationId).containsExactly("r2");
+    assertThat(after.balance()).isEqualTo(1000);
+    assertConserved(after);
+    // a refund after expiry answers what the expiry released
+    PrepaidAccount.RefundResult late = ok(x -> new PrepaidAccount.Refund("r1", x));
+    assertThat(late.refunded()).isEqualTo(400);
+  }
+
+  @Test
+  void closedReservationsAreForgottenBeyondTheWindowButOpenOnesNever() {
+    ok(x -> new PrepaidAccount.Reserve("open", 10, Optional.empty(), x));
+    for (int i = 0; i < 5; i++) {
+      String id = "c" + i;
+      ok(x -> new PrepaidAccount.Reserve(id, 10, Optional.empty(), x));
+      ok(x -> new PrepaidAccount.Refund(id, x));
+    }
+    assertThat(refused(x -> new PrepaidAccount.Deduct("c0", "d", 1, x))).isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+    assertThat(refused(x -> new PrepaidAccount.Deduct("c4", "d", 1, x))).isEqualTo(ErrorCode.RESERVATION_CLOSED);
+    ok(x -> new PrepaidAccount.Deduct("open", "d", 1, x));
+  }
+}
