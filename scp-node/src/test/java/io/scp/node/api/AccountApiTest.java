@@ -1,9 +1,13 @@
 package io.scp.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,19 +31,35 @@ class AccountApiTest {
 
   static String newAccount(long balance, String extra) {
     String id = "acc-" + UUID.randomUUID();
-    var r =
-        api.put(
-            "/v1/accounts/" + id,
-            "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
+    var r = api.put("/v1/accounts/" + id, "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return id;
+  }
+
+  static ApiClient.Response reserve(String account, String reservationId, long amount) {
+    return api.post(
+        "/v1/accounts/" + account + "/reservations",
+        "{\"reservationId\":\"" + reservationId + "\",\"amount\":" + amount + "}");
+  }
+
+  static ApiClient.Response deduct(String account, String reservationId, String deductionId, long amount) {
+    return api.post(
+        "/v1/accounts/" + account + "/reservations/" + reservationId + "/deduct",
+        "{\"deductionId\":\"" + deductionId + "\",\"amount\":" + amount + "}");
+  }
+
+  static void assertConserved(String account) {
+    var a = api.get("/v1/accounts/" + account).json();
+    assertThat(a.get("initialBalance").asLong() + a.get("toppedUp").asLong())
+        .isEqualTo(a.get("balance").asLong() + a.get("deducted").asLong());
+    assertThat(a.get("reserved").asLong()).isBetween(0L, a.get("balance").asLong());
+    assertThat(a.get("available").asLong()).isEqualTo(a.get("balance").asLong() - a.get("reserved").asLong());
   }
 
   @Test
   void openIsIdempotentAndConflictsOnOtherTerms() {
     String id = "acc-" + UUID.randomUUID();
-    String terms =
-        "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
+    String terms = "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
     var first = api.put("/v1/accounts/" + id, terms);
     assertThat(first.status()).isEqualTo(201);
     assertThat(first.json().get("balance").asLong()).isEqualTo(5000);
@@ -53,5 +73,135 @@ class AccountApiTest {
     var other = api.put("/v1/accounts/" + id, terms.replace("5000", "6000"));
     assertThat(other.status()).isEqualTo(409);
     assertThat(other.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+  }
+
+  @Test
+  void reserveDeductRefundFlowWithReplays() {
+    String acc = newAccount(10_000, "");
+    var r = reserve(acc, "r1", 3000);
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().get("remaining").asLong()).isEqualTo(3000);
+    assertThat(r.json().get("expiresAt").asText()).isNotBlank();
+    assertThat(reserve(acc, "r1", 3000).json().get("reservationId").asText()).isEqualTo("r1");
+    assertThat(reserve(acc, "r1", 3001).code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+
+    var account = api.get("/v1/accounts/" + acc).json();
+    assertThat(account.get("reserved").asLong()).isEqualTo(3000);
+    assertThat(account.get("available").asLong()).isEqualTo(7000);
+    assertThat(account.get("reservations")).hasSize(1);
+
+    assertThat(deduct(acc, "r1", "d1", 1200).json().get("remaining").asLong()).isEqualTo(1800);
+    assertThat(deduct(acc, "r1", "d1", 1200).json().get("deducted").asLong()).isEqualTo(1200);
+    var over = deduct(acc, "r1", "d2", 1801);
+    assertThat(over.status()).isEqualTo(409);
+    assertThat(over.code()).isEqualTo("EXCEEDS_RESERVATION");
+
+    var refund = api.post("/v1/accounts/" + acc + "/reservations/r1/refund", "{}");
+    assertThat(refund.status()).isEqualTo(200);
+    assertThat(refund.json().get("reservationId").asText()).isEqualTo("r1");
+    assertThat(refund.json().get("refunded").asLong()).isEqualTo(1800);
+    assertThat(api.post("/v1/accounts/" + acc + "/reservations/r1/refund", "{}").json())
+        .isEqualTo(refund.json());
+    var closed = deduct(acc, "r1", "d3", 1);
+    assertThat(closed.status()).isEqualTo(409);
+    assertThat(closed.code()).isEqualTo("RESERVATION_CLOSED");
+
+    account = api.get("/v1/accounts/" + acc).json();
+    assertThat(account.get("balance").asLong()).isEqualTo(8800);
+    assertThat(account.get("deducted").asLong()).isEqualTo(1200);
+    assertThat(account.get("reserved").asLong()).isZero();
+    assertThat(account.get("reservations")).isEmpty();
+    assertConserved(acc);
+  }
+
+  @Test
+  void topupsAreIdempotentOnTheirId() {
+    String acc = newAccount(100, "");
+    String body = "{\"topupId\":\"t-1\",\"amount\":250}";
+    assertThat(api.post("/v1/accounts/" + acc + "/topups", body).json().get("balance").asLong()).isEqualTo(350);
+    var replay = api.post("/v1/accounts/" + acc + "/topups", body);
+    assertThat(replay.status()).isEqualTo(200);
+    assertThat(replay.json().get("balance").asLong()).isEqualTo(350);
+    assertThat(replay.json().get("toppedUp").asLong()).isEqualTo(250);
+    var conflict = api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-1\",\"amount\":1}");
+    assertThat(conflict.status()).isEqualTo(409);
+    assertThat(conflict.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+    assertConserved(acc);
+  }
+
+  @Test
+  void authenticationAndReservationRefusals() {
+    String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+    String expired = newAccount(1000, ",\"validUntil\":\"" + yesterday + "\"");
+    assertRefused(expired, "ACCOUNT_EXPIRED");
+
+    String low = newAccount(50, ",\"minThreshold\":100");
+    assertRefused(low, "BELOW_THRESHOLD");
+
+    String lost = newAccount(1000, "");
+    assertThat(api.patch("/v1/accounts/" + lost, "{\"lost\":true}").json().get("lost").asBoolean()).isTrue();
+    assertRefused(lost, "ACCOUNT_LOST");
+
+    String blocked = newAccount(1000, "");
+    assertThat(api.patch("/v1/accounts/" + blocked, "{\"blocked\":true}").status()).isEqualTo(200);
+    assertRefused(blocked, "ACCOUNT_BLOCKED");
+    var unblocked = api.patch("/v1/accounts/" + blocked, "{\"blocked\":false,\"minThreshold\":10,\"validUntil\":\"2099-12-31\"}");
+    assertThat(unblocked.json().get("minThreshold").asLong()).isEqualTo(10);
+    assertThat(unblocked.json().get("validUntil").asText()).isEqualTo("2099-12-31");
+    assertThat(api.post("/v1/accounts/" + blocked + "/authenticate", "{}").json().get("ok").asBoolean()).isTrue();
+
+    String poor = newAccount(100, "");
+    var insufficient = reserve(poor, "big", 101);
+    assertThat(insufficient.status()).isEqualTo(409);
+    assertThat(insufficient.code()).isEqualTo("INSUFFICIENT_FUNDS");
+    var auth = api.post("/v1/accounts/" + poor + "/authenticate", "{\"amount\":101}").json();
+    assertThat(auth.get("ok").asBoolean()).isFalse();
+    assertThat(auth.get("reason").asText()).isEqualTo("INSUFFICIENT_FUNDS");
+    var fine = api.post("/v1/accounts/" + poor + "/authenticate", "{\"amount\":0}").json();
+    assertThat(fine.get("ok").asBoolean()).isTrue();
+    assertThat(fine.get("reason").isNull()).isTrue();
+  }
+
+  private static void assertRefused(String account, String code) {
+    var auth = api.post("/v1/accounts/" + account + "/authenticate", "{\"amount\":0}");
+    assertThat(auth.status()).isEqualTo(200);
+    assertThat(auth.json().get("ok").asBoolean()).isFalse();
+    assertThat(auth.json().get("reason").asText()).isEqualTo(code);
+    var reservation = reserve(account, "r-" + code, 1);
+    assertThat(reservation.status()).isEqualTo(409);
+    assertThat(reservation.code()).isEqualTo(code);
+  }
+
+  @Test
+  void unknownAccountAndReservationAre404() {
+    var missing = api.get("/v1/accounts/acc-" + UUID.randomUUID());
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.code()).isEqualTo("ACCOUNT_NOT_FOUND");
+    String acc = newAccount(100, "");
+    var noReservation = deduct(acc, "nope", "d", 1);
+    assertThat(noReservation.status()).isEqualTo(404);
+    assertThat(noReservation.code()).isEqualTo("RESERVATION_NOT_FOUND");
+  }
+
+  @Test
+  void anUnsettledReservationIsReleasedAtItsExpiry() {
+    String acc = newAccount(1000, "");
+    var r =
+        api.post(
+            "/v1/accounts/" + acc + "/reservations",
+            "{\"reservationId\":\"short\",\"amount\":600,\"ttlSeconds\":1}");
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(api.get("/v1/accounts/" + acc).json().get("available").asLong()).isEqualTo(400);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.get("/v1/accounts/" + acc).json().get("reserved").asLong() == 0);
+    var after = api.get("/v1/accounts/" + acc).json();
+    assertThat(after.get("balance").asLong()).isEqualTo(1000);
+    assertThat(after.get("available").asLong()).isEqualTo(1000);
+    var late = deduct(acc, "short", "d", 1);
+    assertThat(late.code()).isEqualTo("RESERVATION_CLOSED");
+    var refund = api.post("/v1/accounts/" + acc + "/reservations/short/refund", "{}");
+    assertThat(refund.json().get("refunded").asLong()).isEqualTo(600);
+    assertConserved(acc);
   }
 }

@@ -1,0 +1,72 @@
+package io.scp.node.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.scp.node.testing.ApiClient;
+import io.scp.node.testing.TestNode;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bearer tokens and roles when SCP_API_TOKENS is set. */
+class AuthTest {
+  static TestNode node;
+  static ApiClient anonymous;
+  static ApiClient operator;
+  static ApiClient frontend;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(Map.of("scp.api-tokens", "operator=op-secret-1,frontend=fe-secret-2"));
+    anonymous = node.client();
+    operator = anonymous.withToken("op-secret-1");
+    frontend = anonymous.withToken("fe-secret-2");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  void missingOrWrongTokenIs401() {
+    var none = anonymous.get("/v1/accounts/x");
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.code()).isEqualTo("UNAUTHENTICATED");
+    assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer");
+    assertThat(anonymous.withToken("op-secret-").get("/v1/accounts/x").status()).isEqualTo(401);
+    assertThat(anonymous.withHeader("Authorization", "Basic b3A6c2VjcmV0").get("/v1/accounts/x").status()).isEqualTo(401);
+  }
+
+  @Test
+  void rolesDecideWhatACallerMayDo() {
+    String acc = "acc-" + UUID.randomUUID();
+    var byFrontend = frontend.put("/v1/accounts/" + acc, "{\"balance\":100}");
+    assertThat(byFrontend.status()).isEqualTo(403);
+    assertThat(byFrontend.code()).isEqualTo("FORBIDDEN");
+    assertThat(operator.put("/v1/accounts/" + acc, "{\"balance\":100}").status()).isEqualTo(201);
+    assertThat(frontend.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t\",\"amount\":1}").status()).isEqualTo(403);
+    assertThat(frontend.put("/v1/subscribers/8613900000077", "{}").status()).isEqualTo(403);
+
+    var reserved = frontend.post("/v1/accounts/" + acc + "/reservations", "{\"reservationId\":\"r\",\"amount\":10}");
+    assertThat(reserved.status()).isEqualTo(201);
+    assertThat(frontend.get("/v1/accounts/" + acc).status()).isEqualTo(200);
+    // operators may do everything, including the front-end interfaces
+    assertThat(operator.post("/v1/accounts/" + acc + "/reservations/r/refund", "{}").status()).isEqualTo(200);
+  }
+
+  @Test
+  void withoutTokensTheNodeRefusesToBindBeyondLoopback() {
+    var open = ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "0.0.0.0")).withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(open)).hasValueSatisfying(m -> assertThat(m).contains("SCP_API_TOKENS"));
+    var loopback = ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "127.0.0.1")).withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(loopback)).isEmpty();
+    var protectedOpen = ConfigFactory.parseMap(Map.of("scp.api-tokens", "operator=x", "scp.http.host", "0.0.0.0")).withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(protectedOpen)).isEmpty();
+    var badSpec = ConfigFactory.parseMap(Map.of("scp.api-tokens", "admin=x", "scp.http.host", "127.0.0.1")).withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(badSpec)).hasValueSatisfying(m -> assertThat(m).contains("unknown role"));
+  }
+}

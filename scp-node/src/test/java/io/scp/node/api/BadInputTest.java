@@ -1,0 +1,157 @@
+package io.scp.node.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scp.node.testing.ApiClient;
+import io.scp.node.testing.TestNode;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Malformed input gets a 4xx with a code, never a 5xx or a stack trace, and the node keeps serving. */
+class BadInputTest {
+  static TestNode node;
+  static ApiClient api;
+  static String account;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    api = node.client();
+    account = "acc-" + UUID.randomUUID();
+    assertThat(api.put("/v1/accounts/" + account, "{\"balance\":1000}").status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":\"100\"}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":1.5}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":true}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":99999999999999999999999}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":-5}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":0}",
+        "POST|/reservations|{\"reservationId\":\"r\"}",
+        "POST|/reservations|{\"amount\":5}",
+        "POST|/reservations|{\"reservationId\":\"bad id with spaces\",\"amount\":5}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":5,\"ttlSeconds\":0}",
+        "POST|/reservations|{\"reservationId\":[1],\"amount\":5}",
+        "POST|/reservations|[1,2,3]",
+        "POST|/reservations|\"just a string\"",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":5",
+        "POST|/reservations|{\"reservationId\":\"r\",\"reservationId\":\"s\",\"amount\":5}",
+        "POST|/reservations|{\"reservationId\":\"r\",\"amount\":NaN}",
+        "POST|/reservations|{} trailing",
+        "POST|/topups|{\"topupId\":\"t\",\"amount\":0}",
+        "POST|/authenticate|{\"amount\":-1}",
+        "PATCH||{\"validUntil\":\"31.12.2030\"}",
+        "PATCH||{\"lost\":\"yes\"}",
+        "PATCH||{\"minThreshold\":-1}",
+        "PUT||{\"balance\":100,\"currency\":\"euro\"}",
+      })
+  void malformedBodiesAre400(String method, String suffix, String body) {
+    var r = api.send(method, "/v1/accounts/" + account + (suffix == null ? "" : suffix), body.getBytes(StandardCharsets.UTF_8), "application/json");
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(r.json().get("message").asText()).doesNotContain("Exception").doesNotContain("at io.");
+  }
+
+  @Test
+  void badIdsInPathsAre400() {
+    String longId = "a".repeat(65);
+    for (String path : List.of("/v1/accounts/" + longId, "/v1/accounts/a%20b", "/v1/accounts/a%2Fb")) {
+      var r = api.get(path);
+      assertThat(r.status()).as(path).isIn(400, 404);
+      assertThat(r.code()).isNotBlank();
+    }
+    assertThat(api.get("/v1/accounts/" + longId).code()).isEqualTo("INVALID_ARGUMENT");
+  }
+
+  @Test
+  void malformedProtobufIs400() {
+    byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
+    var r = api.send("POST", "/v1/accounts/" + account + "/reservations", garbage, "application/x-protobuf");
+    assertThat(r.status()).isEqualTo(400);
+  }
+
+  @Test
+  void oversizedBodiesAre413() {
+    byte[] huge = ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+    var r = api.send("POST", "/v1/accounts/" + account + "/authenticate", huge, "application/json");
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(r.code()).isEqualTo("PAYLOAD_TOO_LARGE");
+  }
+
+  @Test
+  void unknownPathsAndMethods() {
+    var r = api.get("/v1/no-such-thing");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.code()).isEqualTo("NOT_FOUND");
+    var m = api.delete("/v1/accounts/" + account);
+    assertThat(m.status()).isEqualTo(405);
+    assertThat(m.code()).isEqualTo("METHOD_NOT_ALLOWED");
+  }
+
+  /** Seeded fuzzing of the decoders: mutated JSON and random bytes never produce a 5xx. */
+  @Test
+  void fuzzedBodiesNeverCause5xx() {
+    Random random = new Random(20261122L);
+    List<String> seeds =
+        List.of(
+            "{\"reservationId\":\"r1\",\"amount\":100,\"ttlSeconds\":30}",
+            "{\"deductionId\":\"d1\",\"amount\":5}",
+            "{\"topupId\":\"t1\",\"amount\":5}",
+            "{\"balance\":5,\"validUntil\":\"2030-01-01\",\"minThreshold\":1,\"currency\":\"CNY\"}",
+            "{\"imsi\":\"460011100612345\",\"status\":\"ACTIVE\"}");
+    List<String[]> targets =
+        List.of(
+            new String[] {"POST", "/v1/accounts/" + account + "/reservations"},
+            new String[] {"POST", "/v1/accounts/" + account + "/reservations/r1/deduct"},
+            new String[] {"POST", "/v1/accounts/" + account + "/topups"},
+            new String[] {"PUT", "/v1/accounts/fuzz-" + UUID.randomUUID()},
+            new String[] {"PUT", "/v1/subscribers/8613900000001"},
+            new String[] {"POST", "/v1/accounts/" + account + "/authenticate"});
+    for (int i = 0; i < 400; i++) {
+      String[] target = targets.get(random.nextInt(targets.size()));
+      byte[] body = mutate(seeds.get(random.nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8), random);
+      String type = random.nextInt(4) == 0 ? "application/x-protobuf" : "application/json";
+      var r = api.send(target[0], target[1], body, type);
+      assertThat(r.status()).as("%s %s %s -> %s", target[0], target[1], new String(body, StandardCharsets.ISO_8859_1), r).isLessThan(500);
+    }
+    assertThat(api.get("/v1/accounts/" + account).status()).isEqualTo(200);
+  }
+
+  private static byte[] mutate(byte[] seed, Random random) {
+    byte[] out = seed.clone();
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        int flips = 1 + random.nextInt(4);
+        for (int i = 0; i < flips; i++) out[random.nextInt(out.length)] = (byte) random.nextInt(256);
+      }
+      case 1 -> out = java.util.Arrays.copyOf(out, random.nextInt(out.length));
+      case 2 -> {
+        byte[] noise = new byte[random.nextInt(64)];
+        random.nextBytes(noise);
+        out = noise;
+      }
+      default -> {
+        String s = new String(out, StandardCharsets.UTF_8);
+        String[] swaps = {"100", "-1", "1e3", "\"x\"", "null", "[]", "{}", "true", "9223372036854775808"};
+        out = s.replaceFirst("[0-9]+|\"[A-Za-z0-9-]+\"", swaps[random.nextInt(swaps.length)]).getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return out;
+  }
+}
