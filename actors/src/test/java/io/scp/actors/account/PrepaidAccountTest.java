@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class PrepaidAccountTest {
   static final ActorTestKit testKit = ActorTestKit.create(EntityTestConfig.config());
   static final PrepaidAccount.Settings SETTINGS =
-      new PrepaidAccount.Settings(Duration.ofMinutes(10), Duration.ofHours(1), 3, Duration.ofMinutes(2));
+      new PrepaidAccount.Settings(
+          Duration.ofMinutes(10), Duration.ofHours(1), 3, Duration.ofMinutes(2));
   static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
   EventSourcedBehaviorTestKit<Command, Event, State> account;
@@ -94,10 +95,13 @@ class PrepaidAccountTest {
     ok(x -> new PrepaidAccount.TopUp("t1", 500, x));
     ok(x -> new PrepaidAccount.TopUp("t1", 500, x));
     assertThat(view().toppedUp()).isEqualTo(500);
-    assertThat(refused(x -> new PrepaidAccount.TopUp("t1", 501, x))).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    assertThat(refused(x -> new PrepaidAccount.TopUp("t1", 501, x)))
+        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
 
     ok(x -> new PrepaidAccount.Reserve("r1", 300, Optional.empty(), x));
-    var replay = account.<StatusReply<ReservationView>>runCommand(x -> new PrepaidAccount.Reserve("r1", 300, Optional.empty(), x));
+    var replay =
+        account.<StatusReply<ReservationView>>runCommand(
+            x -> new PrepaidAccount.Reserve("r1", 300, Optional.empty(), x));
     assertThat(replay.hasNoEvents()).isTrue();
     assertThat(view().reserved()).isEqualTo(300);
     assertThat(refused(x -> new PrepaidAccount.Reserve("r1", 301, Optional.empty(), x)))
@@ -135,13 +139,26 @@ class PrepaidAccountTest {
         .isEqualTo(ErrorCode.BELOW_THRESHOLD);
     ok(x -> new PrepaidAccount.Refund("r2", x));
 
-    ok(x -> new PrepaidAccount.Amend(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true), x));
+    ok(
+        x ->
+            new PrepaidAccount.Amend(
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(true), x));
     assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
         .isEqualTo(ErrorCode.ACCOUNT_BLOCKED);
-    ok(x -> new PrepaidAccount.Amend(Optional.empty(), Optional.empty(), Optional.of(true), Optional.of(false), x));
+    ok(
+        x ->
+            new PrepaidAccount.Amend(
+                Optional.empty(), Optional.empty(), Optional.of(true), Optional.of(false), x));
     assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
         .isEqualTo(ErrorCode.ACCOUNT_LOST);
-    ok(x -> new PrepaidAccount.Amend(Optional.of(TODAY.minusDays(1)), Optional.empty(), Optional.of(false), Optional.empty(), x));
+    ok(
+        x ->
+            new PrepaidAccount.Amend(
+                Optional.of(TODAY.minusDays(1)),
+                Optional.empty(),
+                Optional.of(false),
+                Optional.empty(),
+                x));
     assertThat(refused(x -> new PrepaidAccount.Reserve("r4", 10, Optional.empty(), x)))
         .isEqualTo(ErrorCode.ACCOUNT_EXPIRED);
     PrepaidAccount.AuthResult auth = ok(x -> new PrepaidAccount.Authenticate(0, x));
@@ -169,7 +186,9 @@ class PrepaidAccountTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> view().reserved() == 100);
     AccountView after = view();
-    assertThat(after.reservations()).extracting(ReservationView::reservationId).containsExactly("r2");
+    assertThat(after.reservations())
+        .extracting(ReservationView::reservationId)
+        .containsExactly("r2");
     assertThat(after.balance()).isEqualTo(1000);
     assertConserved(after);
     // a refund after expiry answers what the expiry released
@@ -185,8 +204,10 @@ class PrepaidAccountTest {
       ok(x -> new PrepaidAccount.Reserve(id, 10, Optional.empty(), x));
       ok(x -> new PrepaidAccount.Refund(id, x));
     }
-    assertThat(refused(x -> new PrepaidAccount.Deduct("c0", "d", 1, x))).isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
-    assertThat(refused(x -> new PrepaidAccount.Deduct("c4", "d", 1, x))).isEqualTo(ErrorCode.RESERVATION_CLOSED);
+    assertThat(refused(x -> new PrepaidAccount.Deduct("c0", "d", 1, x)))
+        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+    assertThat(refused(x -> new PrepaidAccount.Deduct("c4", "d", 1, x)))
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
     ok(x -> new PrepaidAccount.Deduct("open", "d", 1, x));
   }
 }

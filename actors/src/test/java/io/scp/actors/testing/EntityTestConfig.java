@@ -10,7 +10,8 @@ public final class EntityTestConfig {
 
   public static Config config() {
     return EventSourcedBehaviorTestKit.config()
-        .withFallback(ConfigFactory.parseString(
+        .withFallback(
+            ConfigFactory.parseString(
                 "pekko.actor.provider = local\npekko.coordinated-shutdown.exit-jvm = off\n"
                     + "pekko.persistence.journal.auto-start-journals = []"))
         .withFallback(ConfigFactory.load());

@@ -31,7 +31,10 @@ class AccountApiTest {
 
   static String newAccount(long balance, String extra) {
     String id = "acc-" + UUID.randomUUID();
-    var r = api.put("/v1/accounts/" + id, "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
+    var r =
+        api.put(
+            "/v1/accounts/" + id,
+            "{\"balance\":" + balance + ",\"currency\":\"CNY\"" + extra + "}");
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return id;
   }
@@ -42,7 +45,8 @@ class AccountApiTest {
         "{\"reservationId\":\"" + reservationId + "\",\"amount\":" + amount + "}");
   }
 
-  static ApiClient.Response deduct(String account, String reservationId, String deductionId, long amount) {
+  static ApiClient.Response deduct(
+      String account, String reservationId, String deductionId, long amount) {
     return api.post(
         "/v1/accounts/" + account + "/reservations/" + reservationId + "/deduct",
         "{\"deductionId\":\"" + deductionId + "\",\"amount\":" + amount + "}");
@@ -53,13 +57,15 @@ class AccountApiTest {
     assertThat(a.get("initialBalance").asLong() + a.get("toppedUp").asLong())
         .isEqualTo(a.get("balance").asLong() + a.get("deducted").asLong());
     assertThat(a.get("reserved").asLong()).isBetween(0L, a.get("balance").asLong());
-    assertThat(a.get("available").asLong()).isEqualTo(a.get("balance").asLong() - a.get("reserved").asLong());
+    assertThat(a.get("available").asLong())
+        .isEqualTo(a.get("balance").asLong() - a.get("reserved").asLong());
   }
 
   @Test
   void openIsIdempotentAndConflictsOnOtherTerms() {
     String id = "acc-" + UUID.randomUUID();
-    String terms = "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
+    String terms =
+        "{\"balance\":5000,\"validUntil\":\"2099-01-31\",\"minThreshold\":100,\"currency\":\"EUR\"}";
     var first = api.put("/v1/accounts/" + id, terms);
     assertThat(first.status()).isEqualTo(201);
     assertThat(first.json().get("balance").asLong()).isEqualTo(5000);
@@ -118,12 +124,14 @@ class AccountApiTest {
   void topupsAreIdempotentOnTheirId() {
     String acc = newAccount(100, "");
     String body = "{\"topupId\":\"t-1\",\"amount\":250}";
-    assertThat(api.post("/v1/accounts/" + acc + "/topups", body).json().get("balance").asLong()).isEqualTo(350);
+    assertThat(api.post("/v1/accounts/" + acc + "/topups", body).json().get("balance").asLong())
+        .isEqualTo(350);
     var replay = api.post("/v1/accounts/" + acc + "/topups", body);
     assertThat(replay.status()).isEqualTo(200);
     assertThat(replay.json().get("balance").asLong()).isEqualTo(350);
     assertThat(replay.json().get("toppedUp").asLong()).isEqualTo(250);
-    var conflict = api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-1\",\"amount\":1}");
+    var conflict =
+        api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-1\",\"amount\":1}");
     assertThat(conflict.status()).isEqualTo(409);
     assertThat(conflict.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
     assertConserved(acc);
@@ -139,16 +147,25 @@ class AccountApiTest {
     assertRefused(low, "BELOW_THRESHOLD");
 
     String lost = newAccount(1000, "");
-    assertThat(api.patch("/v1/accounts/" + lost, "{\"lost\":true}").json().get("lost").asBoolean()).isTrue();
+    assertThat(api.patch("/v1/accounts/" + lost, "{\"lost\":true}").json().get("lost").asBoolean())
+        .isTrue();
     assertRefused(lost, "ACCOUNT_LOST");
 
     String blocked = newAccount(1000, "");
     assertThat(api.patch("/v1/accounts/" + blocked, "{\"blocked\":true}").status()).isEqualTo(200);
     assertRefused(blocked, "ACCOUNT_BLOCKED");
-    var unblocked = api.patch("/v1/accounts/" + blocked, "{\"blocked\":false,\"minThreshold\":10,\"validUntil\":\"2099-12-31\"}");
+    var unblocked =
+        api.patch(
+            "/v1/accounts/" + blocked,
+            "{\"blocked\":false,\"minThreshold\":10,\"validUntil\":\"2099-12-31\"}");
     assertThat(unblocked.json().get("minThreshold").asLong()).isEqualTo(10);
     assertThat(unblocked.json().get("validUntil").asText()).isEqualTo("2099-12-31");
-    assertThat(api.post("/v1/accounts/" + blocked + "/authenticate", "{}").json().get("ok").asBoolean()).isTrue();
+    assertThat(
+            api.post("/v1/accounts/" + blocked + "/authenticate", "{}")
+                .json()
+                .get("ok")
+                .asBoolean())
+        .isTrue();
 
     String poor = newAccount(100, "");
     var insufficient = reserve(poor, "big", 101);

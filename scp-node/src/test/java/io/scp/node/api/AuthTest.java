@@ -38,7 +38,12 @@ class AuthTest {
     assertThat(none.code()).isEqualTo("UNAUTHENTICATED");
     assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer");
     assertThat(anonymous.withToken("op-secret-").get("/v1/accounts/x").status()).isEqualTo(401);
-    assertThat(anonymous.withHeader("Authorization", "Basic b3A6c2VjcmV0").get("/v1/accounts/x").status()).isEqualTo(401);
+    assertThat(
+            anonymous
+                .withHeader("Authorization", "Basic b3A6c2VjcmV0")
+                .get("/v1/accounts/x")
+                .status())
+        .isEqualTo(401);
   }
 
   @Test
@@ -48,25 +53,42 @@ class AuthTest {
     assertThat(byFrontend.status()).isEqualTo(403);
     assertThat(byFrontend.code()).isEqualTo("FORBIDDEN");
     assertThat(operator.put("/v1/accounts/" + acc, "{\"balance\":100}").status()).isEqualTo(201);
-    assertThat(frontend.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t\",\"amount\":1}").status()).isEqualTo(403);
+    assertThat(
+            frontend
+                .post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t\",\"amount\":1}")
+                .status())
+        .isEqualTo(403);
     assertThat(frontend.put("/v1/subscribers/8613900000077", "{}").status()).isEqualTo(403);
 
-    var reserved = frontend.post("/v1/accounts/" + acc + "/reservations", "{\"reservationId\":\"r\",\"amount\":10}");
+    var reserved =
+        frontend.post(
+            "/v1/accounts/" + acc + "/reservations", "{\"reservationId\":\"r\",\"amount\":10}");
     assertThat(reserved.status()).isEqualTo(201);
     assertThat(frontend.get("/v1/accounts/" + acc).status()).isEqualTo(200);
     // operators may do everything, including the front-end interfaces
-    assertThat(operator.post("/v1/accounts/" + acc + "/reservations/r/refund", "{}").status()).isEqualTo(200);
+    assertThat(operator.post("/v1/accounts/" + acc + "/reservations/r/refund", "{}").status())
+        .isEqualTo(200);
   }
 
   @Test
   void withoutTokensTheNodeRefusesToBindBeyondLoopback() {
-    var open = ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "0.0.0.0")).withFallback(ConfigFactory.load());
-    assertThat(io.scp.node.NodeLauncherAccess.refusal(open)).hasValueSatisfying(m -> assertThat(m).contains("SCP_API_TOKENS"));
-    var loopback = ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "127.0.0.1")).withFallback(ConfigFactory.load());
+    var open =
+        ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "0.0.0.0"))
+            .withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(open))
+        .hasValueSatisfying(m -> assertThat(m).contains("SCP_API_TOKENS"));
+    var loopback =
+        ConfigFactory.parseMap(Map.of("scp.api-tokens", "", "scp.http.host", "127.0.0.1"))
+            .withFallback(ConfigFactory.load());
     assertThat(io.scp.node.NodeLauncherAccess.refusal(loopback)).isEmpty();
-    var protectedOpen = ConfigFactory.parseMap(Map.of("scp.api-tokens", "operator=x", "scp.http.host", "0.0.0.0")).withFallback(ConfigFactory.load());
+    var protectedOpen =
+        ConfigFactory.parseMap(Map.of("scp.api-tokens", "operator=x", "scp.http.host", "0.0.0.0"))
+            .withFallback(ConfigFactory.load());
     assertThat(io.scp.node.NodeLauncherAccess.refusal(protectedOpen)).isEmpty();
-    var badSpec = ConfigFactory.parseMap(Map.of("scp.api-tokens", "admin=x", "scp.http.host", "127.0.0.1")).withFallback(ConfigFactory.load());
-    assertThat(io.scp.node.NodeLauncherAccess.refusal(badSpec)).hasValueSatisfying(m -> assertThat(m).contains("unknown role"));
+    var badSpec =
+        ConfigFactory.parseMap(Map.of("scp.api-tokens", "admin=x", "scp.http.host", "127.0.0.1"))
+            .withFallback(ConfigFactory.load());
+    assertThat(io.scp.node.NodeLauncherAccess.refusal(badSpec))
+        .hasValueSatisfying(m -> assertThat(m).contains("unknown role"));
   }
 }

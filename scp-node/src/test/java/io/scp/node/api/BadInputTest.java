@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Malformed input gets a 4xx with a code, never a 5xx or a stack trace, and the node keeps serving. */
+/**
+ * Malformed input gets a 4xx with a code, never a 5xx or a stack trace, and the node keeps serving.
+ */
 class BadInputTest {
   static TestNode node;
   static ApiClient api;
@@ -62,16 +64,24 @@ class BadInputTest {
         "PUT||{\"balance\":100,\"currency\":\"euro\"}",
       })
   void malformedBodiesAre400(String method, String suffix, String body) {
-    var r = api.send(method, "/v1/accounts/" + account + (suffix == null ? "" : suffix), body.getBytes(StandardCharsets.UTF_8), "application/json");
+    var r =
+        api.send(
+            method,
+            "/v1/accounts/" + account + (suffix == null ? "" : suffix),
+            body.getBytes(StandardCharsets.UTF_8),
+            "application/json");
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
-    assertThat(r.json().get("message").asText()).doesNotContain("Exception").doesNotContain("at io.");
+    assertThat(r.json().get("message").asText())
+        .doesNotContain("Exception")
+        .doesNotContain("at io.");
   }
 
   @Test
   void badIdsInPathsAre400() {
     String longId = "a".repeat(65);
-    for (String path : List.of("/v1/accounts/" + longId, "/v1/accounts/a%20b", "/v1/accounts/a%2Fb")) {
+    for (String path :
+        List.of("/v1/accounts/" + longId, "/v1/accounts/a%20b", "/v1/accounts/a%2Fb")) {
       var r = api.get(path);
       assertThat(r.status()).as(path).isIn(400, 404);
       assertThat(r.code()).isNotBlank();
@@ -82,13 +92,17 @@ class BadInputTest {
   @Test
   void malformedProtobufIs400() {
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02};
-    var r = api.send("POST", "/v1/accounts/" + account + "/reservations", garbage, "application/x-protobuf");
+    var r =
+        api.send(
+            "POST", "/v1/accounts/" + account + "/reservations", garbage, "application/x-protobuf");
     assertThat(r.status()).isEqualTo(400);
   }
 
   @Test
   void oversizedBodiesAre413() {
-    byte[] huge = ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] huge =
+        ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
     var r = api.send("POST", "/v1/accounts/" + account + "/authenticate", huge, "application/json");
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.code()).isEqualTo("PAYLOAD_TOO_LARGE");
@@ -125,10 +139,15 @@ class BadInputTest {
             new String[] {"POST", "/v1/accounts/" + account + "/authenticate"});
     for (int i = 0; i < 400; i++) {
       String[] target = targets.get(random.nextInt(targets.size()));
-      byte[] body = mutate(seeds.get(random.nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8), random);
+      byte[] body =
+          mutate(seeds.get(random.nextInt(seeds.size())).getBytes(StandardCharsets.UTF_8), random);
       String type = random.nextInt(4) == 0 ? "application/x-protobuf" : "application/json";
       var r = api.send(target[0], target[1], body, type);
-      assertThat(r.status()).as("%s %s %s -> %s", target[0], target[1], new String(body, StandardCharsets.ISO_8859_1), r).isLessThan(500);
+      assertThat(r.status())
+          .as(
+              "%s %s %s -> %s",
+              target[0], target[1], new String(body, StandardCharsets.ISO_8859_1), r)
+          .isLessThan(500);
     }
     assertThat(api.get("/v1/accounts/" + account).status()).isEqualTo(200);
   }
@@ -138,7 +157,8 @@ class BadInputTest {
     switch (random.nextInt(4)) {
       case 0 -> {
         int flips = 1 + random.nextInt(4);
-        for (int i = 0; i < flips; i++) out[random.nextInt(out.length)] = (byte) random.nextInt(256);
+        for (int i = 0; i < flips; i++)
+          out[random.nextInt(out.length)] = (byte) random.nextInt(256);
       }
       case 1 -> out = java.util.Arrays.copyOf(out, random.nextInt(out.length));
       case 2 -> {
@@ -148,8 +168,12 @@ class BadInputTest {
       }
       default -> {
         String s = new String(out, StandardCharsets.UTF_8);
-        String[] swaps = {"100", "-1", "1e3", "\"x\"", "null", "[]", "{}", "true", "9223372036854775808"};
-        out = s.replaceFirst("[0-9]+|\"[A-Za-z0-9-]+\"", swaps[random.nextInt(swaps.length)]).getBytes(StandardCharsets.UTF_8);
+        String[] swaps = {
+          "100", "-1", "1e3", "\"x\"", "null", "[]", "{}", "true", "9223372036854775808"
+        };
+        out =
+            s.replaceFirst("[0-9]+|\"[A-Za-z0-9-]+\"", swaps[random.nextInt(swaps.length)])
+                .getBytes(StandardCharsets.UTF_8);
       }
     }
     return out;

@@ -63,7 +63,10 @@ class ConservationTest {
       ApiClient api = node.client();
       for (int i = 0; i < ACCOUNTS; i++) {
         var account = new ModelAccount("cons-" + run + "-" + i, 1_000 + random.nextInt(50_000));
-        assertThat(api.put("/v1/accounts/" + account.id, "{\"balance\":" + account.initial + "}").status()).isEqualTo(201);
+        assertThat(
+                api.put("/v1/accounts/" + account.id, "{\"balance\":" + account.initial + "}")
+                    .status())
+            .isEqualTo(201);
         accounts.add(account);
       }
       for (int i = 0; i < 2_500; i++) step(api);
@@ -91,7 +94,10 @@ class ConservationTest {
   private void topUp(ApiClient api, ModelAccount a) {
     String id = "t" + sequence++;
     long amount = 1 + random.nextInt(5_000);
-    var r = api.post("/v1/accounts/" + a.id + "/topups", "{\"topupId\":\"" + id + "\",\"amount\":" + amount + "}");
+    var r =
+        api.post(
+            "/v1/accounts/" + a.id + "/topups",
+            "{\"topupId\":\"" + id + "\",\"amount\":" + amount + "}");
     assertThat(r.status()).isEqualTo(200);
     a.topups.put(id, amount);
     a.balance += amount;
@@ -102,7 +108,10 @@ class ConservationTest {
     if (a.topups.isEmpty()) return;
     var ids = new ArrayList<>(a.topups.keySet());
     String id = ids.get(random.nextInt(ids.size()));
-    var r = api.post("/v1/accounts/" + a.id + "/topups", "{\"topupId\":\"" + id + "\",\"amount\":" + a.topups.get(id) + "}");
+    var r =
+        api.post(
+            "/v1/accounts/" + a.id + "/topups",
+            "{\"topupId\":\"" + id + "\",\"amount\":" + a.topups.get(id) + "}");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.json().get("toppedUp").asLong()).isEqualTo(a.toppedUp);
   }
@@ -119,7 +128,10 @@ class ConservationTest {
       id = "r" + sequence++;
       amount = 1 + random.nextInt(8_000);
     }
-    var r = api.post("/v1/accounts/" + a.id + "/reservations", "{\"reservationId\":\"" + id + "\",\"amount\":" + amount + "}");
+    var r =
+        api.post(
+            "/v1/accounts/" + a.id + "/reservations",
+            "{\"reservationId\":\"" + id + "\",\"amount\":" + amount + "}");
     if (replay) {
       assertThat(r.status()).as(r.toString()).isEqualTo(201);
       return;
@@ -148,7 +160,8 @@ class ConservationTest {
     } else {
       deductionId = "d" + sequence++;
       long remaining = res.amount - res.deducted;
-      amount = random.nextInt(10) == 0 ? remaining + 1 : (long) (random.nextDouble() * (remaining + 1));
+      amount =
+          random.nextInt(10) == 0 ? remaining + 1 : (long) (random.nextDouble() * (remaining + 1));
     }
     var r =
         api.post(

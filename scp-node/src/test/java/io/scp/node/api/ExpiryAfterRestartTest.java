@@ -39,7 +39,9 @@ class ExpiryAfterRestartTest {
       var api = node.client();
       assertThat(api.put("/v1/accounts/" + acc, "{\"balance\":500}").status()).isEqualTo(201);
       assertThat(
-              api.post("/v1/accounts/" + acc + "/reservations", "{\"reservationId\":\"r\",\"amount\":300,\"ttlSeconds\":3}")
+              api.post(
+                      "/v1/accounts/" + acc + "/reservations",
+                      "{\"reservationId\":\"r\",\"amount\":300,\"ttlSeconds\":3}")
                   .status())
           .isEqualTo(201);
     }
@@ -58,7 +60,9 @@ class ExpiryAfterRestartTest {
     try (TestNode node = TestNode.start(Map.of("scp.sharding.idle-timeout", "500ms"))) {
       var api = node.client();
       api.put("/v1/accounts/" + acc, "{\"balance\":500}");
-      api.post("/v1/accounts/" + acc + "/reservations", "{\"reservationId\":\"r\",\"amount\":200,\"ttlSeconds\":3}");
+      api.post(
+          "/v1/accounts/" + acc + "/reservations",
+          "{\"reservationId\":\"r\",\"amount\":200,\"ttlSeconds\":3}");
       await().atMost(Duration.ofSeconds(20)).until(() -> expiries(acc) == 1);
       assertThat(api.get("/v1/accounts/" + acc).json().get("available").asLong()).isEqualTo(500);
     }

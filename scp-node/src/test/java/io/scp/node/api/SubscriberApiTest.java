@@ -48,7 +48,10 @@ class SubscriberApiTest {
     assertThat(same.status()).isEqualTo(200);
     assertThat(same.json()).isEqualTo(s);
 
-    var postpaid = api.put("/v1/subscribers/" + msisdn, "{\"imsi\":\"460011100612345\",\"homeRegion\":\"north\",\"status\":\"SUSPENDED\",\"prepaidAccountId\":null}");
+    var postpaid =
+        api.put(
+            "/v1/subscribers/" + msisdn,
+            "{\"imsi\":\"460011100612345\",\"homeRegion\":\"north\",\"status\":\"SUSPENDED\",\"prepaidAccountId\":null}");
     assertThat(postpaid.status()).isEqualTo(200);
     assertThat(postpaid.json().get("status").asText()).isEqualTo("SUSPENDED");
     assertThat(postpaid.json().get("prepaidAccountId").isNull()).isTrue();
@@ -59,16 +62,24 @@ class SubscriberApiTest {
   void servicesAreSubscribedAndRemovedIdempotently() {
     String msisdn = newMsisdn();
     api.put("/v1/subscribers/" + msisdn, "{\"imsi\":\"460011100600001\"}");
-    assertThat(api.put("/v1/subscribers/" + msisdn + "/services/im-platform", "{}").json().get("services"))
+    assertThat(
+            api.put("/v1/subscribers/" + msisdn + "/services/im-platform", "{}")
+                .json()
+                .get("services"))
         .extracting(n -> n.asText())
         .containsExactly("im-platform");
     api.put("/v1/subscribers/" + msisdn + "/services/im-platform", "{}");
     var two = api.put("/v1/subscribers/" + msisdn + "/services/weather", "{}");
-    assertThat(two.json().get("services")).extracting(n -> n.asText()).containsExactly("im-platform", "weather");
+    assertThat(two.json().get("services"))
+        .extracting(n -> n.asText())
+        .containsExactly("im-platform", "weather");
     var removed = api.delete("/v1/subscribers/" + msisdn + "/services/im-platform");
     assertThat(removed.status()).isEqualTo(200);
-    assertThat(removed.json().get("services")).extracting(n -> n.asText()).containsExactly("weather");
-    assertThat(api.delete("/v1/subscribers/" + msisdn + "/services/im-platform").status()).isEqualTo(200);
+    assertThat(removed.json().get("services"))
+        .extracting(n -> n.asText())
+        .containsExactly("weather");
+    assertThat(api.delete("/v1/subscribers/" + msisdn + "/services/im-platform").status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -83,7 +94,9 @@ class SubscriberApiTest {
       assertThat(r.status()).as(bad).isEqualTo(400);
       assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
     }
-    assertThat(api.put("/v1/subscribers/" + newMsisdn(), "{\"imsi\":\"12345\"}").status()).isEqualTo(400);
-    assertThat(api.put("/v1/subscribers/" + newMsisdn(), "{\"status\":\"DELETED\"}").code()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(api.put("/v1/subscribers/" + newMsisdn(), "{\"imsi\":\"12345\"}").status())
+        .isEqualTo(400);
+    assertThat(api.put("/v1/subscribers/" + newMsisdn(), "{\"status\":\"DELETED\"}").code())
+        .isEqualTo("INVALID_ARGUMENT");
   }
 }
