@@ -91,13 +91,28 @@ public final class PrepaidAccount
   public record Authenticate(long amount, ActorRef<StatusReply<AuthResult>> replyTo)
       implements Command {}
 
-  /** {@code ttl} empty means the configured default; it is capped by the configured maximum. */
+  /**
+   * Freezes the largest of {@code acceptableAmounts} (in descending order) that the available money
+   * covers, atomically; a caller that can use less money for less service (a call's quota slice)
+   * offers several amounts, a plain reservation offers one. {@code ttl} empty means the configured
+   * default; it is capped by the configured maximum. A replay answers the existing reservation if
+   * its amount is one of those offered.
+   */
   public record Reserve(
       String reservationId,
-      long amount,
+      List<Long> acceptableAmounts,
       Optional<Duration> ttl,
       ActorRef<StatusReply<ReservationView>> replyTo)
-      implements Command {}
+      implements Command {
+
+    public Reserve(
+        String reservationId,
+        long amount,
+        Optional<Duration> ttl,
+        ActorRef<StatusReply<ReservationView>> replyTo) {
+      this(reservationId, List.of(amount), ttl, replyTo);
+    }
+  }
 
   public record Deduct(
       String reservationId,
@@ -483,10 +498,13 @@ public final class PrepaidAccount
   }
 
   private ReplyEffect<Event, State> onReserve(Account state, Reserve cmd) {
-    if (cmd.amount() <= 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
+    List<Long> offered = cmd.acceptableAmounts();
+    if (offered.isEmpty() || offered.stream().anyMatch(a -> a <= 0)) {
+      return Effect().reply(cmd.replyTo(), mustBePositive(offered.isEmpty() ? 0 : offered.get(offered.size() - 1)));
+    }
     Reservation existing = state.reservations().get(cmd.reservationId());
     if (existing != null) {
-      return existing.amount() == cmd.amount()
+      return offered.contains(existing.amount())
           ? Effect().reply(cmd.replyTo(), StatusReply.success(existing.view()))
           : Effect()
               .reply(
@@ -495,18 +513,21 @@ public final class PrepaidAccount
                       ErrorCode.IDEMPOTENCY_CONFLICT,
                       "reservation " + cmd.reservationId() + " exists with another amount"));
     }
-    Optional<ErrorCode> reason = unusableReason(state, cmd.amount());
+    long smallest = offered.stream().mapToLong(Long::longValue).min().orElseThrow();
+    Optional<ErrorCode> reason = unusableReason(state, smallest);
     if (reason.isPresent()) {
       return Effect()
           .reply(
               cmd.replyTo(),
               refuse(reason.get(), "account " + accountId + " refused the reservation"));
     }
+    long amount =
+        offered.stream().mapToLong(Long::longValue).filter(a -> a <= state.available()).max().orElseThrow();
     Duration ttl = cmd.ttl().orElse(settings.defaultTtl());
     if (ttl.compareTo(settings.maxTtl()) > 0) ttl = settings.maxTtl();
     Instant expiresAt = clock.instant().plus(ttl);
     return Effect()
-        .persist(new FundsReserved(cmd.reservationId(), cmd.amount(), expiresAt))
+        .persist(new FundsReserved(cmd.reservationId(), amount, expiresAt))
         .thenRun(s -> armExpiry(((Account) s).reservations().get(cmd.reservationId())))
         .thenReply(
             cmd.replyTo(),

@@ -71,6 +71,16 @@ public final class Subscriber
   public record UnsubscribeService(String serviceId, ActorRef<StatusReply<SubscriberView>> replyTo)
       implements Command {}
 
+  /** Sent by a VPN group while it adds this subscriber as a member. */
+  public record JoinVpn(
+      String groupId, String shortNumber, ActorRef<StatusReply<SubscriberView>> replyTo)
+      implements Command {}
+
+  /** Sent by a VPN group while it removes this subscriber; a no-op if not that membership. */
+  public record LeaveVpn(
+      String groupId, String shortNumber, ActorRef<StatusReply<SubscriberView>> replyTo)
+      implements Command {}
+
   // ---------------------------------------------------------------- events
 
   public sealed interface Event extends CborSerializable {}
@@ -80,6 +90,10 @@ public final class Subscriber
   public record ServiceSubscribed(String serviceId) implements Event {}
 
   public record ServiceUnsubscribed(String serviceId) implements Event {}
+
+  public record VpnJoined(VpnMembership membership) implements Event {}
+
+  public record VpnLeft(VpnMembership membership) implements Event {}
 
   // ---------------------------------------------------------------- state
 
@@ -141,14 +155,18 @@ public final class Subscriber
         .onCommand(Provision.class, this::onProvision)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onCommand(SubscribeService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(UnsubscribeService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()));
+        .onCommand(UnsubscribeService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(JoinVpn.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(LeaveVpn.class, (s, c) -> Effect().reply(c.replyTo(), unknown()));
     builder
         .forStateType(Known.class)
         .onCommand(Provision.class, this::onProvision)
         .onCommand(
             Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(msisdn))))
         .onCommand(SubscribeService.class, this::onSubscribe)
-        .onCommand(UnsubscribeService.class, this::onUnsubscribe);
+        .onCommand(UnsubscribeService.class, this::onUnsubscribe)
+        .onCommand(JoinVpn.class, this::onJoinVpn)
+        .onCommand(LeaveVpn.class, this::onLeaveVpn);
     return builder.build();
   }
 
@@ -188,6 +206,39 @@ public final class Subscriber
         .thenReply(cmd.replyTo(), s -> StatusReply.success(((Known) s).view(msisdn)));
   }
 
+  private ReplyEffect<Event, State> onJoinVpn(Known state, JoinVpn cmd) {
+    var wanted = new VpnMembership(cmd.groupId(), cmd.shortNumber());
+    if (state.vpn().isPresent()) {
+      return state.vpn().get().equals(wanted)
+          ? Effect().reply(cmd.replyTo(), StatusReply.success(state.view(msisdn)))
+          : Effect()
+              .reply(
+                  cmd.replyTo(),
+                  StatusReply.error(
+                      new Refusal(
+                          ErrorCode.ALREADY_MEMBER,
+                          "subscriber "
+                              + msisdn
+                              + " is already member "
+                              + state.vpn().get().shortNumber()
+                              + " of VPN group "
+                              + state.vpn().get().groupId())));
+    }
+    return Effect()
+        .persist(new VpnJoined(wanted))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(((Known) s).view(msisdn)));
+  }
+
+  private ReplyEffect<Event, State> onLeaveVpn(Known state, LeaveVpn cmd) {
+    var leaving = new VpnMembership(cmd.groupId(), cmd.shortNumber());
+    if (!state.vpn().equals(Optional.of(leaving))) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state.view(msisdn)));
+    }
+    return Effect()
+        .persist(new VpnLeft(leaving))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(((Known) s).view(msisdn)));
+  }
+
   // ---------------------------------------------------------------- events
 
   @Override
@@ -212,7 +263,9 @@ public final class Subscriber
             ServiceUnsubscribed.class,
             (s, e) ->
                 s.withServices(
-                    s.services().stream().filter(id -> !id.equals(e.serviceId())).toList()));
+                    s.services().stream().filter(id -> !id.equals(e.serviceId())).toList()))
+        .onEvent(VpnJoined.class, (s, e) -> new Known(s.profile(), Optional.of(e.membership()), s.services()))
+        .onEvent(VpnLeft.class, (s, e) -> new Known(s.profile(), Optional.empty(), s.services()));
     return builder.build();
   }
 }

@@ -1,0 +1,60 @@
+package io.scp.actors.vpn;
+
+import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.subscriber.Subscriber;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The messages a call sends to the other entities, as asks with a timeout. Every command carries
+ * the call's own ids, so a retry after a timeout is safe.
+ */
+public final class CallPorts {
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public CallPorts(ClusterSharding sharding, Duration timeout) {
+    this.sharding = sharding;
+    this.timeout = timeout;
+  }
+
+  CompletionStage<Subscriber.SubscriberView> subscriber(String msisdn) {
+    return sharding.entityRefFor(Subscriber.KEY, msisdn).askWithStatus(Subscriber.Get::new, timeout);
+  }
+
+  CompletionStage<VpnGroup.Routing> route(String groupId, String caller, String dialled) {
+    return sharding
+        .entityRefFor(VpnGroup.KEY, groupId)
+        .askWithStatus(r -> new VpnGroup.Route(caller, dialled, r), timeout);
+  }
+
+  CompletionStage<PrepaidAccount.AuthResult> authenticate(String accountId) {
+    return sharding
+        .entityRefFor(PrepaidAccount.KEY, accountId)
+        .askWithStatus(r -> new PrepaidAccount.Authenticate(0, r), timeout);
+  }
+
+  CompletionStage<PrepaidAccount.ReservationView> reserve(
+      String accountId, String reservationId, List<Long> acceptableAmounts, Duration ttl) {
+    return sharding
+        .entityRefFor(PrepaidAccount.KEY, accountId)
+        .askWithStatus(
+            r -> new PrepaidAccount.Reserve(reservationId, acceptableAmounts, Optional.of(ttl), r), timeout);
+  }
+
+  CompletionStage<PrepaidAccount.ReservationView> deduct(
+      String accountId, String reservationId, String deductionId, long amount) {
+    return sharding
+        .entityRefFor(PrepaidAccount.KEY, accountId)
+        .askWithStatus(r -> new PrepaidAccount.Deduct(reservationId, deductionId, amount, r), timeout);
+  }
+
+  CompletionStage<PrepaidAccount.RefundResult> refund(String accountId, String reservationId) {
+    return sharding
+        .entityRefFor(PrepaidAccount.KEY, accountId)
+        .askWithStatus(r -> new PrepaidAccount.Refund(reservationId, r), timeout);
+  }
+}

@@ -1,0 +1,62 @@
+package io.scp.actors.vpn;
+
+import io.scp.actors.common.CborSerializable;
+
+/**
+ * The VPN group's price list and the call charging arithmetic.
+ *
+ * <p>Talk time {@code t > 0} costs {@code connectFee + ceil(roundUpToIncrement(t) × rate / 60)};
+ * an unanswered call costs 0. Quota slices reserve the difference of that charge between the time
+ * granted before and after the slice, so the reservations of a call always add up to the charge of
+ * its total granted time (the first slice carries the connect fee).
+ */
+public record Tariff(
+    String name,
+    long onNetRatePerMinute,
+    long offNetRatePerMinute,
+    long connectFee,
+    int billingIncrementSeconds,
+    boolean allowOffNet,
+    int maxCallSeconds)
+    implements CborSerializable {
+
+  public long ratePerMinute(boolean onNet) {
+    return onNet ? onNetRatePerMinute : offNetRatePerMinute;
+  }
+
+  /** Talk time rounded up to whole billing increments; 0 for 0. */
+  public long billedSeconds(long talkSeconds) {
+    if (talkSeconds <= 0) return 0;
+    long increments = (talkSeconds + billingIncrementSeconds - 1) / billingIncrementSeconds;
+    return increments * billingIncrementSeconds;
+  }
+
+  /** What {@code talkSeconds} of talk cost, connect fee included; 0 for an unanswered call. */
+  public long charge(long talkSeconds, boolean onNet) {
+    if (talkSeconds <= 0) return 0;
+    long rate = ratePerMinute(onNet);
+    long talkCost = Math.multiplyExact(billedSeconds(talkSeconds), rate);
+    return connectFee + (talkCost + 59) / 60;
+  }
+
+  /** Money a slice must reserve to extend the granted time from {@code before} to {@code after}. */
+  public long sliceCost(long before, long after, boolean onNet) {
+    return charge(after, onNet) - charge(before, onNet);
+  }
+
+  /**
+   * The largest slice the money {@code available} can cover: the full {@code quota} (capped so the
+   * call stays within {@code maxCallSeconds}) when affordable, else the most whole billing
+   * increments that are. 0 means not even one increment (or nothing left of the maximum duration).
+   */
+  public long affordableSlice(long grantedBefore, long quota, long available, boolean onNet) {
+    long full = Math.min(quota, Math.max(0, maxCallSeconds - grantedBefore));
+    if (full <= 0) return 0;
+    if (sliceCost(grantedBefore, grantedBefore + full, onNet) <= available) return full;
+    long slice = (full / billingIncrementSeconds) * billingIncrementSeconds;
+    while (slice > 0 && sliceCost(grantedBefore, grantedBefore + slice, onNet) > available) {
+      slice -= billingIncrementSeconds;
+    }
+    return slice;
+  }
+}

@@ -1,0 +1,914 @@
+package io.scp.actors.vpn;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.typesafe.config.Config;
+import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.Cdr;
+import io.scp.actors.common.CdrEvent;
+import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.Refusal;
+import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.subscriber.Subscriber;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One VPN call, from the initial request to its CDR.
+ *
+ * <p>Setup authenticates the caller as a VPN member, routes the dialled digits through the group
+ * and, for a prepaid caller, authenticates the account and reserves the first quota slice. Later
+ * slices are reserved on request. At the end the charge is deducted from the slices in order and
+ * every slice is refunded, which closes it. The call never charges more than it reserved; what the
+ * front end overran is the shortfall.
+ *
+ * <p>Setup and quota steps are not persisted until they have an outcome: every account command
+ * carries ids derived from the call id, so a retried step makes the same reservation. Settlement
+ * is persisted as a plan first and driven until done, also after a crash. Calls are remembered
+ * entities: the supervision timers (never answered, never ended) are re-armed after recovery.
+ */
+public final class VpnCall
+    extends EventSourcedBehaviorWithEnforcedReplies<VpnCall.Command, VpnCall.Event, VpnCall.State> {
+
+  public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VpnCall");
+
+  public record Settings(
+      long quotaSeconds,
+      Duration answerTimeout,
+      Duration endGrace,
+      Duration askTimeout,
+      Duration closedLinger,
+      Duration retryDelay,
+      int maxSetupAttempts) {
+    public static Settings fromConfig(Config config) {
+      return new Settings(
+          config.getDuration("scp.calls.quota-seconds").toSeconds(),
+          config.getDuration("scp.calls.answer-timeout"),
+          config.getDuration("scp.calls.end-grace"),
+          config.getDuration("scp.calls.ask-timeout"),
+          config.getDuration("scp.calls.closed-linger"),
+          config.getDuration("scp.calls.retry-delay"),
+          config.getInt("scp.calls.max-setup-attempts"));
+    }
+  }
+
+  public enum Phase {
+    CONNECTED,
+    ANSWERED,
+    ENDING,
+    ENDED,
+    RELEASED;
+
+    boolean closed() {
+      return this == ENDED || this == RELEASED;
+    }
+  }
+
+  // ---------------------------------------------------------------- commands and replies
+
+  public sealed interface Command extends CborSerializable {}
+
+  public record Setup(String caller, String called, ActorRef<StatusReply<Decision>> replyTo)
+      implements Command {}
+
+  public record Answer(ActorRef<StatusReply<CallView>> replyTo) implements Command {}
+
+  public record RequestQuota(
+      int requestNumber, long usedSeconds, ActorRef<StatusReply<QuotaResult>> replyTo)
+      implements Command {}
+
+  public record End(long talkSeconds, ActorRef<StatusReply<EndResult>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<CallView>> replyTo) implements Command {}
+
+  /** Outcome of the setup step: connected (with its first slice) or released with a cause. */
+  record SetupDone(Optional<Connection> connection, Optional<Slice> slice, String cause)
+      implements Command {}
+
+  record QuotaDone(int requestNumber, Optional<Slice> slice, String cause) implements Command {}
+
+  record Settled(long charged) implements Command {}
+
+  record StepFailed(String step, String reason) implements Command {}
+
+  enum Resume implements Command {
+    INSTANCE
+  }
+
+  enum Supervise implements Command {
+    INSTANCE
+  }
+
+  enum IdleCheck implements Command {
+    INSTANCE
+  }
+
+  enum Stop implements Command {
+    INSTANCE
+  }
+
+  public record Decision(
+      String callId,
+      String decision,
+      Optional<String> cause,
+      Optional<String> destination,
+      Optional<Boolean> onNet,
+      boolean prepaid,
+      long grantedSeconds)
+      implements CborSerializable {}
+
+  public record QuotaResult(long grantedSeconds, long totalGrantedSeconds, Optional<String> cause)
+      implements CborSerializable {}
+
+  public record EndResult(
+      String callId, Phase state, long talkSeconds, long billedSeconds, long charge, long shortfall)
+      implements CborSerializable {}
+
+  public record CallView(
+      String callId,
+      Phase state,
+      String caller,
+      String called,
+      Decision decision,
+      long totalGrantedSeconds,
+      Instant startedAt,
+      Optional<Instant> answeredAt,
+      Optional<Instant> endedAt,
+      long talkSeconds,
+      long billedSeconds,
+      long charge,
+      long shortfall)
+      implements CborSerializable {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Where the call goes and who pays. */
+  public record Connection(
+      String destination, boolean onNet, Optional<String> accountId, Tariff tariff)
+      implements CborSerializable {
+    boolean prepaid() {
+      return accountId.isPresent();
+    }
+  }
+
+  /** One quota slice: talk time granted and the reservation paying for it (amount 0: none). */
+  public record Slice(String reservationId, long seconds, long amount) implements CborSerializable {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record CallConnected(
+      String caller, String called, Instant startedAt, Connection connection, Optional<Slice> slice)
+      implements Event {}
+
+  public record CallAnswered(Instant at) implements Event {}
+
+  public record QuotaGranted(int requestNumber, Slice slice) implements Event {}
+
+  public record QuotaRefused(int requestNumber, String cause) implements Event {}
+
+  /** The charge is fixed; the deductions and refunds that follow are driven until done. */
+  public record SettlementStarted(
+      long talkSeconds,
+      long billedSeconds,
+      long charge,
+      Instant endedAt,
+      Phase outcome,
+      Optional<String> cause)
+      implements Event {}
+
+  /** The call is over; carries the CDR. */
+  public record CallClosed(
+      String caller,
+      String called,
+      Instant startedAt,
+      Phase phase,
+      Optional<String> cause,
+      long talkSeconds,
+      long billedSeconds,
+      long charge,
+      long shortfall,
+      Instant endedAt,
+      Cdr cdr)
+      implements Event, CdrEvent {}
+
+  // ---------------------------------------------------------------- state
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = NoCall.class, name = "none"),
+    @JsonSubTypes.Type(value = Call.class, name = "call")
+  })
+  public sealed interface State extends CborSerializable {}
+
+  public record NoCall() implements State {}
+
+  public record Call(
+      String caller,
+      String called,
+      Instant startedAt,
+      Phase phase,
+      Optional<Connection> connection,
+      List<Slice> slices,
+      Optional<Instant> answeredAt,
+      LinkedHashMap<Integer, QuotaResult> quotaAnswers,
+      Optional<SettlementStarted> settlement,
+      Optional<CallClosed> closed)
+      implements State {
+
+    long totalGranted() {
+      return slices.stream().mapToLong(Slice::seconds).sum();
+    }
+
+    long reserved() {
+      return slices.stream().mapToLong(Slice::amount).sum();
+    }
+
+    Call with(Phase phase) {
+      return new Call(caller, called, startedAt, phase, connection, slices, answeredAt, quotaAnswers, settlement, closed);
+    }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    CallPorts ports = new CallPorts(sharding, settings.askTimeout());
+    sharding.init(
+        Entity.of(KEY, ctx -> create(ctx, settings, ports, clock))
+            .withStopMessage(Stop.INSTANCE)
+            .withSettings(RememberedEntity.settings(system)));
+  }
+
+  private static Behavior<Command> create(
+      EntityContext<Command> entity, Settings settings, CallPorts ports, Clock clock) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new VpnCall(
+                        entity.getEntityId(),
+                        settings,
+                        ports,
+                        clock,
+                        context,
+                        timers,
+                        RememberedEntity.passivator(entity, context))));
+  }
+
+  private final String callId;
+  private final Settings settings;
+  private final CallPorts ports;
+  private final Clock clock;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Runnable passivate;
+
+  // Who waits for the step in flight. Not persisted: after a crash, callers retry with their ids.
+  private Optional<Setup> setupInFlight = Optional.empty();
+  private int setupAttempts;
+  private final List<ActorRef<StatusReply<Decision>>> setupWaiters = new ArrayList<>();
+  private Optional<RequestQuota> quotaInFlight = Optional.empty();
+  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters = new HashMap<>();
+  private final List<ActorRef<StatusReply<EndResult>>> endWaiters = new ArrayList<>();
+
+  private VpnCall(
+      String callId,
+      Settings settings,
+      CallPorts ports,
+      Clock clock,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Runnable passivate) {
+    super(
+        PersistenceId.of(KEY.name(), callId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.callId = callId;
+    this.settings = settings;
+    this.ports = ports;
+    this.clock = clock;
+    this.context = context;
+    this.timers = timers;
+    this.passivate = passivate;
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoCall();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof CdrEvent ? Set.of(CdrEvent.TAG) : Set.of();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              if (state instanceof Call call && call.phase() == Phase.ENDING) driveSettlement(call);
+              armTimers(state);
+            })
+        .build();
+  }
+
+  // ---------------------------------------------------------------- command handlers
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forStateType(NoCall.class)
+        .onCommand(Setup.class, this::onSetup)
+        .onCommand(SetupDone.class, this::onSetupDone)
+        .onCommand(StepFailed.class, this::onStepFailed)
+        .onCommand(Resume.class, (s, c) -> resumeSetup())
+        .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(RequestQuota.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(End.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(QuotaDone.class, (s, c) -> Effect().noReply())
+        .onCommand(Settled.class, (s, c) -> Effect().noReply())
+        .onCommand(Supervise.class, (s, c) -> Effect().noReply())
+        .onCommand(IdleCheck.class, this::onIdleCheck)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+    builder
+        .forStateType(Call.class)
+        .onCommand(Setup.class, this::onSetupAgain)
+        .onCommand(Answer.class, this::onAnswer)
+        .onCommand(RequestQuota.class, this::onRequestQuota)
+        .onCommand(QuotaDone.class, this::onQuotaDone)
+        .onCommand(End.class, this::onEnd)
+        .onCommand(Settled.class, this::onSettled)
+        .onCommand(StepFailed.class, this::onStepFailed)
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(Supervise.class, this::onSupervise)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
+        .onCommand(SetupDone.class, (s, c) -> Effect().noReply())
+        .onCommand(IdleCheck.class, this::onIdleCheck)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+    return builder.build();
+  }
+
+  private <T> StatusReply<T> unknownCall() {
+    return StatusReply.error(new Refusal(ErrorCode.UNKNOWN_CALL, "call " + callId + " is not known"));
+  }
+
+  private <T> StatusReply<T> callOver(Call call) {
+    return StatusReply.error(
+        new Refusal(ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
+  }
+
+  /** While setup is in flight other commands wait for its outcome. */
+  private ReplyEffect<Event, State> whileSettingUp(ReplyEffect<Event, State> otherwise) {
+    return setupInFlight.isPresent() ? Effect().stash() : otherwise;
+  }
+
+  // ---- setup
+
+  private ReplyEffect<Event, State> onSetup(NoCall state, Setup cmd) {
+    if (setupInFlight.isPresent()) {
+      Setup running = setupInFlight.get();
+      if (!running.caller().equals(cmd.caller()) || !running.called().equals(cmd.called())) {
+        return Effect().reply(cmd.replyTo(), conflict());
+      }
+      setupWaiters.add(cmd.replyTo());
+      return Effect().noReply();
+    }
+    setupInFlight = Optional.of(cmd);
+    setupAttempts = 1;
+    setupWaiters.add(cmd.replyTo());
+    driveSetup(cmd);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSetupAgain(Call call, Setup cmd) {
+    if (!call.caller().equals(cmd.caller()) || !call.called().equals(cmd.called())) {
+      return Effect().reply(cmd.replyTo(), conflict());
+    }
+    return Effect().reply(cmd.replyTo(), StatusReply.success(decision(call)));
+  }
+
+  private <T> StatusReply<T> conflict() {
+    return StatusReply.error(
+        new Refusal(ErrorCode.IDEMPOTENCY_CONFLICT, "call " + callId + " exists with another caller or called number"));
+  }
+
+  private void driveSetup(Setup setup) {
+    CompletionStage<SetupDone> outcome =
+        ports
+            .subscriber(setup.caller())
+            .thenCompose(subscriber -> routeFor(subscriber, setup))
+            .exceptionally(
+                failure -> {
+                  Optional<Refusal> refusal = refusal(failure);
+                  if (refusal.isPresent()) return released(releaseCause(refusal.get().code()));
+                  throw new CompletionException(failure);
+                });
+    context.pipeToSelf(
+        outcome,
+        (done, failure) -> failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
+  }
+
+  private CompletionStage<SetupDone> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
+    if (subscriber.profile().status() == Subscriber.Status.SUSPENDED) {
+      return CompletableFuture.completedFuture(released(ErrorCode.SUBSCRIBER_SUSPENDED.name()));
+    }
+    if (subscriber.vpn().isEmpty()) return CompletableFuture.completedFuture(released(ErrorCode.NOT_VPN_MEMBER.name()));
+    Optional<String> accountId = subscriber.profile().prepaidAccountId();
+    return ports
+        .route(subscriber.vpn().get().groupId(), setup.caller(), setup.called())
+        .thenCompose(
+            routing -> {
+              var connection = new Connection(routing.destination(), routing.onNet(), accountId, routing.tariff());
+              if (accountId.isEmpty()) {
+                return CompletableFuture.completedFuture(
+                    new SetupDone(Optional.of(connection), Optional.empty(), ""));
+              }
+              return ports
+                  .authenticate(accountId.get())
+                  .thenCompose(
+                      auth ->
+                          auth.ok()
+                              ? reserveSlice(connection, 0, 1)
+                                  .thenApply(slice -> new SetupDone(Optional.of(connection), slice, ""))
+                              : CompletableFuture.completedFuture(
+                                  released(auth.reason().map(Enum::name).orElse(ErrorCode.INSUFFICIENT_FUNDS.name()))));
+            });
+  }
+
+  private static SetupDone released(String cause) {
+    return new SetupDone(Optional.empty(), Optional.empty(), cause);
+  }
+
+  /** UNKNOWN_GROUP means the caller's group record is gone: not (or no longer) a member. */
+  private static String releaseCause(ErrorCode code) {
+    return code == ErrorCode.UNKNOWN_GROUP ? ErrorCode.NOT_VPN_MEMBER.name() : code.name();
+  }
+
+  private ReplyEffect<Event, State> onSetupDone(NoCall state, SetupDone done) {
+    if (setupInFlight.isEmpty()) return Effect().noReply();
+    Setup setup = setupInFlight.get();
+    Instant now = clock.instant();
+    Event event =
+        done.connection().isPresent()
+            ? new CallConnected(setup.caller(), setup.called(), now, done.connection().get(), done.slice())
+            : closedAtSetup(setup, now, done.cause());
+    setupInFlight = Optional.empty();
+    List<ActorRef<StatusReply<Decision>>> waiters = List.copyOf(setupWaiters);
+    setupWaiters.clear();
+    return Effect()
+        .persist(event)
+        .thenRun(
+            s -> {
+              Decision decision = decision((Call) s);
+              waiters.forEach(w -> w.tell(StatusReply.success(decision)));
+              armTimers(s);
+            })
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private CallClosed closedAtSetup(Setup setup, Instant now, String cause) {
+    var cdr =
+        new Cdr(
+            "call:" + callId, Cdr.Type.CALL, setup.caller(), Optional.empty(), Optional.of(callId),
+            Optional.of(setup.caller()), Optional.of(setup.called()), Optional.empty(), Optional.empty(),
+            Optional.of("RELEASE"), Optional.of(cause), now, Optional.empty(), now, 0, 0, 0, 0);
+    return new CallClosed(
+        setup.caller(), setup.called(), now, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
+  }
+
+  private ReplyEffect<Event, State> resumeSetup() {
+    setupInFlight.ifPresent(this::driveSetup);
+    return Effect().noReply();
+  }
+
+  // ---- quota slices
+
+  /**
+   * Reserves the next slice: the largest whole number of billing increments up to the configured
+   * quota that the account covers, offered to the account as a descending list of amounts.
+   */
+  private CompletionStage<Optional<Slice>> reserveSlice(Connection connection, long grantedBefore, int number) {
+    Tariff tariff = connection.tariff();
+    long full = tariff.affordableSlice(grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
+    if (full == 0) return CompletableFuture.failedFuture(new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
+    String reservationId = reservationId(number);
+    if (tariff.sliceCost(grantedBefore, grantedBefore + full, connection.onNet()) == 0) {
+      return CompletableFuture.completedFuture(Optional.of(new Slice(reservationId, full, 0)));
+    }
+    Map<Long, Long> secondsByAmount = new LinkedHashMap<>();
+    for (long s = full; s > 0; s = nextSmaller(s, tariff.billingIncrementSeconds())) {
+      secondsByAmount.putIfAbsent(tariff.sliceCost(grantedBefore, grantedBefore + s, connection.onNet()), s);
+    }
+    List<Long> amounts = secondsByAmount.keySet().stream().filter(a -> a > 0).toList();
+    return ports
+        .reserve(connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
+        .thenApply(r -> Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
+  }
+
+  /** Slice sizes step down to whole billing increments. */
+  private static long nextSmaller(long seconds, int increment) {
+    long whole = (seconds / increment) * increment;
+    return whole == seconds ? seconds - increment : whole;
+  }
+
+  private String reservationId(int number) {
+    return "call:" + callId + ":" + number;
+  }
+
+  /** Long enough for the longest possible call, so money stays frozen while the call may use it. */
+  private Duration reservationTtl(Tariff tariff) {
+    return settings
+        .answerTimeout()
+        .plusSeconds(tariff.maxCallSeconds())
+        .plus(settings.endGrace())
+        .plusMinutes(2);
+  }
+
+  private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {
+    QuotaResult known = call.quotaAnswers().get(cmd.requestNumber());
+    if (known != null) return Effect().reply(cmd.replyTo(), StatusReply.success(known));
+    if (call.phase() != Phase.CONNECTED && call.phase() != Phase.ANSWERED) {
+      return Effect().reply(cmd.replyTo(), callOver(call));
+    }
+    Connection connection = call.connection().orElseThrow();
+    if (!connection.prepaid()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.success(new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
+    }
+    if (quotaInFlight.isPresent()) {
+      if (quotaInFlight.get().requestNumber() != cmd.requestNumber()) return Effect().stash();
+      quotaWaiters.get(cmd.requestNumber()).add(cmd.replyTo());
+      return Effect().noReply();
+    }
+    quotaInFlight = Optional.of(cmd);
+    quotaWaiters.computeIfAbsent(cmd.requestNumber(), n -> new ArrayList<>()).add(cmd.replyTo());
+    driveQuota(call, cmd);
+    return Effect().noReply();
+  }
+
+  private void driveQuota(Call call, RequestQuota request) {
+    Connection connection = call.connection().orElseThrow();
+    long before = call.totalGranted();
+    String maxed = before >= connection.tariff().maxCallSeconds() ? "MAX_CALL_DURATION" : null;
+    CompletionStage<QuotaDone> outcome =
+        maxed != null
+            ? CompletableFuture.completedFuture(new QuotaDone(request.requestNumber(), Optional.empty(), maxed))
+            : reserveSlice(connection, before, call.slices().size() + 1)
+                .thenApply(slice -> new QuotaDone(request.requestNumber(), slice, ""))
+                .exceptionally(
+                    failure -> {
+                      Optional<Refusal> refusal = refusal(failure);
+                      if (refusal.isPresent()) {
+                        return new QuotaDone(request.requestNumber(), Optional.empty(), refusal.get().code().name());
+                      }
+                      throw new CompletionException(failure);
+                    });
+    context.pipeToSelf(
+        outcome,
+        (done, failure) -> failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
+  }
+
+  private ReplyEffect<Event, State> onQuotaDone(Call call, QuotaDone done) {
+    if (quotaInFlight.isEmpty() || quotaInFlight.get().requestNumber() != done.requestNumber()) {
+      return Effect().noReply();
+    }
+    quotaInFlight = Optional.empty();
+    List<ActorRef<StatusReply<QuotaResult>>> waiters =
+        quotaWaiters.getOrDefault(done.requestNumber(), List.of());
+    quotaWaiters.remove(done.requestNumber());
+    Event event =
+        done.slice().isPresent()
+            ? new QuotaGranted(done.requestNumber(), done.slice().get())
+            : new QuotaRefused(done.requestNumber(), done.cause());
+    return Effect()
+        .persist(event)
+        .thenRun(
+            s -> {
+              QuotaResult result = ((Call) s).quotaAnswers().get(done.requestNumber());
+              waiters.forEach(w -> w.tell(StatusReply.success(result)));
+              armTimers(s);
+            })
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  // ---- answer and end
+
+  private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
+    if (call.phase() == Phase.ANSWERED) return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
+    if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
+    return Effect()
+        .persist(new CallAnswered(clock.instant()))
+        .thenRun(this::armTimers)
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(view((Call) s)));
+  }
+
+  private ReplyEffect<Event, State> onEnd(Call call, End cmd) {
+    switch (call.phase()) {
+      case ENDED:
+        return Effect().reply(cmd.replyTo(), StatusReply.success(endResult(call)));
+      case RELEASED:
+        return Effect().reply(cmd.replyTo(), callOver(call));
+      case ENDING:
+        endWaiters.add(cmd.replyTo());
+        return Effect().noReply();
+      default:
+        if (quotaInFlight.isPresent()) return Effect().stash();
+        long talk = call.phase() == Phase.ANSWERED ? cmd.talkSeconds() : 0;
+        endWaiters.add(cmd.replyTo());
+        return settle(call, talk, Phase.ENDED, Optional.empty());
+    }
+  }
+
+  /** Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles. */
+  private ReplyEffect<Event, State> settle(Call call, long talk, Phase outcome, Optional<String> cause) {
+    Connection connection = call.connection().orElseThrow();
+    Tariff tariff = connection.tariff();
+    var settlement =
+        new SettlementStarted(
+            talk, tariff.billedSeconds(talk), tariff.charge(talk, connection.onNet()), clock.instant(), outcome, cause);
+    if (!connection.prepaid()) {
+      return Effect().persist(closed(call, settlement, settlement.charge())).thenRun(this::afterClose).thenNoReply();
+    }
+    return Effect()
+        .persist(settlement)
+        .thenRun(s -> driveSettlement((Call) s))
+        .thenNoReply();
+  }
+
+  /** Deducts the charge from the slices in order, then refunds every slice. */
+  private void driveSettlement(Call call) {
+    SettlementStarted settlement = call.settlement().orElseThrow();
+    String accountId = call.connection().orElseThrow().accountId().orElseThrow();
+    CompletionStage<Long> charged = CompletableFuture.completedFuture(0L);
+    long left = settlement.charge();
+    for (Slice slice : call.slices()) {
+      long amount = Math.min(left, slice.amount());
+      left -= amount;
+      charged = charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
+    }
+    context.pipeToSelf(
+        charged,
+        (sum, failure) -> failure == null ? new Settled(sum) : new StepFailed("settlement", String.valueOf(unwrap(failure))));
+  }
+
+  private CompletionStage<Long> settleSlice(String accountId, Slice slice, long amount) {
+    if (slice.amount() == 0) return CompletableFuture.completedFuture(0L);
+    CompletionStage<Long> deducted =
+        amount == 0
+            ? CompletableFuture.completedFuture(0L)
+            : ports
+                .deduct(accountId, slice.reservationId(), slice.reservationId() + ":charge", amount)
+                .thenApply(r -> amount)
+                .exceptionally(failure -> ifRefused(failure, 0L));
+    return deducted.thenCompose(
+        d -> ports.refund(accountId, slice.reservationId()).thenApply(r -> d).exceptionally(f -> ifRefused(f, d)));
+  }
+
+  /** A reservation that is gone or closed cannot be charged: that part becomes shortfall. */
+  private static long ifRefused(Throwable failure, long value) {
+    Optional<Refusal> refusal = refusal(failure);
+    if (refusal.isPresent()
+        && (refusal.get().code() == ErrorCode.RESERVATION_CLOSED
+            || refusal.get().code() == ErrorCode.RESERVATION_NOT_FOUND
+            || refusal.get().code() == ErrorCode.ACCOUNT_NOT_FOUND)) {
+      return value;
+    }
+    throw new CompletionException(failure);
+  }
+
+  private ReplyEffect<Event, State> onSettled(Call call, Settled settled) {
+    if (call.phase() != Phase.ENDING) return Effect().noReply();
+    return Effect()
+        .persist(closed(call, call.settlement().orElseThrow(), settled.charged()))
+        .thenRun(this::afterClose)
+        .thenNoReply();
+  }
+
+  private CallClosed closed(Call call, SettlementStarted settlement, long charged) {
+    Connection connection = call.connection().orElseThrow();
+    long shortfall = settlement.charge() - charged;
+    var cdr =
+        new Cdr(
+            "call:" + callId, Cdr.Type.CALL, call.caller(), connection.accountId(), Optional.of(callId),
+            Optional.of(call.caller()), Optional.of(call.called()), Optional.of(connection.destination()),
+            Optional.of(connection.onNet()), Optional.of("CONNECT"), settlement.cause(), call.startedAt(),
+            call.answeredAt(), settlement.endedAt(), settlement.talkSeconds(), settlement.billedSeconds(),
+            charged, shortfall);
+    return new CallClosed(
+        call.caller(), call.called(), call.startedAt(), settlement.outcome(), settlement.cause(),
+        settlement.talkSeconds(), settlement.billedSeconds(), charged, shortfall, settlement.endedAt(), cdr);
+  }
+
+  private void afterClose(State state) {
+    Call call = (Call) state;
+    timers.cancel(Supervise.INSTANCE);
+    List<ActorRef<StatusReply<EndResult>>> waiters = List.copyOf(endWaiters);
+    endWaiters.clear();
+    StatusReply<EndResult> reply =
+        call.phase() == Phase.ENDED ? StatusReply.success(endResult(call)) : callOver(call);
+    waiters.forEach(w -> w.tell(reply));
+    armTimers(state);
+  }
+
+  // ---- failures, supervision, passivation
+
+  private ReplyEffect<Event, State> onStepFailed(State state, StepFailed failed) {
+    context.getLog().warn("call {}: {} step failed ({}), retrying", callId, failed.step(), failed.reason());
+    if (failed.step().equals("setup") && ++setupAttempts > settings.maxSetupAttempts()) {
+      setupAttempts = 0;
+      return onSetupDone(new NoCall(), released("SYSTEM_FAILURE"));
+    }
+    timers.startSingleTimer("retry", Resume.INSTANCE, settings.retryDelay());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onResume(Call call, Resume resume) {
+    if (call.phase() == Phase.ENDING) driveSettlement(call);
+    quotaInFlight.ifPresent(q -> driveQuota(call, q));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSupervise(Call call, Supervise supervise) {
+    Optional<Instant> deadline = supervisionDeadline(call);
+    if (deadline.isEmpty()) return Effect().noReply();
+    if (clock.instant().isBefore(deadline.get())) {
+      armTimers(call);
+      return Effect().noReply();
+    }
+    if (quotaInFlight.isPresent()) return Effect().stash();
+    if (call.phase() == Phase.CONNECTED) {
+      context.getLog().info("call {} was never answered; releasing it", callId);
+      return settle(call, 0, Phase.RELEASED, Optional.of("NO_ANSWER"));
+    }
+    context.getLog().info("call {} was never ended; ending it with its granted time", callId);
+    return settle(call, call.totalGranted(), Phase.ENDED, Optional.of("SUPERVISION_TIMEOUT"));
+  }
+
+  private Optional<Instant> supervisionDeadline(Call call) {
+    return switch (call.phase()) {
+      case CONNECTED -> Optional.of(call.startedAt().plus(settings.answerTimeout()));
+      case ANSWERED -> Optional.of(
+          call.answeredAt().orElseThrow().plusSeconds(call.totalGranted()).plus(settings.endGrace()));
+      default -> Optional.empty();
+    };
+  }
+
+  private void armTimers(State state) {
+    if (state instanceof Call call) {
+      Optional<Instant> deadline = supervisionDeadline(call);
+      if (deadline.isPresent()) {
+        Duration delay = Duration.between(clock.instant(), deadline.get());
+        timers.startSingleTimer(Supervise.INSTANCE, Supervise.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+      }
+      if (!call.phase().closed()) return;
+    }
+    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.closedLinger());
+  }
+
+  private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck check) {
+    boolean busy =
+        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
+    if (!busy) passivate.run();
+    return Effect().noReply();
+  }
+
+  private static Optional<Refusal> refusal(Throwable failure) {
+    return unwrap(failure) instanceof Refusal r ? Optional.of(r) : Optional.empty();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private Decision decision(Call call) {
+    if (call.connection().isEmpty()) {
+      return new Decision(callId, "RELEASE", call.closed().flatMap(CallClosed::cause), Optional.empty(), Optional.empty(), false, 0);
+    }
+    Connection c = call.connection().get();
+    long granted =
+        c.prepaid()
+            ? call.slices().isEmpty() ? 0 : call.slices().get(0).seconds()
+            : c.tariff().maxCallSeconds();
+    return new Decision(
+        callId, "CONNECT", Optional.empty(), Optional.of(c.destination()), Optional.of(c.onNet()), c.prepaid(), granted);
+  }
+
+  private EndResult endResult(Call call) {
+    CallClosed closed = call.closed().orElseThrow();
+    return new EndResult(
+        callId, closed.phase(), closed.talkSeconds(), closed.billedSeconds(), closed.charge(), closed.shortfall());
+  }
+
+  private CallView view(Call call) {
+    Optional<CallClosed> closed = call.closed();
+    Connection connection = call.connection().orElse(null);
+    long totalGranted =
+        connection == null ? 0 : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
+    return new CallView(
+        callId, call.phase(), call.caller(), call.called(), decision(call), totalGranted, call.startedAt(),
+        call.answeredAt(), closed.map(CallClosed::endedAt), closed.map(CallClosed::talkSeconds).orElse(0L),
+        closed.map(CallClosed::billedSeconds).orElse(0L), closed.map(CallClosed::charge).orElse(0L),
+        closed.map(CallClosed::shortfall).orElse(0L));
+  }
+
+  // ---------------------------------------------------------------- events
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder
+        .forStateType(NoCall.class)
+        .onEvent(
+            CallConnected.class,
+            (s, e) ->
+                new Call(
+                    e.caller(), e.called(), e.startedAt(), Phase.CONNECTED, Optional.of(e.connection()),
+                    e.slice().map(List::of).orElse(List.of()), Optional.empty(), new LinkedHashMap<>(),
+                    Optional.empty(), Optional.empty()))
+        .onEvent(
+            CallClosed.class,
+            (s, e) ->
+                new Call(
+                    e.caller(), e.called(), e.startedAt(), Phase.RELEASED, Optional.empty(), List.of(),
+                    Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.of(e)));
+    builder
+        .forStateType(Call.class)
+        .onEvent(
+            CallAnswered.class,
+            (s, e) ->
+                new Call(
+                    s.caller(), s.called(), s.startedAt(), Phase.ANSWERED, s.connection(), s.slices(),
+                    Optional.of(e.at()), s.quotaAnswers(), s.settlement(), s.closed()))
+        .onEvent(
+            QuotaGranted.class,
+            (s, e) -> {
+              List<Slice> slices = new ArrayList<>(s.slices());
+              slices.add(e.slice());
+              long total = slices.stream().mapToLong(Slice::seconds).sum();
+              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(e.slice().seconds(), total, Optional.empty()));
+              return new Call(
+                  s.caller(), s.called(), s.startedAt(), s.phase(), s.connection(), List.copyOf(slices),
+                  s.answeredAt(), s.quotaAnswers(), s.settlement(), s.closed());
+            })
+        .onEvent(
+            QuotaRefused.class,
+            (s, e) -> {
+              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
+              return s;
+            })
+        .onEvent(
+            SettlementStarted.class,
+            (s, e) ->
+                new Call(
+                    s.caller(), s.called(), s.startedAt(), Phase.ENDING, s.connection(), s.slices(),
+                    s.answeredAt(), s.quotaAnswers(), Optional.of(e), s.closed()))
+        .onEvent(
+            CallClosed.class,
+            (s, e) ->
+                new Call(
+                    s.caller(), s.called(), s.startedAt(), e.phase(), s.connection(), s.slices(),
+                    s.answeredAt(), s.quotaAnswers(), s.settlement(), Optional.of(e)));
+    return builder.build();
+  }
+}
