@@ -88,11 +88,6 @@ public record Impi(String imsi, String mcc, String mnc, Optional<String> sic)
     return text != null && SIC.matcher(text).matches();
   }
 
-  /** The same subscriber's standard identity, without SIC. */
-  public Impi standard() {
-    return new Impi(imsi, mcc, mnc, Optional.empty());
-  }
-
   /** The canonical text of this identity. */
   public String value() {
     return imsi
