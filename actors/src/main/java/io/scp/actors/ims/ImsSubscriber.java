@@ -65,6 +65,10 @@ public final class ImsSubscriber
         throw new IllegalArgumentException(
             "scp.ims.min-expires must be positive and at most scp.ims.max-expires");
       }
+      // A zero default would turn every REGISTER without an expiry into a deregistration.
+      if (defaultExpires.isNegative() || defaultExpires.isZero()) {
+        throw new IllegalArgumentException("scp.ims.default-expires must be positive");
+      }
     }
 
     public static Settings fromConfig(com.typesafe.config.Config config) {
