@@ -1,6 +1,7 @@
 package io.scp.node;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.ims.ImsSubscriber;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,5 +14,6 @@ final class Entities {
     var config = system.settings().config();
     Subscriber.init(system);
     PrepaidAccount.init(system, PrepaidAccount.Settings.fromConfig(config), clock);
+    ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
   }
 }
