@@ -1,6 +1,8 @@
 package io.scp.api;
 
 import io.scp.api.routes.AccountRoutes;
+import io.scp.api.routes.CallRoutes;
+import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.routes.ImsRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.support.ApiContext;
@@ -37,7 +39,9 @@ public final class ApiRoutes extends AllDirectives {
                             concat(
                                 new SubscriberRoutes(api).route(),
                                 new AccountRoutes(api).route(),
-                                new ImsRoutes(api).route()))));
+                                new ImsRoutes(api).route(),
+                                new VpnGroupRoutes(api).route(),
+                                new CallRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {

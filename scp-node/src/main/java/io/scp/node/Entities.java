@@ -3,6 +3,8 @@ package io.scp.node;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.ims.ImsSubscriber;
 import io.scp.actors.subscriber.Subscriber;
+import io.scp.actors.vpn.VpnCall;
+import io.scp.actors.vpn.VpnGroup;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -14,6 +16,8 @@ final class Entities {
     var config = system.settings().config();
     Subscriber.init(system);
     PrepaidAccount.init(system, PrepaidAccount.Settings.fromConfig(config), clock);
+    VpnGroup.init(system);
+    VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
   }
 }

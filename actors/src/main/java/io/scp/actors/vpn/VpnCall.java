@@ -161,6 +161,7 @@ public final class VpnCall
       String caller,
       String called,
       Decision decision,
+      Optional<String> cause,
       long totalGrantedSeconds,
       Instant startedAt,
       Optional<Instant> answeredAt,
@@ -846,7 +847,8 @@ public final class VpnCall
     long totalGranted =
         connection == null ? 0 : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
     return new CallView(
-        callId, call.phase(), call.caller(), call.called(), decision(call), totalGranted, call.startedAt(),
+        callId, call.phase(), call.caller(), call.called(), decision(call), closed.flatMap(CallClosed::cause),
+        totalGranted, call.startedAt(),
         call.answeredAt(), closed.map(CallClosed::endedAt), closed.map(CallClosed::talkSeconds).orElse(0L),
         closed.map(CallClosed::billedSeconds).orElse(0L), closed.map(CallClosed::charge).orElse(0L),
         closed.map(CallClosed::shortfall).orElse(0L));
