@@ -1,0 +1,96 @@
+package io.scp.node.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.scp.node.testing.ApiClient;
+import io.scp.node.testing.TestNode;
+import io.scp.node.testing.VpnFixture;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Calls the front end abandons: never answered, never ended, and a node that stops mid-call. The
+ * SCP closes them itself and no money stays frozen.
+ */
+class CallSupervisionTest {
+  static final String TARIFF =
+      "\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":0,\"billingIncrementSeconds\":1,\"maxCallSeconds\":3600";
+  static final Map<String, Object> FAST =
+      Map.of("scp.calls.answer-timeout", "2s", "scp.calls.end-grace", "1s", "scp.calls.quota-seconds", "3s");
+
+  static String state(ApiClient api, String callId) {
+    return api.get("/v1/calls/" + callId).json().get("state").asText();
+  }
+
+  @Test
+  void aCallNeverAnsweredIsReleasedAndItsMoneyReturned() {
+    try (TestNode node = TestNode.start(FAST)) {
+      var api = node.client();
+      var vpn = new VpnFixture(api);
+      String group = vpn.group(TARIFF);
+      String caller = vpn.prepaid(1_000, "");
+      vpn.join(group, "1", caller);
+      vpn.join(group, "2", vpn.postpaid());
+      String callId = VpnFixture.newId("call");
+      assertThat(vpn.setup(callId, caller, "2").get("grantedSeconds").asLong()).isEqualTo(3);
+      assertThat(vpn.account(caller).get("reserved").asLong()).isEqualTo(3);
+      await().atMost(Duration.ofSeconds(15)).until(() -> state(api, callId).equals("RELEASED"));
+      var call = api.get("/v1/calls/" + callId).json();
+      assertThat(call.get("cause").asText()).isEqualTo("NO_ANSWER");
+      assertThat(call.get("charge").asLong()).isZero();
+      vpn.assertSettled(caller);
+      assertThat(vpn.account(caller).get("balance").asLong()).isEqualTo(1_000);
+    }
+  }
+
+  @Test
+  void aCallNeverEndedIsEndedChargingItsGrantedTime() {
+    try (TestNode node = TestNode.start(FAST)) {
+      var api = node.client();
+      var vpn = new VpnFixture(api);
+      String group = vpn.group(TARIFF);
+      String caller = vpn.prepaid(1_000, "");
+      vpn.join(group, "1", caller);
+      vpn.join(group, "2", vpn.postpaid());
+      String callId = VpnFixture.newId("call");
+      vpn.setup(callId, caller, "2");
+      vpn.answer(callId);
+      assertThat(vpn.quota(callId, 1, 2).get("totalGrantedSeconds").asLong()).isEqualTo(6);
+      await().atMost(Duration.ofSeconds(20)).until(() -> state(api, callId).equals("ENDED"));
+      var call = api.get("/v1/calls/" + callId).json();
+      assertThat(call.get("cause").asText()).isEqualTo("SUPERVISION_TIMEOUT");
+      assertThat(call.get("talkSeconds").asLong()).isEqualTo(6);
+      assertThat(call.get("charge").asLong()).isEqualTo(6);
+      vpn.assertSettled(caller);
+      assertThat(vpn.account(caller).get("balance").asLong()).isEqualTo(994);
+      var lateEnd = vpn.end(callId, 100);
+      assertThat(lateEnd.get("charge").asLong()).as("a late end answers what was charged").isEqualTo(6);
+    }
+  }
+
+  @Test
+  void aCallWhoseNodeStoppedIsClosedAfterTheRestartWithoutAnyRequest() {
+    String callId = VpnFixture.newId("call");
+    String caller;
+    try (TestNode node = TestNode.start(FAST)) {
+      var vpn = new VpnFixture(node.client());
+      String group = vpn.group(TARIFF);
+      caller = vpn.prepaid(1_000, "");
+      vpn.join(group, "1", caller);
+      vpn.join(group, "2", vpn.postpaid());
+      vpn.setup(callId, caller, "2");
+      vpn.answer(callId);
+    }
+    try (TestNode restarted = TestNode.start(FAST)) {
+      var api = restarted.client();
+      var vpn = new VpnFixture(api);
+      await()
+          .atMost(Duration.ofSeconds(25))
+          .until(() -> vpn.account(caller).get("reserved").asLong() == 0 && vpn.account(caller).get("deducted").asLong() == 3);
+      assertThat(state(api, callId)).isEqualTo("ENDED");
+      vpn.assertSettled(caller);
+    }
+  }
+}
