@@ -1,0 +1,120 @@
+package io.scp.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+
+/**
+ * Checks the money rules of quality.md through the API after a run: conservation and nothing left
+ * reserved on every account, every acknowledged end reflected on its call, and the CDR charges of
+ * every caller equal to what was deducted from its account.
+ */
+public final class InvariantChecker {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ApiTarget api;
+
+  public InvariantChecker(ApiTarget operatorApi) {
+    this.api = operatorApi;
+  }
+
+  public record Findings(List<String> violations, long accounts, long deducted, long cdrCharges, long acknowledgedEnds) {
+    public boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  /** Waits until no account holds reserved money (calls the front end abandoned close by themselves). */
+  public boolean awaitSettled(Population population, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      long reserved = 0;
+      for (Population.Member m : population.members()) {
+        JsonNode a = get("/v1/accounts/" + m.accountId());
+        reserved += a == null ? 1 : a.path("reserved").asLong();
+      }
+      if (reserved == 0) return true;
+      Thread.sleep(1_000);
+    }
+    return false;
+  }
+
+  public Findings check(Population population, RunResult result, Duration cdrLag) throws InterruptedException {
+    List<String> violations = new ArrayList<>();
+    Map<String, Long> deductedByCaller = new HashMap<>();
+    long deducted = 0;
+    for (Population.Member m : population.members()) {
+      JsonNode a = get("/v1/accounts/" + m.accountId());
+      if (a == null) {
+        violations.add("account " + m.accountId() + " unreadable");
+        continue;
+      }
+      long initial = a.path("initialBalance").asLong();
+      long balance = a.path("balance").asLong();
+      long reserved = a.path("reserved").asLong();
+      long accountDeducted = a.path("deducted").asLong();
+      if (initial + a.path("toppedUp").asLong() != balance + accountDeducted) {
+        violations.add("conservation broken on " + m.accountId() + ": " + a);
+      }
+      if (reserved < 0 || reserved > balance) violations.add("reserved out of range on " + m.accountId() + ": " + a);
+      if (reserved != 0) violations.add("money still reserved on " + m.accountId() + ": " + reserved);
+      deductedByCaller.put(m.msisdn(), accountDeducted);
+      deducted += accountDeducted;
+    }
+    long acknowledged = 0;
+    for (CallScenario.Outcome o : result.outcomes) {
+      if (o.kind() != CallScenario.Outcome.Kind.ENDED) continue;
+      acknowledged++;
+      JsonNode call = get("/v1/calls/" + o.callId());
+      if (call == null || !call.path("state").asText().equals("ENDED") || call.path("charge").asLong() != o.charge()) {
+        violations.add("acknowledged end of " + o.callId() + " (charge " + o.charge() + ") not reflected: " + call);
+      }
+    }
+    long cdrCharges = awaitCdrs(population, deductedByCaller, cdrLag, violations);
+    return new Findings(violations, population.members().size(), deducted, cdrCharges, acknowledged);
+  }
+
+  /** Sum of CALL CDR charges per caller must equal that caller's deductions (CDRs lag a little). */
+  private long awaitCdrs(Population population, Map<String, Long> deductedByCaller, Duration lag, List<String> violations)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + lag.toNanos();
+    Map<String, Long> charges;
+    do {
+      charges = new HashMap<>();
+      for (Population.Member m : population.members()) charges.put(m.msisdn(), cdrCharges(m.msisdn()));
+      if (charges.equals(deductedByCaller)) break;
+      Thread.sleep(1_000);
+    } while (System.nanoTime() < deadline);
+    for (var entry : deductedByCaller.entrySet()) {
+      long cdr = charges.getOrDefault(entry.getKey(), -1L);
+      if (cdr != entry.getValue()) {
+        violations.add("caller " + entry.getKey() + ": CDR charges " + cdr + " but deducted " + entry.getValue());
+      }
+    }
+    return charges.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private long cdrCharges(String msisdn) {
+    JsonNode page = get("/v1/cdrs?type=CALL&limit=1000&msisdn=" + msisdn);
+    if (page == null) return -1;
+    long sum = 0;
+    for (JsonNode cdr : page.path("cdrs")) {
+      if (cdr.path("chargedParty").asText().equals(msisdn)) sum += cdr.path("charge").asLong();
+    }
+    return sum;
+  }
+
+  private JsonNode get(String path) {
+    try {
+      ApiTarget.Answer a = api.send("check", "GET", path, null, ApiTarget.JSON).join();
+      return a.ok() ? JSON.readTree(a.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+}
