@@ -1,12 +1,14 @@
 package io.scp.api;
 
 import io.scp.api.routes.AccountRoutes;
+import io.scp.api.routes.CdrRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;
 import io.scp.api.support.ErrorMapping;
 import io.scp.api.support.WireFormat;
+import io.scp.persistence.cdr.CdrReadModel;
 import java.util.List;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -35,7 +37,9 @@ public final class ApiRoutes extends AllDirectives {
                         () ->
                             concat(
                                 new SubscriberRoutes(api).route(),
-                                new AccountRoutes(api).route()))));
+                                new AccountRoutes(api).route(),
+                                new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
+                                    .route()))));
   }
 
   private ExceptionHandler exceptions() {
