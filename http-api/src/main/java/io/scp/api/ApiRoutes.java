@@ -2,14 +2,16 @@ package io.scp.api;
 
 import io.scp.api.routes.AccountRoutes;
 import io.scp.api.routes.CallRoutes;
-import io.scp.api.routes.VpnGroupRoutes;
+import io.scp.api.routes.CdrRoutes;
 import io.scp.api.routes.ImsRoutes;
+import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;
 import io.scp.api.support.ErrorMapping;
 import io.scp.api.support.WireFormat;
+import io.scp.persistence.cdr.CdrReadModel;
 import java.util.List;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -41,7 +43,9 @@ public final class ApiRoutes extends AllDirectives {
                                 new AccountRoutes(api).route(),
                                 new ImsRoutes(api).route(),
                                 new VpnGroupRoutes(api).route(),
-                                new CallRoutes(api).route()))));
+                                new CallRoutes(api).route(),
+                                new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
+                                    .route()))));
   }
 
   private ExceptionHandler exceptions() {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.scp.api.ApiRoutes;
 import io.scp.api.HttpServer;
 import io.scp.api.support.ApiContext;
+import io.scp.persistence.cdr.CdrReadModel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ public final class ScpNode {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Entities.init(system, Clock.systemUTC());
+      CdrReadModel.start(system);
       PekkoManagement.get(system)
           .start()
           .toCompletableFuture()
