@@ -90,14 +90,17 @@ public final class ChaosRunner {
     }
   }
 
+  /** Kills a node at every multiple of killEvery from the start, while at least 20 s of traffic remain. */
   private List<Kill> killLoop(LocalCluster cluster, Population population, Latencies latencies) throws Exception {
     List<Kill> kills = new ArrayList<>();
-    long end = System.nanoTime() + settings.duration().toNanos();
+    long start = System.nanoTime();
+    long end = start + settings.duration().toNanos();
     int victim = 0;
-    while (true) {
-      long next = System.nanoTime() + settings.killEvery().toNanos();
-      if (next + Duration.ofSeconds(20).toNanos() > end) break;
-      Thread.sleep(settings.killEvery().toMillis());
+    for (int i = 1; ; i++) {
+      long at = start + i * settings.killEvery().toNanos();
+      if (at + Duration.ofSeconds(20).toNanos() > end) break;
+      long wait = at - System.nanoTime();
+      if (wait > 0) Thread.sleep(wait / 1_000_000);
       long killedAt = System.nanoTime();
       out.println("SIGKILL node " + (victim + 1));
       cluster.kill(victim);

@@ -20,6 +20,7 @@ public final class Report {
             "| duration | calls ended | calls/s | released | failed | skipped |%n|---|---|---|---|---|---|%n| %.1f s | %d | %.1f | %d | %d | %d |%n%n",
             result.durationNanos / 1e9, result.ended.get(), result.callsPerSecond(), result.released.get(),
             result.failed.get(), result.skipped.get()));
+    if (!result.releaseCauses().isEmpty()) s.append("release causes: ").append(result.releaseCauses()).append("\n\n");
     s.append("| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|\n");
     Map<String, Histogram> kinds = new TreeMap<>(latencies.byKind());
     kinds.put("all", latencies.all());

@@ -1,6 +1,9 @@
 package io.scp.loadtest;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +32,13 @@ public final class RunResult {
 
   public double callsPerSecond() {
     return durationNanos == 0 ? 0 : ended.get() * 1e9 / durationNanos;
+  }
+
+  /** Release causes and how often they were given. */
+  public Map<String, Long> releaseCauses() {
+    return outcomes.stream()
+        .filter(o -> o.kind() == CallScenario.Outcome.Kind.RELEASED)
+        .collect(Collectors.groupingBy(CallScenario.Outcome::detail, TreeMap::new, Collectors.counting()));
   }
 
   public List<CallScenario.Outcome> failures() {

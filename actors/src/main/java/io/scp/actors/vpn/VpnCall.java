@@ -62,6 +62,8 @@ public final class VpnCall
     extends EventSourcedBehaviorWithEnforcedReplies<VpnCall.Command, VpnCall.Event, VpnCall.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VpnCall");
+  static final String CONNECT = "CONNECT";
+  static final String RELEASE = "RELEASE";
 
   public record Settings(
       long quotaSeconds,
@@ -84,6 +86,8 @@ public final class VpnCall
   }
 
   public enum Phase {
+    /** Routed; a prepaid call is reserving its first slice. */
+    SETTING_UP,
     CONNECTED,
     ANSWERED,
     ENDING,
@@ -115,6 +119,9 @@ public final class VpnCall
   /** Outcome of the setup step: connected (with its first slice) or released with a cause. */
   record SetupDone(Optional<Connection> connection, Optional<Slice> slice, String cause)
       implements Command {}
+
+  /** A prepaid caller is routed; its first slice is reserved next. */
+  record Routed(Connection connection) implements Command {}
 
   record QuotaDone(int requestNumber, Optional<Slice> slice, String cause) implements Command {}
 
@@ -187,6 +194,13 @@ public final class VpnCall
   public record Slice(String reservationId, long seconds, long amount) implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
+
+  /**
+   * A prepaid call is routed and about to reserve money. Persisted first so that a call whose node
+   * dies here is started again elsewhere and finishes (or releases) its reservation.
+   */
+  public record CallRouted(String caller, String called, Instant startedAt, Connection connection)
+      implements Event {}
 
   public record CallConnected(
       String caller, String called, Instant startedAt, Connection connection, Optional<Slice> slice)
@@ -339,6 +353,7 @@ public final class VpnCall
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
+              if (state instanceof Call call && call.phase() == Phase.SETTING_UP) driveReservation(call);
               if (state instanceof Call call && call.phase() == Phase.ENDING) driveSettlement(call);
               armTimers(state);
             })
@@ -354,6 +369,7 @@ public final class VpnCall
         .forStateType(NoCall.class)
         .onCommand(Setup.class, this::onSetup)
         .onCommand(SetupDone.class, this::onSetupDone)
+        .onCommand(Routed.class, this::onRouted)
         .onCommand(StepFailed.class, this::onStepFailed)
         .onCommand(Resume.class, (s, c) -> resumeSetup())
         .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
@@ -377,7 +393,8 @@ public final class VpnCall
         .onCommand(Resume.class, this::onResume)
         .onCommand(Supervise.class, this::onSupervise)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(SetupDone.class, (s, c) -> Effect().noReply())
+        .onCommand(SetupDone.class, this::onReservationDone)
+        .onCommand(Routed.class, (s, c) -> Effect().noReply())
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     return builder.build();
@@ -419,6 +436,10 @@ public final class VpnCall
     if (!call.caller().equals(cmd.caller()) || !call.called().equals(cmd.called())) {
       return Effect().reply(cmd.replyTo(), conflict());
     }
+    if (call.phase() == Phase.SETTING_UP) {
+      setupWaiters.add(cmd.replyTo());
+      return Effect().noReply();
+    }
     return Effect().reply(cmd.replyTo(), StatusReply.success(decision(call)));
   }
 
@@ -428,14 +449,14 @@ public final class VpnCall
   }
 
   private void driveSetup(Setup setup) {
-    CompletionStage<SetupDone> outcome =
+    CompletionStage<Command> outcome =
         ports
             .subscriber(setup.caller())
             .thenCompose(subscriber -> routeFor(subscriber, setup))
             .exceptionally(
                 failure -> {
                   Optional<Refusal> refusal = refusal(failure);
-                  if (refusal.isPresent()) return released(releaseCause(refusal.get().code()));
+                  if (refusal.isPresent()) return (Command) released(releaseCause(refusal.get().code()));
                   throw new CompletionException(failure);
                 });
     context.pipeToSelf(
@@ -443,7 +464,44 @@ public final class VpnCall
         (done, failure) -> failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
   }
 
-  private CompletionStage<SetupDone> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
+  private ReplyEffect<Event, State> onRouted(NoCall state, Routed routed) {
+    if (setupInFlight.isEmpty()) return Effect().noReply();
+    Setup setup = setupInFlight.get();
+    setupInFlight = Optional.empty();
+    return Effect()
+        .persist(new CallRouted(setup.caller(), setup.called(), clock.instant(), routed.connection()))
+        .thenRun(s -> driveReservation((Call) s))
+        .thenNoReply();
+  }
+
+  /** Reserves the first slice of a routed prepaid call; retried until the account answers. */
+  private void driveReservation(Call call) {
+    Connection connection = call.connection().orElseThrow();
+    CompletionStage<SetupDone> outcome =
+        reserveSlice(connection, 0, 1)
+            .thenApply(slice -> new SetupDone(Optional.of(connection), slice, ""))
+            .exceptionally(
+                failure -> {
+                  Optional<Refusal> refusal = refusal(failure);
+                  if (refusal.isPresent()) return released(refusal.get().code().name());
+                  throw new CompletionException(failure);
+                });
+    context.pipeToSelf(
+        outcome,
+        (done, failure) -> failure == null ? done : new StepFailed("reservation", String.valueOf(unwrap(failure))));
+  }
+
+  private ReplyEffect<Event, State> onReservationDone(Call call, SetupDone done) {
+    if (call.phase() != Phase.SETTING_UP) return Effect().noReply();
+    Instant now = clock.instant();
+    Event event =
+        done.connection().isPresent()
+            ? new CallConnected(call.caller(), call.called(), call.startedAt(), done.connection().get(), done.slice())
+            : closedAtSetup(call.caller(), call.called(), call.startedAt(), now, done.cause());
+    return completeSetup(event);
+  }
+
+  private CompletionStage<Command> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
     if (subscriber.profile().status() == Subscriber.Status.SUSPENDED) {
       return CompletableFuture.completedFuture(released(ErrorCode.SUBSCRIBER_SUSPENDED.name()));
     }
@@ -460,13 +518,11 @@ public final class VpnCall
               }
               return ports
                   .authenticate(accountId.get())
-                  .thenCompose(
+                  .thenApply(
                       auth ->
                           auth.ok()
-                              ? reserveSlice(connection, 0, 1)
-                                  .thenApply(slice -> new SetupDone(Optional.of(connection), slice, ""))
-                              : CompletableFuture.completedFuture(
-                                  released(auth.reason().map(Enum::name).orElse(ErrorCode.INSUFFICIENT_FUNDS.name()))));
+                              ? new Routed(connection)
+                              : released(auth.reason().map(Enum::name).orElse(ErrorCode.INSUFFICIENT_FUNDS.name())));
             });
   }
 
@@ -486,8 +542,12 @@ public final class VpnCall
     Event event =
         done.connection().isPresent()
             ? new CallConnected(setup.caller(), setup.called(), now, done.connection().get(), done.slice())
-            : closedAtSetup(setup, now, done.cause());
+            : closedAtSetup(setup.caller(), setup.called(), now, now, done.cause());
     setupInFlight = Optional.empty();
+    return completeSetup(event);
+  }
+
+  private ReplyEffect<Event, State> completeSetup(Event event) {
     List<ActorRef<StatusReply<Decision>>> waiters = List.copyOf(setupWaiters);
     setupWaiters.clear();
     return Effect()
@@ -502,14 +562,14 @@ public final class VpnCall
         .thenUnstashAll();
   }
 
-  private CallClosed closedAtSetup(Setup setup, Instant now, String cause) {
+  /** A call refused at setup: released with a cause, nothing charged. */
+  private CallClosed closedAtSetup(String caller, String called, Instant startedAt, Instant now, String cause) {
     var cdr =
         new Cdr(
-            "call:" + callId, Cdr.Type.CALL, setup.caller(), Optional.empty(), Optional.of(callId),
-            Optional.of(setup.caller()), Optional.of(setup.called()), Optional.empty(), Optional.empty(),
-            Optional.of("RELEASE"), Optional.of(cause), now, Optional.empty(), now, 0, 0, 0, 0);
-    return new CallClosed(
-        setup.caller(), setup.called(), now, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
+            "call:" + callId, Cdr.Type.CALL, caller, Optional.empty(), Optional.of(callId), Optional.of(caller),
+            Optional.of(called), Optional.empty(), Optional.empty(), Optional.of(RELEASE), Optional.of(cause),
+            startedAt, Optional.empty(), now, 0, 0, 0, 0);
+    return new CallClosed(caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
   }
 
   private ReplyEffect<Event, State> resumeSetup() {
@@ -561,6 +621,7 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {
+    if (call.phase() == Phase.SETTING_UP) return Effect().stash();
     QuotaResult known = call.quotaAnswers().get(cmd.requestNumber());
     if (known != null) return Effect().reply(cmd.replyTo(), StatusReply.success(known));
     if (call.phase() != Phase.CONNECTED && call.phase() != Phase.ANSWERED) {
@@ -633,6 +694,7 @@ public final class VpnCall
   // ---- answer and end
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
+    if (call.phase() == Phase.SETTING_UP) return Effect().stash();
     if (call.phase() == Phase.ANSWERED) return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
     if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
     return Effect()
@@ -650,6 +712,8 @@ public final class VpnCall
       case ENDING:
         endWaiters.add(cmd.replyTo());
         return Effect().noReply();
+      case SETTING_UP:
+        return Effect().stash();
       default:
         if (quotaInFlight.isPresent()) return Effect().stash();
         long talk = call.phase() == Phase.ANSWERED ? cmd.talkSeconds() : 0;
@@ -730,7 +794,7 @@ public final class VpnCall
         new Cdr(
             "call:" + callId, Cdr.Type.CALL, call.caller(), connection.accountId(), Optional.of(callId),
             Optional.of(call.caller()), Optional.of(call.called()), Optional.of(connection.destination()),
-            Optional.of(connection.onNet()), Optional.of("CONNECT"), settlement.cause(), call.startedAt(),
+            Optional.of(connection.onNet()), Optional.of(CONNECT), settlement.cause(), call.startedAt(),
             call.answeredAt(), settlement.endedAt(), settlement.talkSeconds(), settlement.billedSeconds(),
             charged, shortfall);
     return new CallClosed(
@@ -762,6 +826,7 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onResume(Call call, Resume resume) {
+    if (call.phase() == Phase.SETTING_UP) driveReservation(call);
     if (call.phase() == Phase.ENDING) driveSettlement(call);
     quotaInFlight.ifPresent(q -> driveQuota(call, q));
     return Effect().noReply();
@@ -823,8 +888,12 @@ public final class VpnCall
   // ---------------------------------------------------------------- views
 
   private Decision decision(Call call) {
-    if (call.connection().isEmpty()) {
-      return new Decision(callId, "RELEASE", call.closed().flatMap(CallClosed::cause), Optional.empty(), Optional.empty(), false, 0);
+    boolean releasedAtSetup = call.closed().map(c -> c.cdr().decision().equals(Optional.of(RELEASE))).orElse(false);
+    if (call.connection().isEmpty() || releasedAtSetup) {
+      return new Decision(callId, RELEASE, call.closed().flatMap(CallClosed::cause), Optional.empty(), Optional.empty(), false, 0);
+    }
+    if (call.phase() == Phase.SETTING_UP) {
+      return new Decision(callId, "PENDING", Optional.empty(), Optional.empty(), Optional.empty(), true, 0);
     }
     Connection c = call.connection().get();
     long granted =
@@ -832,7 +901,7 @@ public final class VpnCall
             ? call.slices().isEmpty() ? 0 : call.slices().get(0).seconds()
             : c.tariff().maxCallSeconds();
     return new Decision(
-        callId, "CONNECT", Optional.empty(), Optional.of(c.destination()), Optional.of(c.onNet()), c.prepaid(), granted);
+        callId, CONNECT, Optional.empty(), Optional.of(c.destination()), Optional.of(c.onNet()), c.prepaid(), granted);
   }
 
   private EndResult endResult(Call call) {
@@ -869,6 +938,12 @@ public final class VpnCall
                     e.slice().map(List::of).orElse(List.of()), Optional.empty(), new LinkedHashMap<>(),
                     Optional.empty(), Optional.empty()))
         .onEvent(
+            CallRouted.class,
+            (s, e) ->
+                new Call(
+                    e.caller(), e.called(), e.startedAt(), Phase.SETTING_UP, Optional.of(e.connection()),
+                    List.of(), Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.empty()))
+        .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
@@ -876,6 +951,13 @@ public final class VpnCall
                     Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.of(e)));
     builder
         .forStateType(Call.class)
+        .onEvent(
+            CallConnected.class,
+            (s, e) ->
+                new Call(
+                    s.caller(), s.called(), s.startedAt(), Phase.CONNECTED, Optional.of(e.connection()),
+                    e.slice().map(List::of).orElse(List.of()), Optional.empty(), s.quotaAnswers(), Optional.empty(),
+                    Optional.empty()))
         .onEvent(
             CallAnswered.class,
             (s, e) ->
