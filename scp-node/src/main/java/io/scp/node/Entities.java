@@ -1,6 +1,8 @@
 package io.scp.node;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.cpm.CpmEntities;
+import io.scp.actors.cpm.CpmSettings;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,5 +15,6 @@ final class Entities {
     var config = system.settings().config();
     Subscriber.init(system);
     PrepaidAccount.init(system, PrepaidAccount.Settings.fromConfig(config), clock);
+    CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
   }
 }
