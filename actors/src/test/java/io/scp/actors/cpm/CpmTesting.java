@@ -20,6 +20,8 @@ final class CpmTesting {
           .withFallback(
               ConfigFactory.parseString(
                   "pekko.actor.provider = local\n"
+                      + "pekko.loglevel = WARNING\n"
+                      + "pekko.logging-filter = org.apache.pekko.event.DefaultLoggingFilter\n"
                       + "pekko.coordinated-shutdown.exit-jvm = off\n"
                       + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
                       + "pekko.persistence.journal.auto-start-journals = []\n"

@@ -35,12 +35,15 @@ class CpmApiTest {
   private static final Duration FRAME_WAIT = Duration.ofSeconds(10);
   private static final Duration QUIET = Duration.ofMillis(700);
 
+  /** A short re-registration period, so that it runs during the tests. */
+  private static final Map<String, Object> SETTINGS = Map.of("scp.cpm.stream.keepalive", "1s");
+
   static TestNode node;
   static ApiClient api;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(Map.of("scp.cpm.stream.keepalive", "1s"));
+    node = TestNode.start(SETTINGS);
     api = node.client();
   }
 
@@ -598,7 +601,7 @@ class CpmApiTest {
     var r = send(id, alice, List.of(gina), "expires while down", ",\"validitySeconds\":3");
     assertThat(r.status()).isEqualTo(202);
     node.close();
-    node = TestNode.start(Map.of("scp.cpm.stream.keepalive", "1s"));
+    node = TestNode.start(SETTINGS);
     api = node.client();
     await()
         .atMost(Duration.ofSeconds(30))

@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A device on the CPM WebSocket stream, with the JDK's own client: collects the JSON frames it
@@ -26,6 +27,7 @@ public final class WsDevice implements WebSocket.Listener, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
   private final StringBuilder partial = new StringBuilder();
+  private final AtomicInteger pings = new AtomicInteger();
   private volatile boolean closed;
   private WebSocket socket;
 
@@ -69,6 +71,18 @@ public final class WsDevice implements WebSocket.Listener, AutoCloseable {
     }
     webSocket.request(1);
     return null;
+  }
+
+  /** Counts the server's keep-alive pings; the JDK answers them with pongs. */
+  @Override
+  public CompletionStage<?> onPing(WebSocket webSocket, java.nio.ByteBuffer message) {
+    pings.incrementAndGet();
+    webSocket.request(1);
+    return null;
+  }
+
+  public int pings() {
+    return pings.get();
   }
 
   @Override
