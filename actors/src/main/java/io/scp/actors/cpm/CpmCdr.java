@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param cdrId {@code cpm-message:<messageId>} or {@code cpm-session:<sessionId>}
  * @param chargedParty the sender or session initiator (canonical address)
  * @param msisdn the subscriber behind the charged party, when the address names one
- * @param accountId the prepaid account the charge was deducted from; empty for postpaid
+ * @param accountId the prepaid account that paid (or refused); empty for a postpaid party
  * @param referenceId the messageId or sessionId
  * @param caller sender / initiator
  * @param called recipients / other participants

@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -414,7 +416,7 @@ public final class CpmMessage
                 address + " is neither a CPM user nor an MSISDN reachable by SMS"));
       }
     }
-    Optional<String> msisdn = cmd.subscriber().map(Subscriber.SubscriberView::msisdn);
+    Optional<String> msisdn = CpmAddress.subscriberMsisdn(s.from());
     Optional<String> accountId = cmd.subscriber().flatMap(v -> v.profile().prepaidAccountId());
     Plan plan =
         new Plan(List.copyOf(routes), cmd.sender().provisioned(), msisdn, accountId, smsSegments);
@@ -528,7 +530,7 @@ public final class CpmMessage
         CpmCdr.Type.MESSAGE,
         s.from(),
         plan.msisdn(),
-        charge > 0 ? plan.accountId() : Optional.empty(),
+        plan.accountId(),
         messageId,
         s.sessionId(),
         s.from(),
@@ -569,7 +571,7 @@ public final class CpmMessage
     List<CompletableFuture<?>> all = new ArrayList<>(outcomes);
     if (accepted.plan().senderIsUser()) {
       all.add(
-          this.<CpmUser.Command, org.apache.pekko.Done>ask(
+          this.<CpmUser.Command, Done>ask(
                   CpmUser.KEY, s.from(), r -> new CpmUser.RecordSent(content, r))
               .toCompletableFuture());
     }
@@ -598,7 +600,7 @@ public final class CpmMessage
     SmsSegmenter.Segmentation segments = SmsSegmenter.segment(s.body());
     var submission =
         new SmsOutbox.Submission(messageId, s.from(), segments.encoding(), segments.parts(), at);
-    return this.<SmsOutbox.Command, org.apache.pekko.Done>ask(
+    return this.<SmsOutbox.Command, Done>ask(
             SmsOutbox.KEY, msisdn, r -> new SmsOutbox.Submit(submission, r))
         .thenApply(
             done ->
@@ -667,16 +669,13 @@ public final class CpmMessage
   }
 
   private <M, R> CompletionStage<R> ask(
-      EntityTypeKey<M> key,
-      String entityId,
-      java.util.function.Function<ActorRef<StatusReply<R>>, M> command) {
+      EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
     return sharding
         .entityRefFor(key, entityId)
         .askWithStatus(command::apply, settings.askTimeout());
   }
 
-  private <T> void pipe(
-      CompletionStage<T> stage, java.util.function.Function<Refusal, Command> onFailure) {
+  private <T> void pipe(CompletionStage<T> stage, Function<Refusal, Command> onFailure) {
     context.pipeToSelf(
         stage,
         (value, failure) ->

@@ -29,6 +29,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -397,8 +398,7 @@ public final class CpmSession
     return end(state, IDLE_TIMEOUT).thenNoReply();
   }
 
-  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> end(
-      Live state, String cause) {
+  private EffectBuilder<Event, State> end(Live state, String cause) {
     Instant now = clock.instant();
     var cdr =
         new CpmCdr(

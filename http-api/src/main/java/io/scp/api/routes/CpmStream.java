@@ -79,9 +79,10 @@ final class CpmStream {
     int maxChars = settings.stream().maxClientFrameChars();
     Sink<Message, NotUsed> in =
         Flow.<Message>create()
-            .mapAsync(1, message -> text(message, maxChars, materializer))
-            .filter(Optional::isPresent)
-            .map(Optional::get)
+            .mapAsync(1, message -> read(message, maxChars, materializer))
+            .takeWhile(frame -> !frame.unreadable())
+            .filter(frame -> frame.text() != null)
+            .map(ClientText::text)
             .to(
                 ActorSink.<String, CpmUser.DeviceEvent, SinkAck>actorRefWithBackpressure(
                     connection,
@@ -93,22 +94,34 @@ final class CpmStream {
     return Flow.fromSinkAndSourceCoupled(in, out);
   }
 
-  /** The text of a client frame; binary frames are drained and ignored. */
-  private static CompletionStage<Optional<String>> text(
+  /** A client frame as read: its text, nothing (binary), or too large (or broken) to read. */
+  record ClientText(String text, boolean unreadable) {
+    static final ClientText IGNORED = new ClientText(null, false);
+    static final ClientText UNREADABLE = new ClientText(null, true);
+  }
+
+  /** Binary frames are drained and ignored; an unreadable text frame ends the inbound side. */
+  private static CompletionStage<ClientText> read(
       Message message, int maxChars, Materializer materializer) {
     if (!message.isText()) {
       return message
           .asBinaryMessage()
           .getStreamedData()
           .runWith(Sink.ignore(), materializer)
-          .thenApply(done -> Optional.empty());
+          .thenApply(done -> ClientText.IGNORED);
     }
     return message
         .asTextMessage()
         .getStreamedText()
         .limitWeighted(maxChars, chunk -> (long) chunk.length())
         .runFold(new StringBuilder(), StringBuilder::append, materializer)
-        .thenApply(text -> Optional.of(text.toString()));
+        .thenApply(text -> new ClientText(text.toString(), false))
+        .exceptionally(
+            failure -> {
+              log.debug(
+                  "closing a CPM stream: client frame unreadable or over {} characters", maxChars);
+              return ClientText.UNREADABLE;
+            });
   }
 
   // ---------------------------------------------------------------- the connection actor

@@ -217,6 +217,19 @@ class CpmApiTest {
   }
 
   @Test
+  void junkClientFramesAreIgnoredAndAnOversizedOneClosesTheStream() {
+    String alice = sipUser("alice");
+    String kim = sipUser("kim");
+    try (WsDevice phone = connect(kim)) {
+      phone.send("not json");
+      phone.send("{\"ack\":42}");
+      warmUp(phone, alice, kim);
+      phone.send("{\"ack\":\"" + "x".repeat(5000) + "\"}");
+      await().atMost(Duration.ofSeconds(10)).until(phone::isClosed);
+    }
+  }
+
+  @Test
   void expiredMessagesAreDroppedAndMarkedExpired() {
     String alice = sipUser("alice");
     String erin = sipUser("erin");
