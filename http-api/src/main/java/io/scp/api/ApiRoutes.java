@@ -3,9 +3,10 @@ package io.scp.api;
 import io.scp.api.routes.AccountRoutes;
 import io.scp.api.routes.CallRoutes;
 import io.scp.api.routes.CdrRoutes;
+import io.scp.api.routes.CpmRoutes;
 import io.scp.api.routes.ImsRoutes;
-import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;
@@ -45,7 +46,8 @@ public final class ApiRoutes extends AllDirectives {
                                 new VpnGroupRoutes(api).route(),
                                 new CallRoutes(api).route(),
                                 new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
-                                    .route()))));
+                                    .route(),
+                                new CpmRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {

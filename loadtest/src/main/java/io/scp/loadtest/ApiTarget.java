@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The nodes under test as a front end sees them: requests go round-robin over the nodes, and a
- * request that times out, finds a node down or gets 503 is retried with the same body (so the
- * same ids) on the next node, as a real front end would. Every attempt's latency is recorded.
+ * request that times out, finds a node down or gets 503 is retried with the same body (so the same
+ * ids) on the next node, as a real front end would. Every attempt's latency is recorded.
  */
 public final class ApiTarget {
   public static final String JSON = "application/json";
@@ -32,7 +32,8 @@ public final class ApiTarget {
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
 
-  public ApiTarget(List<String> nodes, String token, Latencies latencies, int maxAttempts, Duration timeout) {
+  public ApiTarget(
+      List<String> nodes, String token, Latencies latencies, int maxAttempts, Duration timeout) {
     this.nodes = List.copyOf(nodes);
     this.token = token;
     this.latencies = latencies;
@@ -52,7 +53,8 @@ public final class ApiTarget {
     }
   }
 
-  public CompletableFuture<Answer> send(String kind, String method, String path, byte[] body, String contentType) {
+  public CompletableFuture<Answer> send(
+      String kind, String method, String path, byte[] body, String contentType) {
     return attempt(kind, method, path, body, contentType, 1);
   }
 
@@ -64,7 +66,11 @@ public final class ApiTarget {
             .timeout(timeout)
             .header("Content-Type", contentType)
             .header("Accept", contentType)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null && !token.isBlank()) request.header("Authorization", "Bearer " + token);
     long started = System.nanoTime();
     return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
@@ -72,26 +78,34 @@ public final class ApiTarget {
             (response, failure) -> {
               latencies.record(kind, started, System.nanoTime());
               boolean retryable =
-                  failure != null ? isTransient(failure) : response.statusCode() == 503 || response.statusCode() == 502;
+                  failure != null
+                      ? isTransient(failure)
+                      : response.statusCode() == 503 || response.statusCode() == 502;
               if (retryable && attempt < maxAttempts) {
                 return retryLater(kind, method, path, body, contentType, attempt);
               }
-              if (failure != null) return CompletableFuture.completedFuture(new Answer(0, new byte[0], attempt));
-              return CompletableFuture.completedFuture(new Answer(response.statusCode(), response.body(), attempt));
+              if (failure != null)
+                return CompletableFuture.completedFuture(new Answer(0, new byte[0], attempt));
+              return CompletableFuture.completedFuture(
+                  new Answer(response.statusCode(), response.body(), attempt));
             })
         .thenCompose(f -> f);
   }
 
   private CompletableFuture<Answer> retryLater(
       String kind, String method, String path, byte[] body, String contentType, int attempt) {
-    long backoffMillis = Math.min(2_000, 100L << Math.min(attempt, 4)) + ThreadLocalRandom.current().nextLong(50);
+    long backoffMillis =
+        Math.min(2_000, 100L << Math.min(attempt, 4)) + ThreadLocalRandom.current().nextLong(50);
     Executor delayed = CompletableFuture.delayedExecutor(backoffMillis, TimeUnit.MILLISECONDS);
     return CompletableFuture.supplyAsync(() -> null, delayed)
         .thenCompose(x -> attempt(kind, method, path, body, contentType, attempt + 1));
   }
 
   private static boolean isTransient(Throwable failure) {
-    Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable t =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     return t instanceof HttpTimeoutException
         || t instanceof ConnectException
         || t instanceof java.io.IOException;

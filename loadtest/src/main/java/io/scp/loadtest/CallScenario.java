@@ -24,7 +24,8 @@ public final class CallScenario {
   }
 
   /** How a call went: connected and ended (with its charge), released (with cause), or failed. */
-  public record Outcome(String callId, String caller, Kind kind, String detail, long charge, long endedNanos) {
+  public record Outcome(
+      String callId, String caller, Kind kind, String detail, long charge, long endedNanos) {
     public enum Kind {
       ENDED,
       RELEASED,
@@ -32,21 +33,26 @@ public final class CallScenario {
     }
   }
 
-  public CompletableFuture<Outcome> run(String callId, String caller, String called, long talkSeconds, boolean quota) {
-    var setup = CallSetup.newBuilder().setCallId(callId).setCaller(caller).setCalled(called).build();
+  public CompletableFuture<Outcome> run(
+      String callId, String caller, String called, long talkSeconds, boolean quota) {
+    var setup =
+        CallSetup.newBuilder().setCallId(callId).setCaller(caller).setCalled(called).build();
     return send("setup", "/v1/calls", setup)
         .thenCompose(
             a -> {
               if (!a.ok()) return failed(callId, caller, "setup", a);
               CallDecision d = this.<CallDecision>decode(a.body(), CallDecision.newBuilder());
               if (!d.getDecision().equals("CONNECT")) {
-                return done(new Outcome(callId, caller, Outcome.Kind.RELEASED, d.getCause(), 0, System.nanoTime()));
+                return done(
+                    new Outcome(
+                        callId, caller, Outcome.Kind.RELEASED, d.getCause(), 0, System.nanoTime()));
               }
               return answerAndEnd(callId, caller, talkSeconds, quota);
             });
   }
 
-  private CompletableFuture<Outcome> answerAndEnd(String callId, String caller, long talkSeconds, boolean quota) {
+  private CompletableFuture<Outcome> answerAndEnd(
+      String callId, String caller, long talkSeconds, boolean quota) {
     return send("answer", "/v1/calls/" + callId + "/answer", Empty.getDefaultInstance())
         .thenCompose(
             answered -> {
@@ -62,8 +68,13 @@ public final class CallScenario {
                                     ended.ok()
                                         ? done(
                                             new Outcome(
-                                                callId, caller, Outcome.Kind.ENDED, "",
-                                                this.<CallEnded>decode(ended.body(), CallEnded.newBuilder()).getCharge(),
+                                                callId,
+                                                caller,
+                                                Outcome.Kind.ENDED,
+                                                "",
+                                                this.<CallEnded>decode(
+                                                        ended.body(), CallEnded.newBuilder())
+                                                    .getCharge(),
                                                 System.nanoTime()))
                                         : failed(callId, caller, "end", ended));
                       });
@@ -71,8 +82,12 @@ public final class CallScenario {
   }
 
   private CompletableFuture<ApiTarget.Answer> quota(String callId, boolean wanted) {
-    if (!wanted) return CompletableFuture.completedFuture(new ApiTarget.Answer(200, new byte[0], 1));
-    return send("quota", "/v1/calls/" + callId + "/quota", QuotaRequest.newBuilder().setRequestNumber(1).setUsedSeconds(200).build());
+    if (!wanted)
+      return CompletableFuture.completedFuture(new ApiTarget.Answer(200, new byte[0], 1));
+    return send(
+        "quota",
+        "/v1/calls/" + callId + "/quota",
+        QuotaRequest.newBuilder().setRequestNumber(1).setUsedSeconds(200).build());
   }
 
   private CompletableFuture<ApiTarget.Answer> send(String kind, String path, Message body) {
@@ -83,7 +98,9 @@ public final class CallScenario {
   @SuppressWarnings("unchecked")
   private <T extends Message> T decode(byte[] body, Message.Builder builder) {
     try {
-      return protobuf ? (T) builder.mergeFrom(body).build() : (T) ProtoJson.decode(body, builder).build();
+      return protobuf
+          ? (T) builder.mergeFrom(body).build()
+          : (T) ProtoJson.decode(body, builder).build();
     } catch (Exception e) {
       throw new IllegalStateException("unreadable answer", e);
     }
@@ -93,7 +110,8 @@ public final class CallScenario {
     return CompletableFuture.completedFuture(outcome);
   }
 
-  private static CompletableFuture<Outcome> failed(String callId, String caller, String step, ApiTarget.Answer a) {
+  private static CompletableFuture<Outcome> failed(
+      String callId, String caller, String step, ApiTarget.Answer a) {
     String detail = step + " " + a.status() + " " + new String(a.body());
     return done(new Outcome(callId, caller, Outcome.Kind.FAILED, detail, 0, System.nanoTime()));
   }

@@ -26,10 +26,16 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--nodes", defaultValue = "3")
   int nodes;
 
-  @Option(names = "--duration", defaultValue = "5m", converter = LoadtestMain.DurationConverter.class)
+  @Option(
+      names = "--duration",
+      defaultValue = "5m",
+      converter = LoadtestMain.DurationConverter.class)
   Duration duration;
 
-  @Option(names = "--kill-every", defaultValue = "30s", converter = LoadtestMain.DurationConverter.class)
+  @Option(
+      names = "--kill-every",
+      defaultValue = "30s",
+      converter = LoadtestMain.DurationConverter.class)
   Duration killEvery;
 
   @Option(names = "--rate", defaultValue = "40", description = "calls started per second")
@@ -44,7 +50,16 @@ final class ChaosCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var settings =
-        new ChaosRunner.Settings(jar, workDir.resolve("run-" + System.currentTimeMillis()), report, nodes, duration, killEvery, rate, subscribers, groups);
+        new ChaosRunner.Settings(
+            jar,
+            workDir.resolve("run-" + System.currentTimeMillis()),
+            report,
+            nodes,
+            duration,
+            killEvery,
+            rate,
+            subscribers,
+            groups);
     ChaosRunner.Outcome outcome = new ChaosRunner(settings, System.out).run();
     boolean passed = outcome.passed(0.001, 20);
     System.out.println(passed ? "CHAOS PASSED" : "CHAOS FAILED");

@@ -24,10 +24,19 @@ public final class ChaosRunner {
       int subscribers,
       int groups) {}
 
-  /** One kill: when, which node, and how long until its entities answered again on the survivors. */
+  /**
+   * One kill: when, which node, and how long until its entities answered again on the survivors.
+   */
   public record Kill(int node, long atNanos, double recoverySeconds, double restartSeconds) {}
 
-  public record Outcome(RunResult traffic, List<Kill> kills, InvariantChecker.Findings findings, double errorRateOutside, long callsOutside, long failedOutside, long failedInside) {
+  public record Outcome(
+      RunResult traffic,
+      List<Kill> kills,
+      InvariantChecker.Findings findings,
+      double errorRateOutside,
+      long callsOutside,
+      long failedOutside,
+      long failedInside) {
     public boolean passed(double maxErrorRate, double maxRecoverySeconds) {
       return findings.ok()
           && errorRateOutside < maxErrorRate
@@ -54,24 +63,35 @@ public final class ChaosRunner {
 
   public Outcome run() throws Exception {
     String runId = "chaos" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-    Population population = new Population(runId, settings.groups(), settings.subscribers(), 10_000_000L);
-    try (LocalCluster cluster = new LocalCluster(settings.jar(), settings.workDir(), settings.nodes(), NODE_OPTIONS)) {
+    Population population =
+        new Population(runId, settings.groups(), settings.subscribers(), 10_000_000L);
+    try (LocalCluster cluster =
+        new LocalCluster(settings.jar(), settings.workDir(), settings.nodes(), NODE_OPTIONS)) {
       out.println("starting database and " + settings.nodes() + " nodes in " + settings.workDir());
       cluster.startDatabase(Duration.ofSeconds(120));
       for (int i = 0; i < cluster.size(); i++) cluster.startNode(i);
       for (int i = 0; i < cluster.size(); i++) cluster.awaitReady(i, Duration.ofSeconds(120));
       Latencies latencies = new Latencies();
       ApiTarget api = new ApiTarget(cluster.apiUrls(), null, latencies, 12, Duration.ofSeconds(6));
-      new Provisioner(new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10)))
+      new Provisioner(
+              new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10)))
           .provision(population, LoadtestMain.DEFAULT_TARIFF);
-      out.println("provisioned " + settings.subscribers() + " prepaid subscribers; traffic for " + settings.duration().toSeconds() + " s");
+      out.println(
+          "provisioned "
+              + settings.subscribers()
+              + " prepaid subscribers; traffic for "
+              + settings.duration().toSeconds()
+              + " s");
 
-      var plan = new TrafficDriver.Plan(settings.duration(), settings.callsPerSecond(), 0, 2_000, true, 50, 7);
+      var plan =
+          new TrafficDriver.Plan(
+              settings.duration(), settings.callsPerSecond(), 0, 2_000, true, 50, 7);
       CompletableFuture<RunResult> traffic =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return new TrafficDriver(new CallScenario(api, true), population, latencies, out).run(plan);
+                  return new TrafficDriver(new CallScenario(api, true), population, latencies, out)
+                      .run(plan);
                 } catch (InterruptedException e) {
                   throw new IllegalStateException(e);
                 }
@@ -79,7 +99,8 @@ public final class ChaosRunner {
       List<Kill> kills = killLoop(cluster, population, latencies);
       RunResult result = traffic.get();
 
-      ApiTarget checks = new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10));
+      ApiTarget checks =
+          new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10));
       var checker = new InvariantChecker(checks);
       boolean settled = checker.awaitSettled(population, Duration.ofSeconds(120));
       out.println(settled ? "all reservations settled" : "reservations still open after 120 s");
@@ -90,8 +111,12 @@ public final class ChaosRunner {
     }
   }
 
-  /** Kills a node at every multiple of killEvery from the start, while at least 20 s of traffic remain. */
-  private List<Kill> killLoop(LocalCluster cluster, Population population, Latencies latencies) throws Exception {
+  /**
+   * Kills a node at every multiple of killEvery from the start, while at least 20 s of traffic
+   * remain.
+   */
+  private List<Kill> killLoop(LocalCluster cluster, Population population, Latencies latencies)
+      throws Exception {
     List<Kill> kills = new ArrayList<>();
     long start = System.nanoTime();
     long end = start + settings.duration().toNanos();
@@ -108,7 +133,9 @@ public final class ChaosRunner {
       cluster.startNode(victim);
       cluster.awaitReady(victim, Duration.ofSeconds(120));
       double restart = (System.nanoTime() - killedAt) / 1e9;
-      out.printf("node %d: entities answered again after %.1f s; node back after %.1f s%n", victim + 1, recovery, restart);
+      out.printf(
+          "node %d: entities answered again after %.1f s; node back after %.1f s%n",
+          victim + 1, recovery, restart);
       kills.add(new Kill(victim + 1, killedAt - latencies.startNanos(), recovery, restart));
       victim = (victim + 1) % cluster.size();
     }
@@ -116,7 +143,8 @@ public final class ChaosRunner {
   }
 
   /** Seconds until every account answers through the surviving nodes. */
-  private double awaitAllAnswer(LocalCluster cluster, int victim, Population population, long killedAt)
+  private double awaitAllAnswer(
+      LocalCluster cluster, int victim, Population population, long killedAt)
       throws InterruptedException {
     List<String> survivors = new ArrayList<>(cluster.apiUrls());
     survivors.remove(victim);
@@ -124,17 +152,23 @@ public final class ChaosRunner {
     List<Population.Member> pending = new ArrayList<>(population.members());
     while (!pending.isEmpty() && System.nanoTime() - killedAt < Duration.ofSeconds(90).toNanos()) {
       List<CompletableFuture<ApiTarget.Answer>> answers = new ArrayList<>();
-      for (Population.Member m : pending) answers.add(probe.send("probe", "GET", "/v1/accounts/" + m.accountId(), null, ApiTarget.JSON));
+      for (Population.Member m : pending)
+        answers.add(
+            probe.send("probe", "GET", "/v1/accounts/" + m.accountId(), null, ApiTarget.JSON));
       List<Population.Member> still = new ArrayList<>();
-      for (int i = 0; i < pending.size(); i++) if (!answers.get(i).join().ok()) still.add(pending.get(i));
+      for (int i = 0; i < pending.size(); i++)
+        if (!answers.get(i).join().ok()) still.add(pending.get(i));
       pending = still;
       if (!pending.isEmpty()) Thread.sleep(200);
     }
     return (System.nanoTime() - killedAt) / 1e9;
   }
 
-  /** Failures inside a kill window (from the kill until the node is back, plus 5 s) are expected. */
-  private Outcome attribute(RunResult result, List<Kill> kills, InvariantChecker.Findings findings, Latencies latencies) {
+  /**
+   * Failures inside a kill window (from the kill until the node is back, plus 5 s) are expected.
+   */
+  private Outcome attribute(
+      RunResult result, List<Kill> kills, InvariantChecker.Findings findings, Latencies latencies) {
     long outside = 0;
     long failedOutside = 0;
     long failedInside = 0;
@@ -142,7 +176,10 @@ public final class ChaosRunner {
       long at = o.endedNanos() - latencies.startNanos();
       boolean inside =
           kills.stream()
-              .anyMatch(k -> at >= k.atNanos() && at <= k.atNanos() + (long) ((k.restartSeconds() + 5) * 1e9));
+              .anyMatch(
+                  k ->
+                      at >= k.atNanos()
+                          && at <= k.atNanos() + (long) ((k.restartSeconds() + 5) * 1e9));
       boolean failed = o.kind() == CallScenario.Outcome.Kind.FAILED;
       if (inside) {
         if (failed) failedInside++;
@@ -156,10 +193,15 @@ public final class ChaosRunner {
   }
 
   private void writeReport(Outcome o, Latencies latencies) throws Exception {
-    StringBuilder extra = new StringBuilder("### Kills\n\n| # | node | at | entities answer again after | node back after |\n|---|---|---|---|---|\n");
+    StringBuilder extra =
+        new StringBuilder(
+            "### Kills\n\n| # | node | at | entities answer again after | node back after |\n|---|---|---|---|---|\n");
     int n = 1;
     for (Kill k : o.kills()) {
-      extra.append(String.format("| %d | %d | %.0f s | %.1f s | %.1f s |%n", n++, k.node(), k.atNanos() / 1e9, k.recoverySeconds(), k.restartSeconds()));
+      extra.append(
+          String.format(
+              "| %d | %d | %.0f s | %.1f s | %.1f s |%n",
+              n++, k.node(), k.atNanos() / 1e9, k.recoverySeconds(), k.restartSeconds()));
     }
     extra.append(
         String.format(
@@ -169,9 +211,20 @@ public final class ChaosRunner {
     extra.append(
         String.format(
             "%n### Invariants%n%naccounts checked: %d; acknowledged ends checked: %d; sum deducted: %d; sum of CDR charges: %d; violations: %d%n",
-            f.accounts(), f.acknowledgedEnds(), f.deducted(), f.cdrCharges(), f.violations().size()));
+            f.accounts(),
+            f.acknowledgedEnds(),
+            f.deducted(),
+            f.cdrCharges(),
+            f.violations().size()));
     f.violations().stream().limit(20).forEach(v -> extra.append("- ").append(v).append('\n'));
     List<Long> markers = o.kills().stream().map(k -> k.atNanos() / 1_000_000_000L).toList();
-    out.println(Report.write(settings.reportDir(), "chaos: " + settings.nodes() + " nodes, " + settings.callsPerSecond() + " calls/s", o.traffic(), latencies, markers, extra.toString()));
+    out.println(
+        Report.write(
+            settings.reportDir(),
+            "chaos: " + settings.nodes() + " nodes, " + settings.callsPerSecond() + " calls/s",
+            o.traffic(),
+            latencies,
+            markers,
+            extra.toString()));
   }
 }

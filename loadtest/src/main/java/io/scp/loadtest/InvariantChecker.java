@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-
 /**
  * Checks the money rules of quality.md through the API after a run: conservation and nothing left
  * reserved on every account, every acknowledged end reflected on its call, and the CDR charges of
@@ -22,13 +21,21 @@ public final class InvariantChecker {
     this.api = operatorApi;
   }
 
-  public record Findings(List<String> violations, long accounts, long deducted, long cdrCharges, long acknowledgedEnds) {
+  public record Findings(
+      List<String> violations,
+      long accounts,
+      long deducted,
+      long cdrCharges,
+      long acknowledgedEnds) {
     public boolean ok() {
       return violations.isEmpty();
     }
   }
 
-  /** Waits until no account holds reserved money (calls the front end abandoned close by themselves). */
+  /**
+   * Waits until no account holds reserved money (calls the front end abandoned close by
+   * themselves).
+   */
   public boolean awaitSettled(Population population, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -43,7 +50,8 @@ public final class InvariantChecker {
     return false;
   }
 
-  public Findings check(Population population, RunResult result, Duration cdrLag) throws InterruptedException {
+  public Findings check(Population population, RunResult result, Duration cdrLag)
+      throws InterruptedException {
     List<String> violations = new ArrayList<>();
     Map<String, Long> deductedByCaller = new HashMap<>();
     long deducted = 0;
@@ -60,8 +68,10 @@ public final class InvariantChecker {
       if (initial + a.path("toppedUp").asLong() != balance + accountDeducted) {
         violations.add("conservation broken on " + m.accountId() + ": " + a);
       }
-      if (reserved < 0 || reserved > balance) violations.add("reserved out of range on " + m.accountId() + ": " + a);
-      if (reserved != 0) violations.add("money still reserved on " + m.accountId() + ": " + reserved);
+      if (reserved < 0 || reserved > balance)
+        violations.add("reserved out of range on " + m.accountId() + ": " + a);
+      if (reserved != 0)
+        violations.add("money still reserved on " + m.accountId() + ": " + reserved);
       deductedByCaller.put(m.msisdn(), accountDeducted);
       deducted += accountDeducted;
     }
@@ -70,29 +80,49 @@ public final class InvariantChecker {
       if (o.kind() != CallScenario.Outcome.Kind.ENDED) continue;
       acknowledged++;
       JsonNode call = get("/v1/calls/" + o.callId());
-      if (call == null || !call.path("state").asText().equals("ENDED") || call.path("charge").asLong() != o.charge()) {
-        violations.add("acknowledged end of " + o.callId() + " (charge " + o.charge() + ") not reflected: " + call);
+      if (call == null
+          || !call.path("state").asText().equals("ENDED")
+          || call.path("charge").asLong() != o.charge()) {
+        violations.add(
+            "acknowledged end of "
+                + o.callId()
+                + " (charge "
+                + o.charge()
+                + ") not reflected: "
+                + call);
       }
     }
     long cdrCharges = awaitCdrs(population, deductedByCaller, cdrLag, violations);
-    return new Findings(violations, population.members().size(), deducted, cdrCharges, acknowledged);
+    return new Findings(
+        violations, population.members().size(), deducted, cdrCharges, acknowledged);
   }
 
   /** Sum of CALL CDR charges per caller must equal that caller's deductions (CDRs lag a little). */
-  private long awaitCdrs(Population population, Map<String, Long> deductedByCaller, Duration lag, List<String> violations)
+  private long awaitCdrs(
+      Population population,
+      Map<String, Long> deductedByCaller,
+      Duration lag,
+      List<String> violations)
       throws InterruptedException {
     long deadline = System.nanoTime() + lag.toNanos();
     Map<String, Long> charges;
     do {
       charges = new HashMap<>();
-      for (Population.Member m : population.members()) charges.put(m.msisdn(), cdrCharges(m.msisdn()));
+      for (Population.Member m : population.members())
+        charges.put(m.msisdn(), cdrCharges(m.msisdn()));
       if (charges.equals(deductedByCaller)) break;
       Thread.sleep(1_000);
     } while (System.nanoTime() < deadline);
     for (var entry : deductedByCaller.entrySet()) {
       long cdr = charges.getOrDefault(entry.getKey(), -1L);
       if (cdr != entry.getValue()) {
-        violations.add("caller " + entry.getKey() + ": CDR charges " + cdr + " but deducted " + entry.getValue());
+        violations.add(
+            "caller "
+                + entry.getKey()
+                + ": CDR charges "
+                + cdr
+                + " but deducted "
+                + entry.getValue());
       }
     }
     return charges.values().stream().mapToLong(Long::longValue).sum();
@@ -116,5 +146,4 @@ public final class InvariantChecker {
       return null;
     }
   }
-
 }

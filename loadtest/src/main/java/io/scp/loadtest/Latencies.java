@@ -14,13 +14,16 @@ public final class Latencies {
   private static final long MAX_MICROS = 60_000_000L;
   private final long startNanos = System.nanoTime();
   private final Map<String, ConcurrentHistogram> total = new ConcurrentHashMap<>();
-  private final ConcurrentSkipListMap<Long, ConcurrentHistogram> perSecond = new ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Long, ConcurrentHistogram> perSecond =
+      new ConcurrentSkipListMap<>();
 
   public void record(String kind, long startedNanos, long endedNanos) {
     long micros = Math.min(MAX_MICROS, Math.max(1, (endedNanos - startedNanos) / 1_000));
     total.computeIfAbsent(kind, k -> new ConcurrentHistogram(MAX_MICROS, 3)).recordValue(micros);
     long second = (endedNanos - startNanos) / 1_000_000_000L;
-    perSecond.computeIfAbsent(second, s -> new ConcurrentHistogram(MAX_MICROS, 3)).recordValue(micros);
+    perSecond
+        .computeIfAbsent(second, s -> new ConcurrentHistogram(MAX_MICROS, 3))
+        .recordValue(micros);
   }
 
   public long elapsedNanos() {

@@ -22,7 +22,8 @@ public final class LatencyChart {
 
   private LatencyChart() {}
 
-  public static void write(Map<Long, ? extends Histogram> perSecond, List<Long> markers, String title, Path file)
+  public static void write(
+      Map<Long, ? extends Histogram> perSecond, List<Long> markers, String title, Path file)
       throws IOException {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
@@ -67,12 +68,18 @@ public final class LatencyChart {
       }
       drawLine(g, points, colors[p]);
       g.setColor(colors[p]);
-      g.drawString("p" + (percentiles[p] == 99.9 ? "99.9" : String.valueOf((int) percentiles[p])), MARGIN + 10 + 60 * p, HEIGHT - 15);
+      g.drawString(
+          "p" + (percentiles[p] == 99.9 ? "99.9" : String.valueOf((int) percentiles[p])),
+          MARGIN + 10 + 60 * p,
+          HEIGHT - 15);
     }
     List<int[]> rate = new ArrayList<>();
     for (var entry : perSecond.entrySet()) {
       int x = MARGIN + (int) (plotW * entry.getKey() / (double) Math.max(1, lastSecond));
-      rate.add(new int[] {x, HEIGHT - MARGIN - (int) (plotH * entry.getValue().getTotalCount() / (double) maxRate)});
+      rate.add(
+          new int[] {
+            x, HEIGHT - MARGIN - (int) (plotH * entry.getValue().getTotalCount() / (double) maxRate)
+          });
     }
     drawLine(g, rate, Color.GRAY);
     g.setColor(Color.GRAY);

@@ -30,11 +30,13 @@ public final class LocalCluster implements AutoCloseable {
   private final int[] managementPorts;
   private final int[] remotePorts;
   private final Process[] nodes;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private Process db;
   private String dbUrl;
 
-  public LocalCluster(Path jar, Path workDir, int size, List<String> nodeJvmOptions) throws IOException {
+  public LocalCluster(Path jar, Path workDir, int size, List<String> nodeJvmOptions)
+      throws IOException {
     this.jar = jar;
     this.workDir = workDir;
     this.nodeJvmOptions = List.copyOf(nodeJvmOptions);
@@ -87,9 +89,11 @@ public final class LocalCluster implements AutoCloseable {
             () -> {
               try {
                 for (String line; (line = lines.readLine()) != null; ) {
-                  if (line.startsWith("SCP_DB_URL=")) return line.substring("SCP_DB_URL=".length()).trim();
+                  if (line.startsWith("SCP_DB_URL="))
+                    return line.substring("SCP_DB_URL=".length()).trim();
                 }
-                throw new IllegalStateException("the database process ended without printing its URL");
+                throw new IllegalStateException(
+                    "the database process ended without printing its URL");
               } catch (IOException e) {
                 throw new IllegalStateException(e);
               }
@@ -112,10 +116,13 @@ public final class LocalCluster implements AutoCloseable {
     env.put("SCP_REMOTE_PORT", Integer.toString(remotePorts[index]));
     env.put(
         "SCP_SEED_NODES",
-        java.util.Arrays.stream(remotePorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
+        java.util.Arrays.stream(remotePorts)
+            .mapToObj(p -> "127.0.0.1:" + p)
+            .collect(Collectors.joining(",")));
     env.remove("SCP_API_TOKENS");
     pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("node-" + (index + 1) + ".log").toFile()));
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(workDir.resolve("node-" + (index + 1) + ".log").toFile()));
     nodes[index] = pb.start();
   }
 
@@ -131,7 +138,8 @@ public final class LocalCluster implements AutoCloseable {
   public boolean isReady(int index) {
     try {
       var request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPorts[index] + "/ready"))
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + managementPorts[index] + "/ready"))
               .timeout(Duration.ofSeconds(2))
               .build();
       return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
@@ -144,10 +152,15 @@ public final class LocalCluster implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!isReady(index)) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("node " + (index + 1) + " not ready after " + timeout + "; see " + workDir);
+        throw new IllegalStateException(
+            "node " + (index + 1) + " not ready after " + timeout + "; see " + workDir);
       }
       if (nodes[index] != null && !nodes[index].isAlive()) {
-        throw new IllegalStateException("node " + (index + 1) + " exited; see " + workDir.resolve("node-" + (index + 1) + ".log"));
+        throw new IllegalStateException(
+            "node "
+                + (index + 1)
+                + " exited; see "
+                + workDir.resolve("node-" + (index + 1) + ".log"));
       }
       Thread.sleep(250);
     }

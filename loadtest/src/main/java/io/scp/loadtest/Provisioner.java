@@ -22,7 +22,11 @@ public final class Provisioner {
     for (Population.Member m : population.members()) {
       pending.add(
           put("/v1/accounts/" + m.accountId(), "{\"balance\":" + population.balance() + "}")
-              .thenCompose(a -> put("/v1/subscribers/" + m.msisdn(), "{\"prepaidAccountId\":\"" + m.accountId() + "\"}"))
+              .thenCompose(
+                  a ->
+                      put(
+                          "/v1/subscribers/" + m.msisdn(),
+                          "{\"prepaidAccountId\":\"" + m.accountId() + "\"}"))
               .thenCompose(
                   s ->
                       put(
@@ -41,7 +45,8 @@ public final class Provisioner {
 
   private static void expectOk(ApiTarget.Answer answer, String what) {
     if (!answer.ok() && answer.status() != 409) {
-      throw new IllegalStateException("provisioning " + what + " failed: " + answer.status() + " " + new String(answer.body()));
+      throw new IllegalStateException(
+          "provisioning " + what + " failed: " + answer.status() + " " + new String(answer.body()));
     }
   }
 }

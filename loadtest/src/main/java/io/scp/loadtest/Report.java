@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
-/** The final report of a traffic run: throughput, errors and HdrHistogram percentiles per request. */
+/**
+ * The final report of a traffic run: throughput, errors and HdrHistogram percentiles per request.
+ */
 public final class Report {
   private Report() {}
 
@@ -18,10 +20,16 @@ public final class Report {
     s.append(
         String.format(
             "| duration | calls ended | calls/s | released | failed | skipped |%n|---|---|---|---|---|---|%n| %.1f s | %d | %.1f | %d | %d | %d |%n%n",
-            result.durationNanos / 1e9, result.ended.get(), result.callsPerSecond(), result.released.get(),
-            result.failed.get(), result.skipped.get()));
-    if (!result.releaseCauses().isEmpty()) s.append("release causes: ").append(result.releaseCauses()).append("\n\n");
-    s.append("| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|\n");
+            result.durationNanos / 1e9,
+            result.ended.get(),
+            result.callsPerSecond(),
+            result.released.get(),
+            result.failed.get(),
+            result.skipped.get()));
+    if (!result.releaseCauses().isEmpty())
+      s.append("release causes: ").append(result.releaseCauses()).append("\n\n");
+    s.append(
+        "| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|\n");
     Map<String, Histogram> kinds = new TreeMap<>(latencies.byKind());
     kinds.put("all", latencies.all());
     kinds.forEach(
@@ -29,7 +37,13 @@ public final class Report {
             s.append(
                 String.format(
                     "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
-                    kind, h.getTotalCount(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0)));
+                    kind,
+                    h.getTotalCount(),
+                    ms(h, 50),
+                    ms(h, 90),
+                    ms(h, 99),
+                    ms(h, 99.9),
+                    h.getMaxValue() / 1000.0)));
     return s.toString();
   }
 
@@ -38,7 +52,13 @@ public final class Report {
   }
 
   /** Writes report.md and latency.png into {@code dir}; returns the report text. */
-  public static String write(Path dir, String title, RunResult result, Latencies latencies, List<Long> markers, String extra)
+  public static String write(
+      Path dir,
+      String title,
+      RunResult result,
+      Latencies latencies,
+      List<Long> markers,
+      String extra)
       throws IOException {
     Files.createDirectories(dir);
     String text = summary(title, result, latencies) + (extra == null ? "" : "\n" + extra);

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drives prepaid VPN calls for a fixed duration, either open-loop (calls start at a target rate,
  * whatever the answers do; at most {@code maxInFlight} at once) or closed-loop (a fixed number of
- * callers, each starting its next call when the last one is done). Prints a progress line every
- * few seconds and stops by itself.
+ * callers, each starting its next call when the last one is done). Prints a progress line every few
+ * seconds and stops by itself.
  */
 public final class TrafficDriver {
   public record Plan(
@@ -33,7 +33,8 @@ public final class TrafficDriver {
   private final Latencies latencies;
   private final PrintStream out;
 
-  public TrafficDriver(CallScenario scenario, Population population, Latencies latencies, PrintStream out) {
+  public TrafficDriver(
+      CallScenario scenario, Population population, Latencies latencies, PrintStream out) {
     this.scenario = scenario;
     this.population = population;
     this.latencies = latencies;
@@ -59,7 +60,11 @@ public final class TrafficDriver {
   }
 
   private CompletableFuture<Void> oneCall(
-      List<Population.Member> members, Random random, boolean quota, int talkMax, RunResult result) {
+      List<Population.Member> members,
+      Random random,
+      boolean quota,
+      int talkMax,
+      RunResult result) {
     Population.Member[] pair;
     synchronized (random) {
       pair = Population.pair(members, population.groups(), random);
@@ -68,7 +73,15 @@ public final class TrafficDriver {
     String callId = "lt-" + population.runId() + "-" + UUID.randomUUID();
     return scenario
         .run(callId, pair[0].msisdn(), pair[1].shortNumber(), talk, quota)
-        .exceptionally(e -> new CallScenario.Outcome(callId, pair[0].msisdn(), CallScenario.Outcome.Kind.FAILED, e.toString(), 0, System.nanoTime()))
+        .exceptionally(
+            e ->
+                new CallScenario.Outcome(
+                    callId,
+                    pair[0].msisdn(),
+                    CallScenario.Outcome.Kind.FAILED,
+                    e.toString(),
+                    0,
+                    System.nanoTime()))
         .thenAccept(result::add);
   }
 
@@ -83,8 +96,7 @@ public final class TrafficDriver {
       if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
       if (inFlight.tryAcquire()) {
         oneCall(members, random, plan.quota(), plan.talkMaxSeconds(), result)
-            .whenComplete(
-(v, e) -> inFlight.release());
+            .whenComplete((v, e) -> inFlight.release());
       } else {
         result.skipped.incrementAndGet();
       }
@@ -93,7 +105,8 @@ public final class TrafficDriver {
     inFlight.acquire(plan.maxInFlight());
   }
 
-  private void closedLoop(Plan plan, List<Population.Member> members, long deadline, RunResult result)
+  private void closedLoop(
+      Plan plan, List<Population.Member> members, long deadline, RunResult result)
       throws InterruptedException {
     CountDownLatch done = new CountDownLatch(plan.concurrency());
     for (int i = 0; i < plan.concurrency(); i++) {
@@ -104,7 +117,12 @@ public final class TrafficDriver {
   }
 
   private void loop(
-      List<Population.Member> members, Random random, Plan plan, long deadline, RunResult result, CountDownLatch done) {
+      List<Population.Member> members,
+      Random random,
+      Plan plan,
+      long deadline,
+      RunResult result,
+      CountDownLatch done) {
     if (System.nanoTime() >= deadline) {
       done.countDown();
       return;
@@ -118,8 +136,13 @@ public final class TrafficDriver {
     var all = latencies.all();
     out.printf(
         "t=%5.0fs  calls ended=%d (%.0f/s)  released=%d  failed=%d  skipped=%d  p99 so far=%.1f ms%n",
-        seconds, result.ended.get(), result.ended.get() / Math.max(seconds, 0.001), result.released.get(),
-        result.failed.get(), result.skipped.get(), all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1000.0);
+        seconds,
+        result.ended.get(),
+        result.ended.get() / Math.max(seconds, 0.001),
+        result.released.get(),
+        result.failed.get(),
+        result.skipped.get(),
+        all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1000.0);
     out.flush();
   }
 }

@@ -16,7 +16,9 @@ class ChaosRunTest {
   @Test
   void nothingAcknowledgedIsLostWhenNodesAreKilled() throws Exception {
     Path jar = Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
-    assertThat(Files.exists(jar)).as("the node's fat jar is built before this module: %s", jar).isTrue();
+    assertThat(Files.exists(jar))
+        .as("the node's fat jar is built before this module: %s", jar)
+        .isTrue();
     var settings =
         new ChaosRunner.Settings(
             jar,
@@ -36,7 +38,9 @@ class ChaosRunTest {
     assertThat(outcome.findings().deducted()).isEqualTo(outcome.findings().cdrCharges());
     assertThat(outcome.errorRateOutside()).as("error rate outside kill windows").isLessThan(0.001);
     for (ChaosRunner.Kill kill : outcome.kills()) {
-      assertThat(kill.recoverySeconds()).as("recovery after killing node %d", kill.node()).isLessThanOrEqualTo(20);
+      assertThat(kill.recoverySeconds())
+          .as("recovery after killing node %d", kill.node())
+          .isLessThanOrEqualTo(20);
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.scp.node;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.cpm.CpmEntities;
+import io.scp.actors.cpm.CpmSettings;
 import io.scp.actors.ims.ImsSubscriber;
 import io.scp.actors.subscriber.Subscriber;
 import io.scp.actors.vpn.VpnCall;
@@ -19,5 +21,6 @@ final class Entities {
     VpnGroup.init(system);
     VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
+    CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
   }
 }

@@ -3,10 +3,9 @@ package io.scp.actors.vpn;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
-import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
-import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
@@ -54,8 +53,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * front end overran is the shortfall.
  *
  * <p>Setup and quota steps are not persisted until they have an outcome: every account command
- * carries ids derived from the call id, so a retried step makes the same reservation. Settlement
- * is persisted as a plan first and driven until done, also after a crash. Calls are remembered
+ * carries ids derived from the call id, so a retried step makes the same reservation. Settlement is
+ * persisted as a plan first and driven until done, also after a crash. Calls are remembered
  * entities: the supervision timers (never answered, never ended) are re-armed after recovery.
  */
 public final class VpnCall
@@ -112,7 +111,8 @@ public final class VpnCall
       int requestNumber, long usedSeconds, ActorRef<StatusReply<QuotaResult>> replyTo)
       implements Command {}
 
-  public record End(long talkSeconds, ActorRef<StatusReply<EndResult>> replyTo) implements Command {}
+  public record End(long talkSeconds, ActorRef<StatusReply<EndResult>> replyTo)
+      implements Command {}
 
   public record Get(ActorRef<StatusReply<CallView>> replyTo) implements Command {}
 
@@ -191,7 +191,8 @@ public final class VpnCall
   }
 
   /** One quota slice: talk time granted and the reservation paying for it (amount 0: none). */
-  public record Slice(String reservationId, long seconds, long amount) implements CborSerializable {}
+  public record Slice(String reservationId, long seconds, long amount)
+      implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
@@ -270,7 +271,17 @@ public final class VpnCall
     }
 
     Call with(Phase phase) {
-      return new Call(caller, called, startedAt, phase, connection, slices, answeredAt, quotaAnswers, settlement, closed);
+      return new Call(
+          caller,
+          called,
+          startedAt,
+          phase,
+          connection,
+          slices,
+          answeredAt,
+          quotaAnswers,
+          settlement,
+          closed);
     }
   }
 
@@ -314,7 +325,8 @@ public final class VpnCall
   private int setupAttempts;
   private final List<ActorRef<StatusReply<Decision>>> setupWaiters = new ArrayList<>();
   private Optional<RequestQuota> quotaInFlight = Optional.empty();
-  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters = new HashMap<>();
+  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters =
+      new HashMap<>();
   private final List<ActorRef<StatusReply<EndResult>>> endWaiters = new ArrayList<>();
 
   private VpnCall(
@@ -353,7 +365,8 @@ public final class VpnCall
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              if (state instanceof Call call && call.phase() == Phase.SETTING_UP) driveReservation(call);
+              if (state instanceof Call call && call.phase() == Phase.SETTING_UP)
+                driveReservation(call);
               if (state instanceof Call call && call.phase() == Phase.ENDING) driveSettlement(call);
               armTimers(state);
             })
@@ -373,8 +386,11 @@ public final class VpnCall
         .onCommand(StepFailed.class, this::onStepFailed)
         .onCommand(Resume.class, (s, c) -> resumeSetup())
         .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(RequestQuota.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(
+            Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(
+            RequestQuota.class,
+            (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
         .onCommand(End.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
         .onCommand(QuotaDone.class, (s, c) -> Effect().noReply())
         .onCommand(Settled.class, (s, c) -> Effect().noReply())
@@ -401,12 +417,14 @@ public final class VpnCall
   }
 
   private <T> StatusReply<T> unknownCall() {
-    return StatusReply.error(new Refusal(ErrorCode.UNKNOWN_CALL, "call " + callId + " is not known"));
+    return StatusReply.error(
+        new Refusal(ErrorCode.UNKNOWN_CALL, "call " + callId + " is not known"));
   }
 
   private <T> StatusReply<T> callOver(Call call) {
     return StatusReply.error(
-        new Refusal(ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
+        new Refusal(
+            ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
   }
 
   /** While setup is in flight other commands wait for its outcome. */
@@ -445,7 +463,9 @@ public final class VpnCall
 
   private <T> StatusReply<T> conflict() {
     return StatusReply.error(
-        new Refusal(ErrorCode.IDEMPOTENCY_CONFLICT, "call " + callId + " exists with another caller or called number"));
+        new Refusal(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "call " + callId + " exists with another caller or called number"));
   }
 
   private void driveSetup(Setup setup) {
@@ -456,12 +476,14 @@ public final class VpnCall
             .exceptionally(
                 failure -> {
                   Optional<Refusal> refusal = refusal(failure);
-                  if (refusal.isPresent()) return (Command) released(releaseCause(refusal.get().code()));
+                  if (refusal.isPresent())
+                    return (Command) released(releaseCause(refusal.get().code()));
                   throw new CompletionException(failure);
                 });
     context.pipeToSelf(
         outcome,
-        (done, failure) -> failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
+        (done, failure) ->
+            failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onRouted(NoCall state, Routed routed) {
@@ -469,7 +491,8 @@ public final class VpnCall
     Setup setup = setupInFlight.get();
     setupInFlight = Optional.empty();
     return Effect()
-        .persist(new CallRouted(setup.caller(), setup.called(), clock.instant(), routed.connection()))
+        .persist(
+            new CallRouted(setup.caller(), setup.called(), clock.instant(), routed.connection()))
         .thenRun(s -> driveReservation((Call) s))
         .thenNoReply();
   }
@@ -488,7 +511,10 @@ public final class VpnCall
                 });
     context.pipeToSelf(
         outcome,
-        (done, failure) -> failure == null ? done : new StepFailed("reservation", String.valueOf(unwrap(failure))));
+        (done, failure) ->
+            failure == null
+                ? done
+                : new StepFailed("reservation", String.valueOf(unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onReservationDone(Call call, SetupDone done) {
@@ -496,7 +522,12 @@ public final class VpnCall
     Instant now = clock.instant();
     Event event =
         done.connection().isPresent()
-            ? new CallConnected(call.caller(), call.called(), call.startedAt(), done.connection().get(), done.slice())
+            ? new CallConnected(
+                call.caller(),
+                call.called(),
+                call.startedAt(),
+                done.connection().get(),
+                done.slice())
             : closedAtSetup(call.caller(), call.called(), call.startedAt(), now, done.cause());
     return completeSetup(event);
   }
@@ -505,13 +536,16 @@ public final class VpnCall
     if (subscriber.profile().status() == Subscriber.Status.SUSPENDED) {
       return CompletableFuture.completedFuture(released(ErrorCode.SUBSCRIBER_SUSPENDED.name()));
     }
-    if (subscriber.vpn().isEmpty()) return CompletableFuture.completedFuture(released(ErrorCode.NOT_VPN_MEMBER.name()));
+    if (subscriber.vpn().isEmpty())
+      return CompletableFuture.completedFuture(released(ErrorCode.NOT_VPN_MEMBER.name()));
     Optional<String> accountId = subscriber.profile().prepaidAccountId();
     return ports
         .route(subscriber.vpn().get().groupId(), setup.caller(), setup.called())
         .thenCompose(
             routing -> {
-              var connection = new Connection(routing.destination(), routing.onNet(), accountId, routing.tariff());
+              var connection =
+                  new Connection(
+                      routing.destination(), routing.onNet(), accountId, routing.tariff());
               if (accountId.isEmpty()) {
                 return CompletableFuture.completedFuture(
                     new SetupDone(Optional.of(connection), Optional.empty(), ""));
@@ -522,7 +556,10 @@ public final class VpnCall
                       auth ->
                           auth.ok()
                               ? new Routed(connection)
-                              : released(auth.reason().map(Enum::name).orElse(ErrorCode.INSUFFICIENT_FUNDS.name())));
+                              : released(
+                                  auth.reason()
+                                      .map(Enum::name)
+                                      .orElse(ErrorCode.INSUFFICIENT_FUNDS.name())));
             });
   }
 
@@ -541,7 +578,8 @@ public final class VpnCall
     Instant now = clock.instant();
     Event event =
         done.connection().isPresent()
-            ? new CallConnected(setup.caller(), setup.called(), now, done.connection().get(), done.slice())
+            ? new CallConnected(
+                setup.caller(), setup.called(), now, done.connection().get(), done.slice())
             : closedAtSetup(setup.caller(), setup.called(), now, now, done.cause());
     setupInFlight = Optional.empty();
     return completeSetup(event);
@@ -563,13 +601,30 @@ public final class VpnCall
   }
 
   /** A call refused at setup: released with a cause, nothing charged. */
-  private CallClosed closedAtSetup(String caller, String called, Instant startedAt, Instant now, String cause) {
+  private CallClosed closedAtSetup(
+      String caller, String called, Instant startedAt, Instant now, String cause) {
     var cdr =
         new Cdr(
-            "call:" + callId, Cdr.Type.CALL, caller, Optional.empty(), Optional.of(callId), Optional.of(caller),
-            Optional.of(called), Optional.empty(), Optional.empty(), Optional.of(RELEASE), Optional.of(cause),
-            startedAt, Optional.empty(), now, 0, 0, 0, 0);
-    return new CallClosed(caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
+            "call:" + callId,
+            Cdr.Type.CALL,
+            caller,
+            Optional.empty(),
+            Optional.of(callId),
+            Optional.of(caller),
+            Optional.of(called),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of(RELEASE),
+            Optional.of(cause),
+            startedAt,
+            Optional.empty(),
+            now,
+            0,
+            0,
+            0,
+            0);
+    return new CallClosed(
+        caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
   }
 
   private ReplyEffect<Event, State> resumeSetup() {
@@ -583,22 +638,31 @@ public final class VpnCall
    * Reserves the next slice: the largest whole number of billing increments up to the configured
    * quota that the account covers, offered to the account as a descending list of amounts.
    */
-  private CompletionStage<Optional<Slice>> reserveSlice(Connection connection, long grantedBefore, int number) {
+  private CompletionStage<Optional<Slice>> reserveSlice(
+      Connection connection, long grantedBefore, int number) {
     Tariff tariff = connection.tariff();
-    long full = tariff.affordableSlice(grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
-    if (full == 0) return CompletableFuture.failedFuture(new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
+    long full =
+        tariff.affordableSlice(
+            grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
+    if (full == 0)
+      return CompletableFuture.failedFuture(
+          new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
     String reservationId = reservationId(number);
     if (tariff.sliceCost(grantedBefore, grantedBefore + full, connection.onNet()) == 0) {
       return CompletableFuture.completedFuture(Optional.of(new Slice(reservationId, full, 0)));
     }
     Map<Long, Long> secondsByAmount = new LinkedHashMap<>();
     for (long s = full; s > 0; s = nextSmaller(s, tariff.billingIncrementSeconds())) {
-      secondsByAmount.putIfAbsent(tariff.sliceCost(grantedBefore, grantedBefore + s, connection.onNet()), s);
+      secondsByAmount.putIfAbsent(
+          tariff.sliceCost(grantedBefore, grantedBefore + s, connection.onNet()), s);
     }
     List<Long> amounts = secondsByAmount.keySet().stream().filter(a -> a > 0).toList();
     return ports
-        .reserve(connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
-        .thenApply(r -> Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
+        .reserve(
+            connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
+        .thenApply(
+            r ->
+                Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
   }
 
   /** Slice sizes step down to whole billing increments. */
@@ -632,7 +696,8 @@ public final class VpnCall
       return Effect()
           .reply(
               cmd.replyTo(),
-              StatusReply.success(new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
+              StatusReply.success(
+                  new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
     }
     if (quotaInFlight.isPresent()) {
       if (quotaInFlight.get().requestNumber() != cmd.requestNumber()) return Effect().stash();
@@ -651,20 +716,23 @@ public final class VpnCall
     String maxed = before >= connection.tariff().maxCallSeconds() ? "MAX_CALL_DURATION" : null;
     CompletionStage<QuotaDone> outcome =
         maxed != null
-            ? CompletableFuture.completedFuture(new QuotaDone(request.requestNumber(), Optional.empty(), maxed))
+            ? CompletableFuture.completedFuture(
+                new QuotaDone(request.requestNumber(), Optional.empty(), maxed))
             : reserveSlice(connection, before, call.slices().size() + 1)
                 .thenApply(slice -> new QuotaDone(request.requestNumber(), slice, ""))
                 .exceptionally(
                     failure -> {
                       Optional<Refusal> refusal = refusal(failure);
                       if (refusal.isPresent()) {
-                        return new QuotaDone(request.requestNumber(), Optional.empty(), refusal.get().code().name());
+                        return new QuotaDone(
+                            request.requestNumber(), Optional.empty(), refusal.get().code().name());
                       }
                       throw new CompletionException(failure);
                     });
     context.pipeToSelf(
         outcome,
-        (done, failure) -> failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
+        (done, failure) ->
+            failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onQuotaDone(Call call, QuotaDone done) {
@@ -695,7 +763,8 @@ public final class VpnCall
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
     if (call.phase() == Phase.SETTING_UP) return Effect().stash();
-    if (call.phase() == Phase.ANSWERED) return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
+    if (call.phase() == Phase.ANSWERED)
+      return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
     if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
     return Effect()
         .persist(new CallAnswered(clock.instant()))
@@ -723,19 +792,25 @@ public final class VpnCall
   }
 
   /** Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles. */
-  private ReplyEffect<Event, State> settle(Call call, long talk, Phase outcome, Optional<String> cause) {
+  private ReplyEffect<Event, State> settle(
+      Call call, long talk, Phase outcome, Optional<String> cause) {
     Connection connection = call.connection().orElseThrow();
     Tariff tariff = connection.tariff();
     var settlement =
         new SettlementStarted(
-            talk, tariff.billedSeconds(talk), tariff.charge(talk, connection.onNet()), clock.instant(), outcome, cause);
+            talk,
+            tariff.billedSeconds(talk),
+            tariff.charge(talk, connection.onNet()),
+            clock.instant(),
+            outcome,
+            cause);
     if (!connection.prepaid()) {
-      return Effect().persist(closed(call, settlement, settlement.charge())).thenRun(this::afterClose).thenNoReply();
+      return Effect()
+          .persist(closed(call, settlement, settlement.charge()))
+          .thenRun(this::afterClose)
+          .thenNoReply();
     }
-    return Effect()
-        .persist(settlement)
-        .thenRun(s -> driveSettlement((Call) s))
-        .thenNoReply();
+    return Effect().persist(settlement).thenRun(s -> driveSettlement((Call) s)).thenNoReply();
   }
 
   /** Deducts the charge from the slices in order, then refunds every slice. */
@@ -747,11 +822,15 @@ public final class VpnCall
     for (Slice slice : call.slices()) {
       long amount = Math.min(left, slice.amount());
       left -= amount;
-      charged = charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
+      charged =
+          charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
     }
     context.pipeToSelf(
         charged,
-        (sum, failure) -> failure == null ? new Settled(sum) : new StepFailed("settlement", String.valueOf(unwrap(failure))));
+        (sum, failure) ->
+            failure == null
+                ? new Settled(sum)
+                : new StepFailed("settlement", String.valueOf(unwrap(failure))));
   }
 
   private CompletionStage<Long> settleSlice(String accountId, Slice slice, long amount) {
@@ -764,7 +843,11 @@ public final class VpnCall
                 .thenApply(r -> amount)
                 .exceptionally(failure -> ifRefused(failure, 0L));
     return deducted.thenCompose(
-        d -> ports.refund(accountId, slice.reservationId()).thenApply(r -> d).exceptionally(f -> ifRefused(f, d)));
+        d ->
+            ports
+                .refund(accountId, slice.reservationId())
+                .thenApply(r -> d)
+                .exceptionally(f -> ifRefused(f, d)));
   }
 
   /** A reservation that is gone or closed cannot be charged: that part becomes shortfall. */
@@ -792,14 +875,36 @@ public final class VpnCall
     long shortfall = settlement.charge() - charged;
     var cdr =
         new Cdr(
-            "call:" + callId, Cdr.Type.CALL, call.caller(), connection.accountId(), Optional.of(callId),
-            Optional.of(call.caller()), Optional.of(call.called()), Optional.of(connection.destination()),
-            Optional.of(connection.onNet()), Optional.of(CONNECT), settlement.cause(), call.startedAt(),
-            call.answeredAt(), settlement.endedAt(), settlement.talkSeconds(), settlement.billedSeconds(),
-            charged, shortfall);
+            "call:" + callId,
+            Cdr.Type.CALL,
+            call.caller(),
+            connection.accountId(),
+            Optional.of(callId),
+            Optional.of(call.caller()),
+            Optional.of(call.called()),
+            Optional.of(connection.destination()),
+            Optional.of(connection.onNet()),
+            Optional.of(CONNECT),
+            settlement.cause(),
+            call.startedAt(),
+            call.answeredAt(),
+            settlement.endedAt(),
+            settlement.talkSeconds(),
+            settlement.billedSeconds(),
+            charged,
+            shortfall);
     return new CallClosed(
-        call.caller(), call.called(), call.startedAt(), settlement.outcome(), settlement.cause(),
-        settlement.talkSeconds(), settlement.billedSeconds(), charged, shortfall, settlement.endedAt(), cdr);
+        call.caller(),
+        call.called(),
+        call.startedAt(),
+        settlement.outcome(),
+        settlement.cause(),
+        settlement.talkSeconds(),
+        settlement.billedSeconds(),
+        charged,
+        shortfall,
+        settlement.endedAt(),
+        cdr);
   }
 
   private void afterClose(State state) {
@@ -816,7 +921,9 @@ public final class VpnCall
   // ---- failures, supervision, passivation
 
   private ReplyEffect<Event, State> onStepFailed(State state, StepFailed failed) {
-    context.getLog().warn("call {}: {} step failed ({}), retrying", callId, failed.step(), failed.reason());
+    context
+        .getLog()
+        .warn("call {}: {} step failed ({}), retrying", callId, failed.step(), failed.reason());
     if (failed.step().equals("setup") && ++setupAttempts > settings.maxSetupAttempts()) {
       setupAttempts = 0;
       return onSetupDone(new NoCall(), released("SYSTEM_FAILURE"));
@@ -851,8 +958,12 @@ public final class VpnCall
   private Optional<Instant> supervisionDeadline(Call call) {
     return switch (call.phase()) {
       case CONNECTED -> Optional.of(call.startedAt().plus(settings.answerTimeout()));
-      case ANSWERED -> Optional.of(
-          call.answeredAt().orElseThrow().plusSeconds(call.totalGranted()).plus(settings.endGrace()));
+      case ANSWERED ->
+          Optional.of(
+              call.answeredAt()
+                  .orElseThrow()
+                  .plusSeconds(call.totalGranted())
+                  .plus(settings.endGrace()));
       default -> Optional.empty();
     };
   }
@@ -862,7 +973,8 @@ public final class VpnCall
       Optional<Instant> deadline = supervisionDeadline(call);
       if (deadline.isPresent()) {
         Duration delay = Duration.between(clock.instant(), deadline.get());
-        timers.startSingleTimer(Supervise.INSTANCE, Supervise.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+        timers.startSingleTimer(
+            Supervise.INSTANCE, Supervise.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
       }
       if (!call.phase().closed()) return;
     }
@@ -888,12 +1000,21 @@ public final class VpnCall
   // ---------------------------------------------------------------- views
 
   private Decision decision(Call call) {
-    boolean releasedAtSetup = call.closed().map(c -> c.cdr().decision().equals(Optional.of(RELEASE))).orElse(false);
+    boolean releasedAtSetup =
+        call.closed().map(c -> c.cdr().decision().equals(Optional.of(RELEASE))).orElse(false);
     if (call.connection().isEmpty() || releasedAtSetup) {
-      return new Decision(callId, RELEASE, call.closed().flatMap(CallClosed::cause), Optional.empty(), Optional.empty(), false, 0);
+      return new Decision(
+          callId,
+          RELEASE,
+          call.closed().flatMap(CallClosed::cause),
+          Optional.empty(),
+          Optional.empty(),
+          false,
+          0);
     }
     if (call.phase() == Phase.SETTING_UP) {
-      return new Decision(callId, "PENDING", Optional.empty(), Optional.empty(), Optional.empty(), true, 0);
+      return new Decision(
+          callId, "PENDING", Optional.empty(), Optional.empty(), Optional.empty(), true, 0);
     }
     Connection c = call.connection().get();
     long granted =
@@ -901,25 +1022,47 @@ public final class VpnCall
             ? call.slices().isEmpty() ? 0 : call.slices().get(0).seconds()
             : c.tariff().maxCallSeconds();
     return new Decision(
-        callId, CONNECT, Optional.empty(), Optional.of(c.destination()), Optional.of(c.onNet()), c.prepaid(), granted);
+        callId,
+        CONNECT,
+        Optional.empty(),
+        Optional.of(c.destination()),
+        Optional.of(c.onNet()),
+        c.prepaid(),
+        granted);
   }
 
   private EndResult endResult(Call call) {
     CallClosed closed = call.closed().orElseThrow();
     return new EndResult(
-        callId, closed.phase(), closed.talkSeconds(), closed.billedSeconds(), closed.charge(), closed.shortfall());
+        callId,
+        closed.phase(),
+        closed.talkSeconds(),
+        closed.billedSeconds(),
+        closed.charge(),
+        closed.shortfall());
   }
 
   private CallView view(Call call) {
     Optional<CallClosed> closed = call.closed();
     Connection connection = call.connection().orElse(null);
     long totalGranted =
-        connection == null ? 0 : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
+        connection == null
+            ? 0
+            : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
     return new CallView(
-        callId, call.phase(), call.caller(), call.called(), decision(call), closed.flatMap(CallClosed::cause),
-        totalGranted, call.startedAt(),
-        call.answeredAt(), closed.map(CallClosed::endedAt), closed.map(CallClosed::talkSeconds).orElse(0L),
-        closed.map(CallClosed::billedSeconds).orElse(0L), closed.map(CallClosed::charge).orElse(0L),
+        callId,
+        call.phase(),
+        call.caller(),
+        call.called(),
+        decision(call),
+        closed.flatMap(CallClosed::cause),
+        totalGranted,
+        call.startedAt(),
+        call.answeredAt(),
+        closed.map(CallClosed::endedAt),
+        closed.map(CallClosed::talkSeconds).orElse(0L),
+        closed.map(CallClosed::billedSeconds).orElse(0L),
+        closed.map(CallClosed::charge).orElse(0L),
         closed.map(CallClosed::shortfall).orElse(0L));
   }
 
@@ -934,65 +1077,133 @@ public final class VpnCall
             CallConnected.class,
             (s, e) ->
                 new Call(
-                    e.caller(), e.called(), e.startedAt(), Phase.CONNECTED, Optional.of(e.connection()),
-                    e.slice().map(List::of).orElse(List.of()), Optional.empty(), new LinkedHashMap<>(),
-                    Optional.empty(), Optional.empty()))
+                    e.caller(),
+                    e.called(),
+                    e.startedAt(),
+                    Phase.CONNECTED,
+                    Optional.of(e.connection()),
+                    e.slice().map(List::of).orElse(List.of()),
+                    Optional.empty(),
+                    new LinkedHashMap<>(),
+                    Optional.empty(),
+                    Optional.empty()))
         .onEvent(
             CallRouted.class,
             (s, e) ->
                 new Call(
-                    e.caller(), e.called(), e.startedAt(), Phase.SETTING_UP, Optional.of(e.connection()),
-                    List.of(), Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.empty()))
+                    e.caller(),
+                    e.called(),
+                    e.startedAt(),
+                    Phase.SETTING_UP,
+                    Optional.of(e.connection()),
+                    List.of(),
+                    Optional.empty(),
+                    new LinkedHashMap<>(),
+                    Optional.empty(),
+                    Optional.empty()))
         .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
-                    e.caller(), e.called(), e.startedAt(), Phase.RELEASED, Optional.empty(), List.of(),
-                    Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.of(e)));
+                    e.caller(),
+                    e.called(),
+                    e.startedAt(),
+                    Phase.RELEASED,
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    new LinkedHashMap<>(),
+                    Optional.empty(),
+                    Optional.of(e)));
     builder
         .forStateType(Call.class)
         .onEvent(
             CallConnected.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), Phase.CONNECTED, Optional.of(e.connection()),
-                    e.slice().map(List::of).orElse(List.of()), Optional.empty(), s.quotaAnswers(), Optional.empty(),
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    Phase.CONNECTED,
+                    Optional.of(e.connection()),
+                    e.slice().map(List::of).orElse(List.of()),
+                    Optional.empty(),
+                    s.quotaAnswers(),
+                    Optional.empty(),
                     Optional.empty()))
         .onEvent(
             CallAnswered.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), Phase.ANSWERED, s.connection(), s.slices(),
-                    Optional.of(e.at()), s.quotaAnswers(), s.settlement(), s.closed()))
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    Phase.ANSWERED,
+                    s.connection(),
+                    s.slices(),
+                    Optional.of(e.at()),
+                    s.quotaAnswers(),
+                    s.settlement(),
+                    s.closed()))
         .onEvent(
             QuotaGranted.class,
             (s, e) -> {
               List<Slice> slices = new ArrayList<>(s.slices());
               slices.add(e.slice());
               long total = slices.stream().mapToLong(Slice::seconds).sum();
-              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(e.slice().seconds(), total, Optional.empty()));
+              s.quotaAnswers()
+                  .put(
+                      e.requestNumber(),
+                      new QuotaResult(e.slice().seconds(), total, Optional.empty()));
               return new Call(
-                  s.caller(), s.called(), s.startedAt(), s.phase(), s.connection(), List.copyOf(slices),
-                  s.answeredAt(), s.quotaAnswers(), s.settlement(), s.closed());
+                  s.caller(),
+                  s.called(),
+                  s.startedAt(),
+                  s.phase(),
+                  s.connection(),
+                  List.copyOf(slices),
+                  s.answeredAt(),
+                  s.quotaAnswers(),
+                  s.settlement(),
+                  s.closed());
             })
         .onEvent(
             QuotaRefused.class,
             (s, e) -> {
-              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
+              s.quotaAnswers()
+                  .put(
+                      e.requestNumber(),
+                      new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
               return s;
             })
         .onEvent(
             SettlementStarted.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), Phase.ENDING, s.connection(), s.slices(),
-                    s.answeredAt(), s.quotaAnswers(), Optional.of(e), s.closed()))
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    Phase.ENDING,
+                    s.connection(),
+                    s.slices(),
+                    s.answeredAt(),
+                    s.quotaAnswers(),
+                    Optional.of(e),
+                    s.closed()))
         .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), e.phase(), s.connection(), s.slices(),
-                    s.answeredAt(), s.quotaAnswers(), s.settlement(), Optional.of(e)));
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    e.phase(),
+                    s.connection(),
+                    s.slices(),
+                    s.answeredAt(),
+                    s.quotaAnswers(),
+                    s.settlement(),
+                    Optional.of(e)));
     return builder.build();
   }
 }

@@ -48,7 +48,9 @@ class CallConservationTest {
       List<Future<?>> work = new ArrayList<>();
       for (int f = 0; f < FRONT_ENDS; f++) {
         long seed = 1_000 + f;
-        work.add(frontEnds.submit(() -> drive(api, callers, new Random(seed), CALLS / FRONT_ENDS, ended)));
+        work.add(
+            frontEnds.submit(
+                () -> drive(api, callers, new Random(seed), CALLS / FRONT_ENDS, ended)));
       }
       for (Future<?> w : work) w.get();
       frontEnds.shutdown();
@@ -64,12 +66,15 @@ class CallConservationTest {
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(cdrCharges(api, callers)).isEqualTo(expected));
       for (String caller : callers) {
-        assertThat(cdrCharges(api, List.of(caller))).as(caller).isEqualTo(vpn.account(caller).get("deducted").asLong());
+        assertThat(cdrCharges(api, List.of(caller)))
+            .as(caller)
+            .isEqualTo(vpn.account(caller).get("deducted").asLong());
       }
     }
   }
 
-  private static void drive(ApiClient api, List<String> callers, Random random, int calls, AtomicLong ended) {
+  private static void drive(
+      ApiClient api, List<String> callers, Random random, int calls, AtomicLong ended) {
     VpnFixture vpn = new VpnFixture(api);
     for (int i = 0; i < calls; i++) {
       String caller = callers.get(random.nextInt(callers.size()));
@@ -81,7 +86,8 @@ class CallConservationTest {
       boolean answered = random.nextInt(10) != 0;
       if (answered) vpn.answer(callId);
       long granted = decision.get("grantedSeconds").asLong();
-      if (answered && random.nextBoolean()) granted += vpn.quota(callId, 1, granted).get("grantedSeconds").asLong();
+      if (answered && random.nextBoolean())
+        granted += vpn.quota(callId, 1, granted).get("grantedSeconds").asLong();
       long talk =
           switch (random.nextInt(4)) {
             case 0 -> 1 + random.nextInt(10);

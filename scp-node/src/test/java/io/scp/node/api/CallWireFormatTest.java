@@ -41,11 +41,16 @@ class CallWireFormatTest {
   }
 
   /** Sends one step of a JSON call and the same step of its protobuf twin; answers must match. */
-  static void same(String jsonPath, String pbPath, Message body, Message answer, String... ignored) throws Exception {
+  static void same(String jsonPath, String pbPath, Message body, Message answer, String... ignored)
+      throws Exception {
     var json = api.send("POST", jsonPath, ProtoJson.encode(body), "application/json");
     var pb = api.send("POST", pbPath, body.toByteArray(), PB);
     assertThat(pb.status()).as(pb.toString()).isEqualTo(json.status()).isEqualTo(200);
-    assertThat(normalized(ProtoJson.mapper().readTree(ProtoJson.encode(answer.getParserForType().parseFrom(pb.body()))), ignored))
+    assertThat(
+            normalized(
+                ProtoJson.mapper()
+                    .readTree(ProtoJson.encode(answer.getParserForType().parseFrom(pb.body()))),
+                ignored))
         .isEqualTo(normalized(json.json(), ignored));
   }
 
@@ -57,7 +62,9 @@ class CallWireFormatTest {
 
   @Test
   void setupAnswerQuotaEndAndReadInBothEncodings() throws Exception {
-    String group = vpn.group("\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":10,\"billingIncrementSeconds\":60");
+    String group =
+        vpn.group(
+            "\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":10,\"billingIncrementSeconds\":60");
     String jsonCaller = vpn.prepaid(10_000, "");
     String pbCaller = vpn.prepaid(10_000, "");
     String callee = vpn.postpaid();
@@ -67,26 +74,51 @@ class CallWireFormatTest {
     String a = VpnFixture.newId("j");
     String b = VpnFixture.newId("p");
 
-    var jsonSetup = CallSetup.newBuilder().setCallId(a).setCaller(jsonCaller).setCalled("3").build();
+    var jsonSetup =
+        CallSetup.newBuilder().setCallId(a).setCaller(jsonCaller).setCalled("3").build();
     var pbSetup = CallSetup.newBuilder().setCallId(b).setCaller(pbCaller).setCalled("3").build();
-    var jsonDecision = api.send("POST", "/v1/calls", ProtoJson.encode(jsonSetup), "application/json");
-    var pbDecision = CallDecision.parseFrom(api.send("POST", "/v1/calls", pbSetup.toByteArray(), PB).body());
+    var jsonDecision =
+        api.send("POST", "/v1/calls", ProtoJson.encode(jsonSetup), "application/json");
+    var pbDecision =
+        CallDecision.parseFrom(api.send("POST", "/v1/calls", pbSetup.toByteArray(), PB).body());
     assertThat(pbDecision.getDecision()).isEqualTo("CONNECT");
     assertThat(normalized(ProtoJson.mapper().readTree(ProtoJson.encode(pbDecision)), "callId"))
         .isEqualTo(normalized(jsonDecision.json(), "callId"));
 
-    same("/v1/calls/" + a + "/answer", "/v1/calls/" + b + "/answer", Empty.getDefaultInstance(), Call.getDefaultInstance(),
-        "callId", "caller", "startedAt", "answeredAt");
-    same("/v1/calls/" + a + "/quota", "/v1/calls/" + b + "/quota",
-        QuotaRequest.newBuilder().setRequestNumber(1).setUsedSeconds(290).build(), QuotaAnswer.getDefaultInstance());
-    same("/v1/calls/" + a + "/end", "/v1/calls/" + b + "/end", CallEnd.newBuilder().setTalkSeconds(301).build(),
-        CallEnded.getDefaultInstance(), "callId");
-    var ended = CallEnded.parseFrom(api.send("POST", "/v1/calls/" + b + "/end", CallEnd.newBuilder().setTalkSeconds(301).build().toByteArray(), PB).body());
+    same(
+        "/v1/calls/" + a + "/answer",
+        "/v1/calls/" + b + "/answer",
+        Empty.getDefaultInstance(),
+        Call.getDefaultInstance(),
+        "callId",
+        "caller",
+        "startedAt",
+        "answeredAt");
+    same(
+        "/v1/calls/" + a + "/quota",
+        "/v1/calls/" + b + "/quota",
+        QuotaRequest.newBuilder().setRequestNumber(1).setUsedSeconds(290).build(),
+        QuotaAnswer.getDefaultInstance());
+    same(
+        "/v1/calls/" + a + "/end",
+        "/v1/calls/" + b + "/end",
+        CallEnd.newBuilder().setTalkSeconds(301).build(),
+        CallEnded.getDefaultInstance(),
+        "callId");
+    var ended =
+        CallEnded.parseFrom(
+            api.send(
+                    "POST",
+                    "/v1/calls/" + b + "/end",
+                    CallEnd.newBuilder().setTalkSeconds(301).build().toByteArray(),
+                    PB)
+                .body());
     assertThat(ended.getCharge()).isEqualTo(10 + 360);
 
     var read = Call.parseFrom(api.withHeader("Accept", PB).get("/v1/calls/" + b).body());
     assertThat(read.getState()).isEqualTo("ENDED");
     assertThat(read.getTotalGrantedSeconds()).isEqualTo(600);
-    assertThat(vpn.account(pbCaller).get("balance").asLong()).isEqualTo(vpn.account(jsonCaller).get("balance").asLong());
+    assertThat(vpn.account(pbCaller).get("balance").asLong())
+        .isEqualTo(vpn.account(jsonCaller).get("balance").asLong());
   }
 }

@@ -1,0 +1,144 @@
+package io.scp.actors.cpm;
+
+import io.scp.actors.common.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The SMS outbox of one destination MSISDN: the segments of every CPM message handed to the SMS
+ * interworking function for that number, in order. It is the hand-off point to the SMSC side and
+ * what operators inspect ({@code GET /v1/cpm/sms-outbox?to=}). A submission is idempotent on its
+ * message id; the outbox keeps the latest {@code scp.cpm.sms-outbox-limit} submissions.
+ */
+public final class SmsOutbox
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        SmsOutbox.Command, SmsOutbox.Event, SmsOutbox.State> {
+
+  public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "SmsOutbox");
+
+  /** One message converted to SMS: its parts in order, all of one encoding. */
+  public record Submission(
+      String messageId,
+      String from,
+      SmsSegmenter.Encoding encoding,
+      List<String> parts,
+      Instant submittedAt)
+      implements CborSerializable {
+
+    /** The concatenation reference carried in every part's user data header (0-255). */
+    public int reference() {
+      return Math.floorMod(messageId.hashCode(), 256);
+    }
+  }
+
+  public record OutboxView(String to, List<Submission> submissions) implements CborSerializable {}
+
+  // ---------------------------------------------------------------- commands and events
+
+  public sealed interface Command extends CborSerializable {}
+
+  public record Submit(Submission submission, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record Get(ActorRef<StatusReply<OutboxView>> replyTo) implements Command {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record SmsSubmitted(Submission submission) implements Event {}
+
+  /** The latest submissions by message id, oldest first. */
+  public record State(LinkedHashMap<String, Submission> submissions) implements CborSerializable {}
+
+  // ---------------------------------------------------------------- wiring
+
+  public static void init(ActorSystem<?> system, CpmSettings settings) {
+    ClusterSharding.get(system)
+        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings.smsOutboxLimit())));
+  }
+
+  public static Behavior<Command> create(String msisdn, int limit) {
+    return new SmsOutbox(msisdn, limit);
+  }
+
+  private final String msisdn;
+  private final int limit;
+
+  private SmsOutbox(String msisdn, int limit) {
+    super(
+        PersistenceId.of(KEY.name(), msisdn),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.msisdn = msisdn;
+    this.limit = limit;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(new LinkedHashMap<>());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Submit.class, this::onSubmit)
+        .onCommand(
+            Get.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        StatusReply.success(
+                            new OutboxView(msisdn, List.copyOf(s.submissions().values())))))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onSubmit(State state, Submit cmd) {
+    if (state.submissions().containsKey(cmd.submission().messageId())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(Done.getInstance()));
+    }
+    return Effect()
+        .persist(new SmsSubmitted(cmd.submission()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(Done.getInstance()));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(
+            SmsSubmitted.class,
+            (s, e) -> {
+              s.submissions().put(e.submission().messageId(), e.submission());
+              Iterator<String> oldest = s.submissions().keySet().iterator();
+              while (s.submissions().size() > limit && oldest.hasNext()) {
+                oldest.next();
+                oldest.remove();
+              }
+              return s;
+            })
+        .build();
+  }
+}

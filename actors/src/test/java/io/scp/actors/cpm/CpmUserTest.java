@@ -1,0 +1,329 @@
+package io.scp.actors.cpm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.Refusal;
+import io.scp.actors.cpm.CpmUser.Batch;
+import io.scp.actors.cpm.CpmUser.Command;
+import io.scp.actors.cpm.CpmUser.Content;
+import io.scp.actors.cpm.CpmUser.Deliver;
+import io.scp.actors.cpm.CpmUser.DeviceEvent;
+import io.scp.actors.cpm.CpmUser.Entry;
+import io.scp.actors.cpm.CpmUser.Event;
+import io.scp.actors.cpm.CpmUser.State;
+import io.scp.actors.cpm.CpmUser.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CpmUserTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(CpmTesting.CONFIG);
+  private static final String ME = "sip:me@example.com";
+  private static final String ALICE = "sip:alice@example.com";
+  private static final String BOB = "sip:bob@example.com";
+
+  private CpmTesting.ManualClock clock;
+  private EventSourcedBehaviorTestKit<Command, Event, State> user;
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void start() {
+    clock = new CpmTesting.ManualClock();
+    user = userWith("scp.cpm.history-limit = 1000");
+  }
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> userWith(String settings) {
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(),
+        CpmUser.create(ME + UUID.randomUUID(), CpmTesting.settings(settings), clock),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  private void provision() {
+    user.<StatusReply<CpmUser.Provisioned>>runCommand(
+        r -> new CpmUser.Provision(Optional.of("Me"), r));
+  }
+
+  private Content content(String id, String from, Duration validity) {
+    Instant now = clock.instant();
+    return new Content(
+        id,
+        Optional.empty(),
+        from,
+        List.of(ME),
+        "text/plain",
+        Optional.of("body of " + id),
+        MessageMode.PAGER,
+        now,
+        now.plus(validity));
+  }
+
+  private Status deposit(String id) {
+    return deposit(content(id, ALICE, Duration.ofHours(1)));
+  }
+
+  private Status deposit(Content content) {
+    var result =
+        user.<StatusReply<CpmUser.Deposited>>runCommand(r -> new CpmUser.Deposit(content, r));
+    return result.reply().getValue().status();
+  }
+
+  private CpmUser.User state() {
+    return (CpmUser.User) user.getState();
+  }
+
+  private List<String> page(Optional<String> peer, Optional<String> before, int limit) {
+    return history(peer, before, limit).messages().stream().map(Entry::messageId).toList();
+  }
+
+  private CpmUser.HistoryPage history(Optional<String> peer, Optional<String> before, int limit) {
+    return user.<StatusReply<CpmUser.HistoryPage>>runCommand(
+            r -> new CpmUser.History(peer, before, limit, r))
+        .reply()
+        .getValue();
+  }
+
+  private static ErrorCode code(StatusReply<?> reply) {
+    return ((Refusal) reply.getError()).code();
+  }
+
+  @Test
+  void provisioningIsIdempotentAndAnUnknownUserRefusesEverything() {
+    assertThat(code(user.<StatusReply<CpmUser.UserView>>runCommand(CpmUser.Get::new).reply()))
+        .isEqualTo(ErrorCode.UNKNOWN_USER);
+    assertThat(
+            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new)
+                .reply()
+                .getValue()
+                .provisioned())
+        .isFalse();
+    assertThat(
+            code(
+                user.<StatusReply<CpmUser.Deposited>>runCommand(
+                        r -> new CpmUser.Deposit(content("m", ALICE, Duration.ofHours(1)), r))
+                    .reply()))
+        .isEqualTo(ErrorCode.UNKNOWN_USER);
+
+    var first =
+        user.<StatusReply<CpmUser.Provisioned>>runCommand(
+            r -> new CpmUser.Provision(Optional.of("Me"), r));
+    assertThat(first.reply().getValue().created()).isTrue();
+    assertThat(first.events()).containsExactly(new CpmUser.UserProvisioned(Optional.of("Me")));
+    var again =
+        user.<StatusReply<CpmUser.Provisioned>>runCommand(
+            r -> new CpmUser.Provision(Optional.of("Me"), r));
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(again.reply().getValue().created()).isFalse();
+    var renamed =
+        user.<StatusReply<CpmUser.Provisioned>>runCommand(
+            r -> new CpmUser.Provision(Optional.of("Still me"), r));
+    assertThat(renamed.reply().getValue().created()).isFalse();
+    assertThat(renamed.reply().getValue().user().displayName()).contains("Still me");
+  }
+
+  @Test
+  void depositsAreNumberedInArrivalOrderAndAReplayChangesNothing() {
+    provision();
+    assertThat(deposit("m1")).isEqualTo(Status.STORED);
+    assertThat(deposit("m2")).isEqualTo(Status.STORED);
+    var replay =
+        user.<StatusReply<CpmUser.Deposited>>runCommand(
+            r -> new CpmUser.Deposit(content("m1", ALICE, Duration.ofHours(1)), r));
+    assertThat(replay.hasNoEvents()).isTrue();
+    assertThat(replay.reply().getValue().status()).isEqualTo(Status.STORED);
+    assertThat(state().history().get("m1").seq()).isEqualTo(1);
+    assertThat(state().history().get("m2").seq()).isEqualTo(2);
+    assertThat(state().mailbox()).containsKeys(1L, 2L);
+
+    user.restart();
+    assertThat(state().lastSeq()).isEqualTo(2);
+    assertThat(state().mailbox()).hasSize(2);
+  }
+
+  @Test
+  void aDeviceGetsTheMailboxInPagesThenLiveMessages() {
+    provision();
+    deposit("m1");
+    deposit("m2");
+    deposit("m3");
+    TestProbe<DeviceEvent> device = testKit.createTestProbe();
+
+    var first = user.runCommand(new CpmUser.Sync(device.ref(), 0, 2));
+    Batch page1 = device.expectMessageClass(Batch.class);
+    assertThat(page1.messages()).extracting(Entry::messageId).containsExactly("m1", "m2");
+    assertThat(page1.hasMore()).isTrue();
+    assertThat(page1.messages()).extracting(Entry::status).containsOnly(Status.DELIVERED);
+    assertThat(first.events()).containsExactly(new CpmUser.MessagesDelivered(List.of("m1", "m2")));
+
+    user.runCommand(new CpmUser.Sync(device.ref(), 2, 2));
+    Batch page2 = device.expectMessageClass(Batch.class);
+    assertThat(page2.messages()).extracting(Entry::messageId).containsExactly("m3");
+    assertThat(page2.hasMore()).isFalse();
+
+    assertThat(deposit("m4")).isEqualTo(Status.DELIVERED);
+    Deliver live = device.expectMessageClass(Deliver.class);
+    assertThat(live.message().messageId()).isEqualTo("m4");
+    assertThat(live.message().seq()).isEqualTo(4);
+
+    var again = user.runCommand(new CpmUser.Sync(device.ref(), 4, 2));
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(device.expectMessageClass(Batch.class).messages()).isEmpty();
+  }
+
+  @Test
+  void anAcknowledgedMessageLeavesTheMailboxButStaysInTheHistory() {
+    provision();
+    deposit("m1");
+    deposit("m2");
+    var ack = user.runCommand(new CpmUser.Acknowledge("m1"));
+    assertThat(ack.events()).containsExactly(new CpmUser.MessageAcknowledged("m1"));
+    assertThat(user.runCommand(new CpmUser.Acknowledge("m1")).hasNoEvents()).isTrue();
+    assertThat(user.runCommand(new CpmUser.Acknowledge("unknown")).hasNoEvents()).isTrue();
+
+    TestProbe<DeviceEvent> device = testKit.createTestProbe();
+    user.runCommand(new CpmUser.Sync(device.ref(), 0, 10));
+    assertThat(device.expectMessageClass(Batch.class).messages())
+        .extracting(Entry::messageId)
+        .containsExactly("m2");
+    assertThat(state().history().get("m1").status()).isEqualTo(Status.ACKNOWLEDGED);
+    user.restart();
+    assertThat(state().mailbox().values()).containsExactly("m2");
+  }
+
+  @Test
+  void atTheEndOfValidityUndeliveredMessagesExpireWithoutTheirBody() {
+    provision();
+    deposit(content("short", ALICE, Duration.ofSeconds(10)));
+    deposit(content("seen", ALICE, Duration.ofSeconds(10)));
+    deposit(content("long", ALICE, Duration.ofHours(1)));
+    TestProbe<DeviceEvent> device = testKit.createTestProbe();
+    user.runCommand(new CpmUser.Sync(device.ref(), 1, 1));
+    device.expectMessageClass(Batch.class);
+
+    assertThat(user.runCommand(CpmUser.ExpireDue.INSTANCE).hasNoEvents()).isTrue();
+    clock.advance(Duration.ofSeconds(11));
+    var expired = user.runCommand(CpmUser.ExpireDue.INSTANCE);
+    assertThat(expired.events())
+        .containsExactly(new CpmUser.MessagesExpired(List.of("short", "seen")));
+    Entry gone = state().history().get("short");
+    assertThat(gone.status()).isEqualTo(Status.EXPIRED);
+    assertThat(gone.content().body()).isEmpty();
+    assertThat(state().history().get("seen").status()).isEqualTo(Status.DELIVERED);
+    assertThat(state().mailbox().values()).containsExactly("long");
+
+    user.restart();
+    assertThat(state().history().get("short").status()).isEqualTo(Status.EXPIRED);
+    assertThat(state().mailbox().values()).containsExactly("long");
+  }
+
+  @Test
+  void historyPagesNewestFirstByCursorTimeOrMessageId() {
+    provision();
+    for (int i = 1; i <= 5; i++) {
+      deposit("a" + i);
+      clock.advance(Duration.ofSeconds(1));
+    }
+    deposit(content("b1", BOB, Duration.ofHours(1)));
+    user.<StatusReply<Done>>runCommand(
+        r ->
+            new CpmUser.RecordSent(
+                new Content(
+                    "out1",
+                    Optional.empty(),
+                    ME,
+                    List.of(ALICE),
+                    "text/plain",
+                    Optional.of("hi"),
+                    MessageMode.PAGER,
+                    clock.instant(),
+                    clock.instant()),
+                r));
+
+    var first = history(Optional.of(ALICE), Optional.empty(), 2);
+    assertThat(first.messages()).extracting(Entry::messageId).containsExactly("out1", "a5");
+    assertThat(first.next()).contains("5");
+    assertThat(page(Optional.of(ALICE), first.next(), 2)).containsExactly("a4", "a3");
+    assertThat(page(Optional.of(ALICE), Optional.of("a3"), 10)).containsExactly("a2", "a1");
+    assertThat(history(Optional.of(ALICE), Optional.of("a3"), 10).next()).isEmpty();
+    assertThat(page(Optional.empty(), Optional.of("2030-01-01T00:00:02Z"), 10))
+        .containsExactly("a2", "a1");
+    assertThat(page(Optional.of(BOB), Optional.empty(), 10)).containsExactly("b1");
+    assertThat(state().history().get("out1").status()).isEqualTo(Status.SENT);
+    assertThat(
+            code(
+                user.<StatusReply<CpmUser.HistoryPage>>runCommand(
+                        r ->
+                            new CpmUser.History(
+                                Optional.empty(), Optional.of("not-a-cursor"), 10, r))
+                    .reply()))
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void deleteRemovesAMessageForEveryDeviceAndIsIdempotent() {
+    provision();
+    deposit("m1");
+    deposit("m2");
+    var deleted = user.<StatusReply<Done>>runCommand(r -> new CpmUser.Delete("m1", r));
+    assertThat(deleted.reply().isSuccess()).isTrue();
+    assertThat(deleted.events()).containsExactly(new CpmUser.MessageDeleted("m1"));
+    var again = user.<StatusReply<Done>>runCommand(r -> new CpmUser.Delete("m1", r));
+    assertThat(again.reply().isSuccess()).isTrue();
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(code(user.<StatusReply<Done>>runCommand(r -> new CpmUser.Delete("m9", r)).reply()))
+        .isEqualTo(ErrorCode.NOT_FOUND);
+    assertThat(page(Optional.empty(), Optional.empty(), 10)).containsExactly("m2");
+    assertThat(state().mailbox().values()).containsExactly("m2");
+    assertThat(deposit("m1"))
+        .as("a late re-delivery of a deleted message")
+        .isEqualTo(Status.STORED);
+    assertThat(page(Optional.empty(), Optional.empty(), 10)).containsExactly("m2");
+  }
+
+  @Test
+  void theHistoryIsBoundedButNeverDropsUndeliveredMessages() {
+    user = userWith("scp.cpm.history-limit = 3");
+    provision();
+    deposit("i1");
+    deposit("i2");
+    user.runCommand(new CpmUser.Acknowledge("i1"));
+    deposit("i3");
+    deposit("i4");
+    assertThat(state().history().keySet()).containsExactly("i2", "i3", "i4");
+    deposit("i5");
+    assertThat(state().history().keySet()).containsExactly("i2", "i3", "i4", "i5");
+    assertThat(state().mailbox()).hasSize(4);
+  }
+
+  @Test
+  void aFullMailboxIsNotAccepting() {
+    user = userWith("scp.cpm.mailbox-limit = 2");
+    provision();
+    deposit("m1");
+    assertThat(
+            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new)
+                .reply()
+                .getValue()
+                .accepting())
+        .isTrue();
+    deposit("m2");
+    assertThat(
+            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new).reply().getValue())
+        .isEqualTo(new CpmUser.UserInfo(true, false));
+  }
+}
