@@ -5,5 +5,5 @@ public interface CdrEvent {
   /** The journal tag of every event that carries a CDR. */
   String TAG = "cdr";
 
-  Cdr cdr();
+  Cdr chargingRecord();
 }

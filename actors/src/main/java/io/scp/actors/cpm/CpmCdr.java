@@ -1,6 +1,8 @@
 package io.scp.actors.cpm;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.Cdr;
+import io.scp.actors.common.CdrEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -44,8 +46,8 @@ public record CpmCdr(
     Optional<String> cause)
     implements CborSerializable {
 
-  /** The journal tag of every event that carries a CPM CDR. */
-  public static final String TAG = "cpm-cdr";
+  /** CPM records go to the one CDR read model with every other charging record. */
+  public static final String TAG = CdrEvent.TAG;
 
   public enum Type {
     MESSAGE,
@@ -53,7 +55,39 @@ public record CpmCdr(
   }
 
   /** An event that settles a message or session and carries its CDR. */
-  public interface Carrier {
+  public interface Carrier extends CdrEvent {
     CpmCdr cdr();
+
+    @Override
+    default Cdr chargingRecord() {
+      return cdr().toCdr();
+    }
+  }
+
+  /**
+   * The row of the CDR table: the sender (or initiator) is the caller, the recipients (or other
+   * participants, comma-separated) the called party; the message or session id is in {@code
+   * callId}.
+   */
+  public Cdr toCdr() {
+    return new Cdr(
+        cdrId,
+        type == Type.MESSAGE ? Cdr.Type.MESSAGE : Cdr.Type.SESSION,
+        chargedParty,
+        accountId,
+        Optional.of(referenceId),
+        Optional.of(caller),
+        called.isEmpty() ? Optional.empty() : Optional.of(String.join(",", called)),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.of(decision),
+        cause,
+        startedAt,
+        Optional.empty(),
+        endedAt,
+        0,
+        0,
+        charge,
+        0);
   }
 }

@@ -236,7 +236,12 @@ public final class VpnCall
       long shortfall,
       Instant endedAt,
       Cdr cdr)
-      implements Event, CdrEvent {}
+      implements Event, CdrEvent {
+    @Override
+    public Cdr chargingRecord() {
+      return cdr;
+    }
+  }
 
   // ---------------------------------------------------------------- state
 

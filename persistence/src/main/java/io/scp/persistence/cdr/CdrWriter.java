@@ -49,8 +49,8 @@ final class CdrWriter extends JdbcHandler<List<EventEnvelope<Object>>, PooledJdb
   }
 
   private static Optional<Cdr> cdrOf(EventEnvelope<Object> envelope) {
-    if (envelope.event() instanceof CdrEvent event && complete(event.cdr())) {
-      return Optional.of(event.cdr());
+    if (envelope.event() instanceof CdrEvent event && complete(event.chargingRecord())) {
+      return Optional.of(event.chargingRecord());
     }
     // Only events with a complete record may be tagged "cdr". Anything else is a bug to see in
     // the log, not a reason to hold back every record behind it.

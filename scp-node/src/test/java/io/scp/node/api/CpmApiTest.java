@@ -369,6 +369,23 @@ class CpmApiTest {
     assertThat(account.get("reserved").asLong()).isZero();
     assertThat(send(unique("broke"), sender, List.of(bob), "no").code())
         .isEqualTo("INSUFFICIENT_FUNDS");
+
+    // every message has a MESSAGE CDR; the charges on them are what the account paid
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              JsonNode cdrs = api.get("/v1/cdrs?type=MESSAGE&msisdn=" + sender).json().get("cdrs");
+              assertThat(cdrs).hasSize(4);
+              long charged = 0;
+              for (JsonNode cdr : cdrs) charged += cdr.get("charge").asLong();
+              assertThat(charged).isEqualTo(20);
+            });
+    JsonNode firstCdr = api.get("/v1/cdrs?type=MESSAGE&msisdn=" + sender).json().get("cdrs").get(3);
+    assertThat(firstCdr.get("cdrId").asText()).isEqualTo("cpm-message:" + first);
+    assertThat(firstCdr.get("callId").asText()).isEqualTo(first);
+    assertThat(firstCdr.get("decision").asText()).isEqualTo("ACCEPTED");
+    assertThat(firstCdr.get("charge").asLong()).isEqualTo(10);
   }
 
   static JsonNode account(String accountId) {

@@ -48,7 +48,12 @@ public final class CdrEmitter {
 
   public record Emit(Cdr cdr, ActorRef<Done> replyTo) implements CborSerializable {}
 
-  public record Emitted(Cdr cdr) implements CdrEvent, CborSerializable {}
+  public record Emitted(Cdr cdr) implements CdrEvent, CborSerializable {
+    @Override
+    public Cdr chargingRecord() {
+      return cdr;
+    }
+  }
 
   public record Emissions(long count) implements CborSerializable {}
 
