@@ -43,9 +43,13 @@ public final class CallScenario {
               if (!a.ok()) return failed(callId, caller, "setup", a);
               CallDecision d = this.<CallDecision>decode(a.body(), CallDecision.newBuilder());
               if (!d.getDecision().equals("CONNECT")) {
-                return done(
-                    new Outcome(
-                        callId, caller, Outcome.Kind.RELEASED, d.getCause(), 0, System.nanoTime()));
+                // SYSTEM_FAILURE: the SCP could not reach its entities, an outage rather than an
+                // answer
+                Outcome.Kind kind =
+                    d.getCause().equals("SYSTEM_FAILURE")
+                        ? Outcome.Kind.FAILED
+                        : Outcome.Kind.RELEASED;
+                return done(new Outcome(callId, caller, kind, d.getCause(), 0, System.nanoTime()));
               }
               return answerAndEnd(callId, caller, talkSeconds, quota);
             });

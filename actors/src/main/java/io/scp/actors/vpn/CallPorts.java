@@ -48,17 +48,12 @@ public final class CallPorts {
             timeout);
   }
 
-  CompletionStage<PrepaidAccount.ReservationView> deduct(
+  /** Deducts {@code amount} and refunds the rest of the reservation in one step. */
+  CompletionStage<PrepaidAccount.ReservationView> settle(
       String accountId, String reservationId, String deductionId, long amount) {
     return sharding
         .entityRefFor(PrepaidAccount.KEY, accountId)
         .askWithStatus(
-            r -> new PrepaidAccount.Deduct(reservationId, deductionId, amount, r), timeout);
-  }
-
-  CompletionStage<PrepaidAccount.RefundResult> refund(String accountId, String reservationId) {
-    return sharding
-        .entityRefFor(PrepaidAccount.KEY, accountId)
-        .askWithStatus(r -> new PrepaidAccount.Refund(reservationId, r), timeout);
+            r -> new PrepaidAccount.Settle(reservationId, deductionId, amount, r), timeout);
   }
 }

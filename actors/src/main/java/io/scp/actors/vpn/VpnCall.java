@@ -3,6 +3,7 @@ package io.scp.actors.vpn;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
+import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
@@ -838,21 +839,13 @@ public final class VpnCall
                 : new StepFailed("settlement", String.valueOf(unwrap(failure))));
   }
 
+  /** Deducts this slice's part of the charge and refunds the rest: what was actually charged. */
   private CompletionStage<Long> settleSlice(String accountId, Slice slice, long amount) {
     if (slice.amount() == 0) return CompletableFuture.completedFuture(0L);
-    CompletionStage<Long> deducted =
-        amount == 0
-            ? CompletableFuture.completedFuture(0L)
-            : ports
-                .deduct(accountId, slice.reservationId(), slice.reservationId() + ":charge", amount)
-                .thenApply(r -> amount)
-                .exceptionally(failure -> ifRefused(failure, 0L));
-    return deducted.thenCompose(
-        d ->
-            ports
-                .refund(accountId, slice.reservationId())
-                .thenApply(r -> d)
-                .exceptionally(f -> ifRefused(f, d)));
+    return ports
+        .settle(accountId, slice.reservationId(), slice.reservationId() + ":charge", amount)
+        .thenApply(PrepaidAccount.ReservationView::deducted)
+        .exceptionally(failure -> ifRefused(failure, 0L));
   }
 
   /** A reservation that is gone or closed cannot be charged: that part becomes shortfall. */

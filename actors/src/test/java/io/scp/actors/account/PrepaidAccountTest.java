@@ -121,6 +121,37 @@ class PrepaidAccountTest {
   }
 
   @Test
+  void settleDeductsAndRefundsInOneStepIdempotently() {
+    ok(x -> new PrepaidAccount.Reserve("r1", 400, Optional.empty(), x));
+    var settled =
+        account.<StatusReply<ReservationView>>runCommand(
+            x -> new PrepaidAccount.Settle("r1", "r1:charge", 150, x));
+    assertThat(settled.events()).hasSize(2);
+    assertThat(settled.reply().getValue().deducted()).isEqualTo(150);
+    assertThat(settled.reply().getValue().state()).isEqualTo(ReservationState.REFUNDED);
+    var replay =
+        account.<StatusReply<ReservationView>>runCommand(
+            x -> new PrepaidAccount.Settle("r1", "r1:charge", 150, x));
+    assertThat(replay.hasNoEvents()).isTrue();
+    assertThat(replay.reply().getValue().deducted()).isEqualTo(150);
+    assertThat(refused(x -> new PrepaidAccount.Settle("r1", "r1:charge", 151, x)))
+        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    assertThat(refused(x -> new PrepaidAccount.Settle("r1", "other", 1, x)))
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
+    AccountView after = view();
+    assertThat(after.balance()).isEqualTo(850);
+    assertThat(after.reserved()).isZero();
+    assertConserved(after);
+
+    ok(x -> new PrepaidAccount.Reserve("r2", 100, Optional.empty(), x));
+    assertThat(refused(x -> new PrepaidAccount.Settle("r2", "d", 101, x)))
+        .isEqualTo(ErrorCode.EXCEEDS_RESERVATION);
+    ReservationView free = ok(x -> new PrepaidAccount.Settle("r2", "d", 0, x));
+    assertThat(free.deducted()).isZero();
+    assertThat(view().reserved()).isZero();
+  }
+
+  @Test
   void refusalCodes() {
     assertThat(refused(x -> new PrepaidAccount.Reserve("big", 2000, Optional.empty(), x)))
         .isEqualTo(ErrorCode.INSUFFICIENT_FUNDS);
