@@ -5,6 +5,7 @@ import io.scp.api.routes.CallRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.routes.ImsRoutes;
 import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.routes.VacpRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;
@@ -41,7 +42,8 @@ public final class ApiRoutes extends AllDirectives {
                                 new AccountRoutes(api).route(),
                                 new ImsRoutes(api).route(),
                                 new VpnGroupRoutes(api).route(),
-                                new CallRoutes(api).route()))));
+                                new CallRoutes(api).route(),
+                                new VacpRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {

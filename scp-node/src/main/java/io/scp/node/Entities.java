@@ -3,8 +3,11 @@ package io.scp.node;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.ims.ImsSubscriber;
 import io.scp.actors.subscriber.Subscriber;
+import io.scp.actors.vacp.VacpEntities;
+import io.scp.actors.vacp.VacpSettings;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.actors.vpn.VpnGroup;
+import io.scp.api.platform.HttpPlatformGateway;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -19,5 +22,7 @@ final class Entities {
     VpnGroup.init(system);
     VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
+    VacpEntities.init(
+        system, VacpSettings.fromConfig(config), clock, HttpPlatformGateway.fromConfig(config));
   }
 }
