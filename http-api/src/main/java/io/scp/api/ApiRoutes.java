@@ -2,10 +2,10 @@ package io.scp.api;
 
 import io.scp.api.routes.AccountRoutes;
 import io.scp.api.routes.CallRoutes;
-import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.routes.ImsRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.routes.VacpRoutes;
+import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;

@@ -5,8 +5,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * How VACP entities reach each other: through cluster sharding in a node, through directly
- * spawned entities in unit tests.
+ * How VACP entities reach each other: through cluster sharding in a node, through directly spawned
+ * entities in unit tests.
  */
 @FunctionalInterface
 public interface EntityRefs {

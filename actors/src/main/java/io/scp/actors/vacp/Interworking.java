@@ -50,7 +50,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * (known, active, subscribed to both A's and B's services) and the authorisation (present, valid
  * now). A pull setting is then stored active; a push setting is stored pending and B is asked
  * ({@code interworking-setup}) and must acknowledge; B refusing, failing or not answering in time
- * leaves it inactive. Once active, A is told ({@code interworking-setup}) through the notice outbox.
+ * leaves it inactive. Once active, A is told ({@code interworking-setup}) through the notice
+ * outbox.
  *
  * <p>Uses accrue fees ({@link RecordUse}, idempotent per use id). Cancellation settles first: the
  * plan (amount, payer) is persisted, a prepaid user pays through a reservation, deduction and
@@ -184,16 +185,12 @@ public final class Interworking
 
   /** The settlement plan: amount due, who pays, and the id its account commands derive from. */
   public record SettlementStarted(
-      String settlementId,
-      long amount,
-      Optional<String> accountId,
-      CancelReason reason,
-      Instant at)
+      String settlementId, long amount, Optional<String> accountId, CancelReason reason, Instant at)
       implements Event {}
 
   /** The setting is cancelled and settled; carries the CDR and the notices to both platforms. */
-  public record InterworkingCancelled(
-      long charged, long shortfall, List<Notice> notices, Cdr cdr) implements Event, CdrEvent {}
+  public record InterworkingCancelled(long charged, long shortfall, List<Notice> notices, Cdr cdr)
+      implements Event, CdrEvent {}
 
   public record NoticeClosed(String noticeId, boolean delivered) implements Event {}
 
@@ -236,8 +233,17 @@ public final class Interworking
 
     State withPending(Optional<Setting> pending) {
       return new State(
-          active, activatedAt, pending, epoch, revision, accrued, uses, useIds, settlement,
-          lastSettled, notices);
+          active,
+          activatedAt,
+          pending,
+          epoch,
+          revision,
+          accrued,
+          uses,
+          useIds,
+          settlement,
+          lastSettled,
+          notices);
     }
   }
 
@@ -317,7 +323,8 @@ public final class Interworking
     this.timers = timers;
     this.passivate = passivate;
     this.notices =
-        new NoticeSender<>(ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
+        new NoticeSender<>(
+            ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
   }
 
   @Override
@@ -494,8 +501,7 @@ public final class Interworking
             .<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
                 VacpPlatform.KEY, setting.providerPlatformId(), VacpPlatform.Get::new)
             .thenCompose(
-                provider ->
-                    ports.call(provider.endpoint(), "interworking-setup", fields(setting)));
+                provider -> ports.call(provider.endpoint(), "interworking-setup", fields(setting)));
     context.pipeToSelf(
         answer,
         (response, failure) ->
@@ -520,11 +526,19 @@ public final class Interworking
     String provider = answer.setting().providerPlatformId();
     context
         .getLog()
-        .info("interworking {}: provider {} {} ({})", interworkingId, provider, cause, answer.detail());
+        .info(
+            "interworking {}: provider {} {} ({})",
+            interworkingId,
+            provider,
+            cause,
+            answer.detail());
     var refusal =
         new Refusal(
             cause,
-            "provider platform " + provider + " did not set the interworking up: " + answer.detail());
+            "provider platform "
+                + provider
+                + " did not set the interworking up: "
+                + answer.detail());
     return Effect()
         .persist(new SetupFailed(answer.setting(), cause))
         .thenRun(s -> answerSetup(StatusReply.error(refusal), null))
@@ -577,7 +591,8 @@ public final class Interworking
       return Effect()
           .reply(
               cmd.replyTo(),
-              StatusReply.error(new Refusal(ErrorCode.INVALID_ARGUMENT, "a fee cannot be negative")));
+              StatusReply.error(
+                  new Refusal(ErrorCode.INVALID_ARGUMENT, "a fee cannot be negative")));
     }
     Long known = state.useIds().get(cmd.useId());
     if (known != null) {
@@ -642,10 +657,7 @@ public final class Interworking
             found.accountId(),
             reason,
             clock.instant());
-    return Effect()
-        .persist(settlement)
-        .thenRun(s -> driveSettlement(settlement))
-        .thenNoReply();
+    return Effect().persist(settlement).thenRun(s -> driveSettlement(settlement)).thenNoReply();
   }
 
   /**
@@ -766,7 +778,8 @@ public final class Interworking
   private ReplyEffect<Event, State> onStepFailed(State state, StepFailed failed) {
     context
         .getLog()
-        .warn("interworking {}: {} step failed ({})", interworkingId, failed.step(), failed.detail());
+        .warn(
+            "interworking {}: {} step failed ({})", interworkingId, failed.step(), failed.detail());
     var unavailable =
         new Refusal(ErrorCode.UNAVAILABLE, "a dependency did not answer in time, retry");
     switch (failed.step()) {
@@ -839,7 +852,12 @@ public final class Interworking
 
   private InterworkingView activeView(State s) {
     return new InterworkingView(
-        interworkingId, s.active().orElseThrow(), Status.ACTIVE, s.activatedAt(), s.accrued(), s.uses());
+        interworkingId,
+        s.active().orElseThrow(),
+        Status.ACTIVE,
+        s.activatedAt(),
+        s.accrued(),
+        s.uses());
   }
 
   /** The fields a platform is sent about a setting (flat, so FORM needs no nesting). */
@@ -883,15 +901,32 @@ public final class Interworking
             SettlementStarted.class,
             (s, e) ->
                 new State(
-                    s.active(), s.activatedAt(), s.pending(), s.epoch(), s.revision(), s.accrued(),
-                    s.uses(), s.useIds(), Optional.of(e), s.lastSettled(), s.notices()))
+                    s.active(),
+                    s.activatedAt(),
+                    s.pending(),
+                    s.epoch(),
+                    s.revision(),
+                    s.accrued(),
+                    s.uses(),
+                    s.useIds(),
+                    Optional.of(e),
+                    s.lastSettled(),
+                    s.notices()))
         .onEvent(
             InterworkingCancelled.class,
             (s, e) -> {
               e.notices().forEach(n -> s.notices().put(n.noticeId(), n));
               return new State(
-                  Optional.empty(), Optional.empty(), Optional.empty(), s.epoch(), s.revision(),
-                  s.accrued(), s.uses(), s.useIds(), Optional.empty(), Optional.of(e.charged()),
+                  Optional.empty(),
+                  Optional.empty(),
+                  Optional.empty(),
+                  s.epoch(),
+                  s.revision(),
+                  s.accrued(),
+                  s.uses(),
+                  s.useIds(),
+                  Optional.empty(),
+                  Optional.of(e.charged()),
                   s.notices());
             })
         .onEvent(
@@ -907,14 +942,31 @@ public final class Interworking
     s.notices().put(e.notice().noticeId(), e.notice());
     if (s.active().isPresent()) {
       return new State(
-          Optional.of(e.setting()), s.activatedAt(), Optional.empty(), s.epoch(),
-          s.revision() + 1, s.accrued(), s.uses(), s.useIds(), s.settlement(), s.lastSettled(),
+          Optional.of(e.setting()),
+          s.activatedAt(),
+          Optional.empty(),
+          s.epoch(),
+          s.revision() + 1,
+          s.accrued(),
+          s.uses(),
+          s.useIds(),
+          s.settlement(),
+          s.lastSettled(),
           s.notices());
     }
     s.useIds().clear();
     return new State(
-        Optional.of(e.setting()), Optional.of(e.at()), Optional.empty(), s.epoch() + 1,
-        s.revision() + 1, 0, 0, s.useIds(), Optional.empty(), s.lastSettled(), s.notices());
+        Optional.of(e.setting()),
+        Optional.of(e.at()),
+        Optional.empty(),
+        s.epoch() + 1,
+        s.revision() + 1,
+        0,
+        0,
+        s.useIds(),
+        Optional.empty(),
+        s.lastSettled(),
+        s.notices());
   }
 
   private State useRecorded(State s, UseRecorded e) {
@@ -925,7 +977,16 @@ public final class Interworking
       oldest.remove();
     }
     return new State(
-        s.active(), s.activatedAt(), s.pending(), s.epoch(), s.revision(), s.accrued() + e.fee(),
-        s.uses() + 1, s.useIds(), s.settlement(), s.lastSettled(), s.notices());
+        s.active(),
+        s.activatedAt(),
+        s.pending(),
+        s.epoch(),
+        s.revision(),
+        s.accrued() + e.fee(),
+        s.uses() + 1,
+        s.useIds(),
+        s.settlement(),
+        s.lastSettled(),
+        s.notices());
   }
 }

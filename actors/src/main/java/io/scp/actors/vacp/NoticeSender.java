@@ -12,9 +12,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The in-memory half of an entity's notice outbox: sends each pending notice once at a time,
- * counts failures and schedules the next attempt with backoff. The entity persists which notices
- * are pending and which are closed; after a restart it sends the pending ones again.
+ * The in-memory half of an entity's notice outbox: sends each pending notice once at a time, counts
+ * failures and schedules the next attempt with backoff. The entity persists which notices are
+ * pending and which are closed; after a restart it sends the pending ones again.
  *
  * @param <C> the entity's command type
  */

@@ -6,11 +6,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The one way out to value-added service platforms: {@code POST {callbackUrl}/{operation}} with
- * the fields in the platform's protocol (JSON for STANDARD, {@code
- * application/x-www-form-urlencoded} for FORM). Implemented outside the domain (HTTP); the
- * implementation bounds time and concurrency and never fails the returned stage: every problem is
- * an {@link Outcome}.
+ * The one way out to value-added service platforms: {@code POST {callbackUrl}/{operation}} with the
+ * fields in the platform's protocol (JSON for STANDARD, {@code application/x-www-form-urlencoded}
+ * for FORM). Implemented outside the domain (HTTP); the implementation bounds time and concurrency
+ * and never fails the returned stage: every problem is an {@link Outcome}.
  */
 public interface PlatformGateway {
 
@@ -41,7 +40,11 @@ public interface PlatformGateway {
    * level fields as strings (JSON or form) and its raw body.
    */
   record Response(
-      Outcome outcome, int status, String reason, Map<String, String> fields, Optional<String> body) {
+      Outcome outcome,
+      int status,
+      String reason,
+      Map<String, String> fields,
+      Optional<String> body) {
 
     public static Response of(Outcome outcome, String reason) {
       return new Response(outcome, 0, reason, Map.of(), Optional.empty());
@@ -50,8 +53,8 @@ public interface PlatformGateway {
 
   /**
    * Posts {@code fields} (and, for later use by invocations, an optional raw JSON {@code payload}:
-   * embedded as a JSON value in STANDARD, sent as the {@code payload} form field in FORM) to
-   * {@code callbackUrl + "/" + operation}.
+   * embedded as a JSON value in STANDARD, sent as the {@code payload} form field in FORM) to {@code
+   * callbackUrl + "/" + operation}.
    */
   CompletionStage<Response> call(
       Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload);

@@ -84,7 +84,8 @@ public final class VacpApiKey
             (s, c) ->
                 Effect()
                     .persist(new KeyBound(c.platformId()))
-                    .thenReply(c.replyTo(), bound -> StatusReply.success(new Bound(c.platformId()))))
+                    .thenReply(
+                        c.replyTo(), bound -> StatusReply.success(new Bound(c.platformId()))))
         .onCommand(
             Resolve.class,
             (s, c) ->

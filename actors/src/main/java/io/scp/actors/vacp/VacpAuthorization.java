@@ -43,8 +43,8 @@ public final class VacpAuthorization
   }
 
   /**
-   * The terms as granted. The validity bounds keep the operator's text: a date ({@code
-   * YYYY-MM-DD}, whole days in UTC) or a time ({@code 2030-01-01T08:00:00Z}).
+   * The terms as granted. The validity bounds keep the operator's text: a date ({@code YYYY-MM-DD},
+   * whole days in UTC) or a time ({@code 2030-01-01T08:00:00Z}).
    */
   public record Terms(
       Optional<String> validFrom,
@@ -55,7 +55,9 @@ public final class VacpAuthorization
       long feePerUse)
       implements CborSerializable {
 
-    /** Valid from the start of {@code validFrom} up to (excluding) the end of {@code validUntil}. */
+    /**
+     * Valid from the start of {@code validFrom} up to (excluding) the end of {@code validUntil}.
+     */
     public boolean validAt(Instant now) {
       return validFrom.map(f -> !now.isBefore(start(f))).orElse(true)
           && validUntil.map(u -> now.isBefore(end(u))).orElse(true);

@@ -39,8 +39,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>Every registration, change or deregistration is a new revision, persisted first and then
  * handed to the capability's home VACP (retried until the VACP confirms, also after a restart),
  * which publishes it further down the hierarchy. The caller is answered once the home VACP has it.
- * Only the platform that registered a capability may change or deregister it. On deregistration
- * the provider is sent {@code capability-removed} through the notice outbox.
+ * Only the platform that registered a capability may change or deregister it. On deregistration the
+ * provider is sent {@code capability-removed} through the notice outbox.
  */
 public final class VacpCapability
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -198,7 +198,8 @@ public final class VacpCapability
   private final Runnable passivate;
   private final NoticeSender<Command> notices;
 
-  // Not persisted: answers owed once the home VACP confirms a revision; after a crash callers retry.
+  // Not persisted: answers owed once the home VACP confirms a revision; after a crash callers
+  // retry.
   private final List<Map.Entry<Long, Consumer<Capability>>> owed = new ArrayList<>();
   private boolean syncing;
   private int syncFailures;
@@ -220,7 +221,8 @@ public final class VacpCapability
     this.timers = timers;
     this.passivate = passivate;
     this.notices =
-        new NoticeSender<>(ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
+        new NoticeSender<>(
+            ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
   }
 
   @Override
@@ -296,8 +298,7 @@ public final class VacpCapability
 
   private ReplyEffect<Event, State> onRegister(State state, Register cmd) {
     Capability current = state instanceof Capability c ? c : null;
-    if (current != null
-        && !current.provider().platformId().equals(cmd.provider().platformId())) {
+    if (current != null && !current.provider().platformId().equals(cmd.provider().platformId())) {
       return Effect().reply(cmd.replyTo(), notOwner(cmd.provider().platformId()));
     }
     if (current != null
@@ -465,7 +466,13 @@ public final class VacpCapability
             CapabilityRegistered.class,
             (s, e) ->
                 new Capability(
-                    e.spec(), e.provider(), true, e.revision(), 0, List.of(), new LinkedHashMap<>()));
+                    e.spec(),
+                    e.provider(),
+                    true,
+                    e.revision(),
+                    0,
+                    List.of(),
+                    new LinkedHashMap<>()));
     builder
         .forStateType(Capability.class)
         .onEvent(

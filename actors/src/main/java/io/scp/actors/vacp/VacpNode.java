@@ -52,7 +52,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * changes nothing; a withdrawal is an inactive entry of a newer revision.
  */
 public final class VacpNode
-    extends EventSourcedBehaviorWithEnforcedReplies<VacpNode.Command, VacpNode.Event, VacpNode.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        VacpNode.Command, VacpNode.Event, VacpNode.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VacpNode");
 
@@ -375,7 +376,8 @@ public final class VacpNode
                             + "; level and parent cannot change")));
       }
       if (node.region().equals(cmd.region())) {
-        return Effect().reply(cmd.replyTo(), StatusReply.success(new Configured(view(node), false)));
+        return Effect()
+            .reply(cmd.replyTo(), StatusReply.success(new Configured(view(node), false)));
       }
     }
     boolean created = state instanceof Unconfigured;
@@ -420,7 +422,9 @@ public final class VacpNode
                 cmd.replyTo().tell(StatusReply.success(published(after, entry)));
                 return;
               }
-              waiters.computeIfAbsent(entry.capabilityId(), id -> new ArrayList<>()).add(cmd.replyTo());
+              waiters
+                  .computeIfAbsent(entry.capabilityId(), id -> new ArrayList<>())
+                  .add(cmd.replyTo());
               timers.startSingleTimer(
                   "reply:" + entry.capabilityId(),
                   new ReplyAnyway(entry.capabilityId()),
@@ -442,9 +446,7 @@ public final class VacpNode
             .toList();
     var ack =
         new SyncAck(
-            cmd.entries().stream()
-                .map(e -> new Delivery(e.capabilityId(), e.revision()))
-                .toList());
+            cmd.entries().stream().map(e -> new Delivery(e.capabilityId(), e.revision())).toList());
     if (changed.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(ack));
     return Effect()
         .persist(new EntriesReceived(cmd.fromVacpId(), changed))
@@ -470,14 +472,13 @@ public final class VacpNode
       context
           .getLog()
           .warn("VACP {} could not attach to its parent ({}), retrying", vacpId, answer.detail());
-      timers.startSingleTimer(DriveAttach.INSTANCE, DriveAttach.INSTANCE, settings.backoff(attachFailures));
+      timers.startSingleTimer(
+          DriveAttach.INSTANCE, DriveAttach.INSTANCE, settings.backoff(attachFailures));
       return Effect().noReply();
     }
     attachFailures = 0;
     if (node.attached()) return Effect().noReply();
-    return Effect()
-        .persist(new AttachedToParent(node.parentId().orElse(CENTRAL_ID)))
-        .thenNoReply();
+    return Effect().persist(new AttachedToParent(node.parentId().orElse(CENTRAL_ID))).thenNoReply();
   }
 
   // ---- delivering to the children
@@ -591,9 +592,7 @@ public final class VacpNode
         .onEvent(NodeConfigured.class, (s, e) -> Node.of(e.level(), e.region(), e.parentId()));
     builder
         .forStateType(Node.class)
-        .onEvent(
-            NodeConfigured.class,
-            (s, e) -> s.with(e.region(), s.level() == Level.CENTRAL))
+        .onEvent(NodeConfigured.class, (s, e) -> s.with(e.region(), s.level() == Level.CENTRAL))
         .onEvent(AttachedToParent.class, (s, e) -> s.with(s.region(), true))
         .onEvent(ChildAttached.class, this::childAttached)
         .onEvent(EntryPublished.class, this::entryPublished)
@@ -617,7 +616,9 @@ public final class VacpNode
     if (isNew) {
       for (DirectoryEntry entry : s.entries().values()) {
         if (entry.homeVacpId().equals(vacpId)) {
-          s.outbox().computeIfAbsent(e.childId(), c -> new LinkedHashMap<>()).put(entry.capabilityId(), entry);
+          s.outbox()
+              .computeIfAbsent(e.childId(), c -> new LinkedHashMap<>())
+              .put(entry.capabilityId(), entry);
         }
       }
     }

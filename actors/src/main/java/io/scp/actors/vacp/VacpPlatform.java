@@ -67,8 +67,8 @@ public final class VacpPlatform
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Creates the platform with the hash of a new API key, or updates its profile; {@code
-   * newKeyHash} is used only when the platform is created.
+   * Creates the platform with the hash of a new API key, or updates its profile; {@code newKeyHash}
+   * is used only when the platform is created.
    */
   public record Register(
       Profile profile, Optional<String> newKeyHash, ActorRef<StatusReply<Registered>> replyTo)
@@ -147,8 +147,7 @@ public final class VacpPlatform
         .onCommand(Register.class, this::onUpdate)
         .onCommand(RotateKey.class, this::onRotateKey)
         .onCommand(Authenticate.class, this::onAuthenticate)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))));
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))));
     return builder.build();
   }
 

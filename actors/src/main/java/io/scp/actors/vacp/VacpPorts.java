@@ -13,8 +13,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * What VACP entities send out: asks to other entities (with a timeout, so a retry with the same
- * ids is safe) and calls to platforms through the gateway.
+ * What VACP entities send out: asks to other entities (with a timeout, so a retry with the same ids
+ * is safe) and calls to platforms through the gateway.
  */
 public final class VacpPorts {
   private final EntityRefs refs;
@@ -32,8 +32,7 @@ public final class VacpPorts {
 
   public <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return AskPattern.askWithStatus(
-        refs.refFor(key, entityId), command::apply, timeout, scheduler);
+    return AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler);
   }
 
   public <M> void tell(EntityTypeKey<M> key, String entityId, M message) {

@@ -46,7 +46,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * While it runs, new settings that involve the service are refused.
  */
 public final class VacpUser
-    extends EventSourcedBehaviorWithEnforcedReplies<VacpUser.Command, VacpUser.Event, VacpUser.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        VacpUser.Command, VacpUser.Event, VacpUser.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VacpUser");
 
@@ -75,8 +76,8 @@ public final class VacpUser
   public record Untrack(String interworkingId) implements Command {}
 
   /**
-   * Cancels every interworking that involves the service, then unsubscribes the subscriber from
-   * it; answers the subscriber.
+   * Cancels every interworking that involves the service, then unsubscribes the subscriber from it;
+   * answers the subscriber.
    */
   public record DropService(
       String serviceId, ActorRef<StatusReply<Subscriber.SubscriberView>> replyTo)
@@ -327,7 +328,8 @@ public final class VacpUser
         ports.<Subscriber.Command, Subscriber.SubscriberView>ask(
             Subscriber.KEY, msisdn, r -> new Subscriber.UnsubscribeService(serviceId, r)),
         (view, failure) -> {
-          if (failure == null) return new Unsubscribed(serviceId, Optional.of(view), Optional.empty());
+          if (failure == null)
+            return new Unsubscribed(serviceId, Optional.of(view), Optional.empty());
           if (unwrap(failure) instanceof Refusal refusal) {
             return new Unsubscribed(serviceId, Optional.empty(), Optional.of(refusal));
           }
@@ -361,8 +363,7 @@ public final class VacpUser
       unpersistedDrop = Optional.empty();
       answerWaiters(
           StatusReply.error(
-              new Refusal(
-                  ErrorCode.UNAVAILABLE, "the subscriber did not answer in time, retry")));
+              new Refusal(ErrorCode.UNAVAILABLE, "the subscriber did not answer in time, retry")));
       return Effect().noReply().thenUnstashAll();
     }
     failures++;
@@ -427,7 +428,8 @@ public final class VacpUser
             })
         .onEvent(
             DropStarted.class,
-            (s, e) -> new State(s.links(), Optional.of(new Drop(e.serviceId(), e.interworkingIds()))))
+            (s, e) ->
+                new State(s.links(), Optional.of(new Drop(e.serviceId(), e.interworkingIds()))))
         .onEvent(
             DropCompleted.class,
             (s, e) -> {

@@ -20,8 +20,8 @@ import io.scp.actors.vacp.Interworking.InterworkingView;
 import io.scp.actors.vacp.Interworking.Mode;
 import io.scp.actors.vacp.Interworking.ReceiveConditions;
 import io.scp.actors.vacp.Interworking.RecordUse;
-import io.scp.actors.vacp.Interworking.Settled;
 import io.scp.actors.vacp.Interworking.Setting;
+import io.scp.actors.vacp.Interworking.Settled;
 import io.scp.actors.vacp.Interworking.Setup;
 import io.scp.actors.vacp.Interworking.SetupResult;
 import io.scp.actors.vacp.Interworking.State;
@@ -66,7 +66,8 @@ class InterworkingTest {
     ports = VacpTesting.ports(testKit, entities, gateway);
     entities.put(VacpUser.KEY, MSISDN, testKit.spawn(VacpUser.create(MSISDN, ports, SETTINGS)));
     for (String platform : new String[] {"pf-a", "pf-b"}) {
-      var ref = entities.put(VacpPlatform.KEY, platform, testKit.spawn(VacpPlatform.create(platform)));
+      var ref =
+          entities.put(VacpPlatform.KEY, platform, testKit.spawn(VacpPlatform.create(platform)));
       success(
           VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
               testKit,
@@ -97,8 +98,7 @@ class InterworkingTest {
 
   EventSourcedBehaviorTestKit<Command, Event, State> kit() {
     return EventSourcedBehaviorTestKit.create(
-        testKit.system(),
-        Interworking.create(setting(Mode.PULL).id(), ports, SETTINGS, CLOCK));
+        testKit.system(), Interworking.create(setting(Mode.PULL).id(), ports, SETTINGS, CLOCK));
   }
 
   /** Provisions the one subscriber (spawned on first use) and adds services to it. */
@@ -192,13 +192,16 @@ class InterworkingTest {
     subscriber(Subscriber.Status.ACTIVE, Optional.empty());
     authorisationRef();
     assertThat(refusal(setUp(kit, Mode.PULL))).isEqualTo(ErrorCode.NOT_AUTHORIZED);
-    authorise(
-        new VacpAuthorization.Terms(Optional.empty(), Optional.of("2030-05-31"), 0, 1, 1, 0));
-    assertThat(refusal(setUp(kit, Mode.PULL))).as("expired the day before").isEqualTo(ErrorCode.NOT_AUTHORIZED);
+    authorise(new VacpAuthorization.Terms(Optional.empty(), Optional.of("2030-05-31"), 0, 1, 1, 0));
+    assertThat(refusal(setUp(kit, Mode.PULL)))
+        .as("expired the day before")
+        .isEqualTo(ErrorCode.NOT_AUTHORIZED);
     authorise(
         new VacpAuthorization.Terms(
             Optional.of("2030-06-01T12:00:01Z"), Optional.empty(), 0, 1, 1, 0));
-    assertThat(refusal(setUp(kit, Mode.PULL))).as("valid a second later").isEqualTo(ErrorCode.NOT_AUTHORIZED);
+    assertThat(refusal(setUp(kit, Mode.PULL)))
+        .as("valid a second later")
+        .isEqualTo(ErrorCode.NOT_AUTHORIZED);
     assertThat(kit.getState().active()).isEmpty();
     assertThat(gateway.calls()).isEmpty();
 
@@ -216,7 +219,9 @@ class InterworkingTest {
     var kit = kit();
     assertThat(success(setUp(kit, Mode.PULL)).interworking().status()).isEqualTo(Status.ACTIVE);
     await().atMost(Duration.ofSeconds(5)).until(() -> kit.getState().notices().isEmpty());
-    assertThat(gateway.calls()).extracting(RecordingGateway.Call::platformId).containsExactly("pf-a");
+    assertThat(gateway.calls())
+        .extracting(RecordingGateway.Call::platformId)
+        .containsExactly("pf-a");
 
     var replay = kit.<StatusReply<SetupResult>>runCommand(r -> new Setup(setting(Mode.PULL), r));
     assertThat(success(replay.reply()).created()).isFalse();
@@ -227,7 +232,9 @@ class InterworkingTest {
     var again = kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u1", 70, r));
     assertThat(again.hasNoEvents()).isTrue();
     assertThat(
-            refusal(kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u1", 5, r)).reply()))
+            refusal(
+                kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u1", 5, r))
+                    .reply()))
         .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
     kit.restart();
     InterworkingView view =
@@ -254,7 +261,9 @@ class InterworkingTest {
     gateway.answer("interworking-setup", PlatformGateway.Outcome.ACCEPTED);
     assertThat(success(setUp(kit, Mode.PUSH)).interworking().status()).isEqualTo(Status.ACTIVE);
     await().atMost(Duration.ofSeconds(5)).until(() -> kit.getState().notices().isEmpty());
-    assertThat(gateway.calls()).extracting(RecordingGateway.Call::platformId).endsWith("pf-b", "pf-a");
+    assertThat(gateway.calls())
+        .extracting(RecordingGateway.Call::platformId)
+        .endsWith("pf-b", "pf-a");
   }
 
   @Test
@@ -300,8 +309,7 @@ class InterworkingTest {
     success(setUp(kit, Mode.PULL));
     kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u1", 45, r));
     var cancelled =
-        kit.<StatusReply<Settled>>runCommand(
-            r -> new Cancel(CancelReason.SERVICE_UNSUBSCRIBED, r));
+        kit.<StatusReply<Settled>>runCommand(r -> new Cancel(CancelReason.SERVICE_UNSUBSCRIBED, r));
     assertThat(success(cancelled.reply()).settled()).isEqualTo(45);
     Cdr cdr = cancelledEvent(cancelled.events()).cdr();
     assertThat(cdr.accountId()).isEmpty();

@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The platforms' side of entity unit tests: records every call and answers each operation with
- * the outcome set for it (ACCEPTED by default). The real HTTP gateway is tested against real HTTP
+ * The platforms' side of entity unit tests: records every call and answers each operation with the
+ * outcome set for it (ACCEPTED by default). The real HTTP gateway is tested against real HTTP
  * servers in http-api and in the end-to-end tests.
  */
 final class RecordingGateway implements PlatformGateway {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class VacpCapabilityTest {
-  static final Spec SPEC = new Spec("weather", "Forecast", "5-day forecast", DirectoryEntry.Style.BOTH);
+  static final Spec SPEC =
+      new Spec("weather", "Forecast", "5-day forecast", DirectoryEntry.Style.BOTH);
   static final Provider PROVIDER = new Provider("pf-weather", 1, Optional.empty(), "central");
 
   ActorTestKit testKit;
@@ -127,10 +128,15 @@ class VacpCapabilityTest {
                     r));
     assertThat(success(changed.reply()).created()).isFalse();
     assertThat(success(changed.reply()).capability().revision()).isEqualTo(2);
-    assertThat(directory().entries()).extracting(DirectoryEntry::name).containsExactly("Forecast Pro");
+    assertThat(directory().entries())
+        .extracting(DirectoryEntry::name)
+        .containsExactly("Forecast Pro");
 
     kit.restart();
-    assertThat(success(kit.<StatusReply<CapabilityView>>runCommand(VacpCapability.Get::new).reply()).spec().name())
+    assertThat(
+            success(kit.<StatusReply<CapabilityView>>runCommand(VacpCapability.Get::new).reply())
+                .spec()
+                .name())
         .isEqualTo("Forecast Pro");
   }
 
@@ -146,7 +152,9 @@ class VacpCapabilityTest {
     assertThat(view.status()).isEqualTo(Status.DEREGISTERED);
     assertThat(view.publishedTo()).isEmpty();
     assertThat(directory().entries()).isEmpty();
-    await().atMost(Duration.ofSeconds(5)).until(() -> ((Capability) kit.getState()).notices().isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> ((Capability) kit.getState()).notices().isEmpty());
     assertThat(gateway.calls("capability-removed")).hasSize(1);
     assertThat(gateway.calls("capability-removed").get(0).fields())
         .containsEntry("capabilityId", "cap-1")
@@ -171,12 +179,16 @@ class VacpCapabilityTest {
     kit.runCommand(new Register(SPEC, PROVIDER, caller.ref()));
     caller.expectNoMessage(Duration.ofMillis(700));
     assertThat(((Capability) kit.getState()).synced()).isFalse();
-    assertThat(success(kit.<StatusReply<CapabilityView>>runCommand(VacpCapability.Get::new).reply()).status())
+    assertThat(
+            success(kit.<StatusReply<CapabilityView>>runCommand(VacpCapability.Get::new).reply())
+                .status())
         .isEqualTo(Status.PENDING);
 
     kit.restart();
     spawnCentral();
     await().atMost(Duration.ofSeconds(5)).until(() -> ((Capability) kit.getState()).synced());
-    assertThat(directory().entries()).extracting(DirectoryEntry::capabilityId).containsExactly("cap-1");
+    assertThat(directory().entries())
+        .extracting(DirectoryEntry::capabilityId)
+        .containsExactly("cap-1");
   }
 }

@@ -1,7 +1,6 @@
 package io.scp.actors.vacp;
 
 import static io.scp.actors.vacp.VacpTesting.SETTINGS;
-import static io.scp.actors.vacp.VacpTesting.ask;
 import static io.scp.actors.vacp.VacpTesting.entry;
 import static io.scp.actors.vacp.VacpTesting.refusal;
 import static io.scp.actors.vacp.VacpTesting.success;
@@ -65,7 +64,10 @@ class VacpNodeTest {
             node,
             r ->
                 new Configure(
-                    Level.REGIONAL, Optional.of("r-" + vacpId), Optional.of(VacpNode.CENTRAL_ID), r)));
+                    Level.REGIONAL,
+                    Optional.of("r-" + vacpId),
+                    Optional.of(VacpNode.CENTRAL_ID),
+                    r)));
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
@@ -77,7 +79,8 @@ class VacpNodeTest {
 
   List<String> directory(ActorRef<Command> node) {
     DirectoryView view =
-        success(VacpTesting.<Command, DirectoryView>ask(testKit, node, VacpNode.ListDirectory::new));
+        success(
+            VacpTesting.<Command, DirectoryView>ask(testKit, node, VacpNode.ListDirectory::new));
     return view.entries().stream().map(e -> e.capabilityId() + "@" + e.revision()).toList();
   }
 
@@ -109,7 +112,11 @@ class VacpNodeTest {
 
     central.restart();
     assertThat(
-            central.<StatusReply<NodeView>>runCommand(VacpNode.Get::new).reply().getValue().region())
+            central
+                .<StatusReply<NodeView>>runCommand(VacpNode.Get::new)
+                .reply()
+                .getValue()
+                .region())
         .contains("cn");
   }
 
@@ -139,10 +146,12 @@ class VacpNodeTest {
         north.<StatusReply<VacpNode.SyncAck>>runCommand(
             r -> new VacpNode.Sync("central", List.of(entry("c1", "central", 1, true)), r));
     assertThat(older.hasNoEvents()).as("a late delivery changes nothing").isTrue();
-    assertThat(older.reply().getValue().received())
-        .containsExactly(new VacpNode.Delivery("c1", 1));
+    assertThat(older.reply().getValue().received()).containsExactly(new VacpNode.Delivery("c1", 1));
     var listed =
-        north.<StatusReply<DirectoryView>>runCommand(VacpNode.ListDirectory::new).reply().getValue();
+        north
+            .<StatusReply<DirectoryView>>runCommand(VacpNode.ListDirectory::new)
+            .reply()
+            .getValue();
     assertThat(listed.entries()).extracting(DirectoryEntry::revision).containsExactly(2L);
 
     north.runCommand(
@@ -153,7 +162,8 @@ class VacpNodeTest {
             new VacpNode.Sync("central", List.of(entry("c1", "central", 2, true)), r));
     north.restart();
     assertThat(
-            north.<StatusReply<DirectoryView>>runCommand(VacpNode.ListDirectory::new)
+            north
+                .<StatusReply<DirectoryView>>runCommand(VacpNode.ListDirectory::new)
                 .reply()
                 .getValue()
                 .entries())
@@ -184,7 +194,9 @@ class VacpNodeTest {
     testKit.stop(central);
     central = spawn(VacpNode.CENTRAL_ID);
     ActorRef<Command> southAgain = spawn("south");
-    await().atMost(Duration.ofSeconds(5)).until(() -> directory(southAgain).equals(List.of("c1@2")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> directory(southAgain).equals(List.of("c1@2")));
 
     // Withdrawal, and a late regional VACP gets what is active now.
     success(publish(central, entry("c2", "central", 1, true)));

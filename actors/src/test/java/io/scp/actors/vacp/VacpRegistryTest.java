@@ -105,7 +105,8 @@ class VacpRegistryTest {
     var kit =
         EventSourcedBehaviorTestKit.<VacpApiKey.Command, VacpApiKey.Event, VacpApiKey.State>create(
             testKit.system(), VacpApiKey.create("abc123"));
-    assertThat(refusal(kit.<StatusReply<VacpApiKey.Bound>>runCommand(VacpApiKey.Resolve::new).reply()))
+    assertThat(
+            refusal(kit.<StatusReply<VacpApiKey.Bound>>runCommand(VacpApiKey.Resolve::new).reply()))
         .isEqualTo(ErrorCode.NOT_FOUND);
     kit.<StatusReply<VacpApiKey.Bound>>runCommand(r -> new VacpApiKey.Bind("pf-1", r));
     assertThat(

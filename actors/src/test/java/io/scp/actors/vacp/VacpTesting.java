@@ -50,7 +50,8 @@ final class VacpTesting {
     return ((Refusal) reply.getError()).code();
   }
 
-  static DirectoryEntry entry(String capabilityId, String homeVacpId, long revision, boolean active) {
+  static DirectoryEntry entry(
+      String capabilityId, String homeVacpId, long revision, boolean active) {
     return new DirectoryEntry(
         capabilityId,
         "svc-" + capabilityId,

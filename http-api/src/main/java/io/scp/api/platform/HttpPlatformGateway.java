@@ -49,7 +49,10 @@ public final class HttpPlatformGateway implements PlatformGateway {
   private final long maxResponseBytes;
 
   public HttpPlatformGateway(
-      Duration callTimeout, Duration connectTimeout, int maxConcurrentCalls, long maxResponseBytes) {
+      Duration callTimeout,
+      Duration connectTimeout,
+      int maxConcurrentCalls,
+      long maxResponseBytes) {
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor =
         Executors.newFixedThreadPool(
@@ -93,8 +96,7 @@ public final class HttpPlatformGateway implements PlatformGateway {
       return CompletableFuture.completedFuture(
           Response.of(Outcome.FAILED, "too many platform calls in flight"));
     }
-    CompletableFuture<HttpResponse<byte[]>> exchange =
-        client.sendAsync(request, this::limitedBody);
+    CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, this::limitedBody);
     exchange.whenComplete((r, t) -> permits.release());
     CompletableFuture<Response> answer =
         exchange
@@ -195,7 +197,8 @@ public final class HttpPlatformGateway implements PlatformGateway {
         parseFields(response.headers().firstValue("Content-Type").orElse(""), body);
     Outcome outcome;
     if (status >= 200 && status < 300) {
-      outcome = "false".equalsIgnoreCase(fields.get("accepted")) ? Outcome.REJECTED : Outcome.ACCEPTED;
+      outcome =
+          "false".equalsIgnoreCase(fields.get("accepted")) ? Outcome.REJECTED : Outcome.ACCEPTED;
     } else if (status == 408) {
       outcome = Outcome.TIMEOUT;
     } else if (status >= 400 && status < 500 && status != 429) {
@@ -235,7 +238,9 @@ public final class HttpPlatformGateway implements PlatformGateway {
                 e ->
                     fields.put(
                         e.getKey(),
-                        e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
+                        e.getValue().isValueNode()
+                            ? e.getValue().asText()
+                            : e.getValue().toString()));
       }
     } catch (IOException e) {
       return Map.of();

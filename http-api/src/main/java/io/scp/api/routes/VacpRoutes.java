@@ -35,6 +35,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -160,7 +161,10 @@ public final class VacpRoutes extends ApiDirectives {
                                                             .getDefaultInstance(),
                                                         b ->
                                                             setUp(
-                                                                p, msisdn, consumer, capability,
+                                                                p,
+                                                                msisdn,
+                                                                consumer,
+                                                                capability,
                                                                 b)))),
                                     delete(
                                         () ->
@@ -169,8 +173,7 @@ public final class VacpRoutes extends ApiDirectives {
                                                     withoutBody(
                                                         () ->
                                                             cancel(
-                                                                p, msisdn, consumer,
-                                                                capability)))),
+                                                                p, msisdn, consumer, capability)))),
                                     get(
                                         () ->
                                             asPlatform(
@@ -178,16 +181,18 @@ public final class VacpRoutes extends ApiDirectives {
                                                     withoutBody(
                                                         () ->
                                                             getInterworking(
-                                                                p, msisdn, consumer,
+                                                                p,
+                                                                msisdn,
+                                                                consumer,
                                                                 capability)))))))));
   }
 
   // ---------------------------------------------------------------- platform authentication
 
   /**
-   * Authenticates a platform by the API key in {@code Authorization: Bearer}: the key's hash
-   * finds the platform through the key index, and the platform confirms the hash. No valid key:
-   * 401; a suspended platform: 403.
+   * Authenticates a platform by the API key in {@code Authorization: Bearer}: the key's hash finds
+   * the platform through the key index, and the platform confirms the hash. No valid key: 401; a
+   * suspended platform: 403.
    */
   private Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
     return extractRequest(
@@ -247,8 +252,7 @@ public final class VacpRoutes extends ApiDirectives {
             });
   }
 
-  private static org.apache.pekko.http.javadsl.model.HttpResponse unauthenticated(
-      WireFormat out) {
+  private static org.apache.pekko.http.javadsl.model.HttpResponse unauthenticated(WireFormat out) {
     return error(
         new ApiError(401, "UNAUTHENTICATED", "a valid platform API key is required"),
         out,
@@ -278,7 +282,6 @@ public final class VacpRoutes extends ApiDirectives {
       if (b.hasParentId()) throw ApiError.badRequest("a central VACP has no parentId");
       return configure(vacpId, VacpNode.Level.CENTRAL, region, Optional.empty());
     }
-    if (region.isEmpty()) throw ApiError.badRequest("region is required for a regional VACP");
     String parentId =
         b.hasParentId() ? Validate.id("parentId", b.getParentId()) : VacpNode.CENTRAL_ID;
     if (parentId.equals(vacpId)) throw ApiError.badRequest("a VACP cannot be its own parent");
@@ -288,7 +291,11 @@ public final class VacpRoutes extends ApiDirectives {
               if (parent.level() != VacpNode.Level.CENTRAL) {
                 throw ApiError.badRequest("parentId " + parentId + " is not a central VACP");
               }
-              return configure(vacpId, VacpNode.Level.REGIONAL, region, Optional.of(parentId));
+              return configure(
+                  vacpId,
+                  VacpNode.Level.REGIONAL,
+                  region.or(() -> Optional.of(vacpId)),
+                  Optional.of(parentId));
             });
   }
 
@@ -348,18 +355,13 @@ public final class VacpRoutes extends ApiDirectives {
     return this.<VacpNode.Command, VacpNode.NodeView>ask(VacpNode.KEY, vacpId, VacpNode.Get::new)
         .thenCompose(
             node -> {
-              VacpNode.Level expected =
-                  serviceClass == 1 ? VacpNode.Level.CENTRAL : VacpNode.Level.REGIONAL;
-              if (node.level() != expected) {
+              if (serviceClass > 1 && node.level() != VacpNode.Level.REGIONAL) {
                 throw ApiError.badRequest(
                     "a class-"
                         + serviceClass
-                        + " platform belongs to a "
-                        + expected.name().toLowerCase()
-                        + " VACP; "
+                        + " platform belongs to a regional VACP; "
                         + vacpId
-                        + " is "
-                        + node.level().name().toLowerCase());
+                        + " is central");
               }
               var profile =
                   new VacpPlatform.Profile(
@@ -474,16 +476,37 @@ public final class VacpRoutes extends ApiDirectives {
               default -> throw ApiError.badRequest("style must be one of [PULL, PUSH, BOTH]");
             });
     var profile = platform.profile();
-    var provider =
-        new VacpCapability.Provider(
-            platform.platformId(), profile.serviceClass(), profile.region(), profile.vacpId());
-    return this.<VacpCapability.Command, VacpCapability.Registered>ask(
-            VacpCapability.KEY, capabilityId, r -> new VacpCapability.Register(spec, provider, r))
+    return homeVacp(profile)
+        .thenCompose(
+            home ->
+                this.<VacpCapability.Command, VacpCapability.Registered>ask(
+                    VacpCapability.KEY,
+                    capabilityId,
+                    r ->
+                        new VacpCapability.Register(
+                            spec,
+                            new VacpCapability.Provider(
+                                platform.platformId(),
+                                profile.serviceClass(),
+                                profile.region(),
+                                home),
+                            r)))
         .thenApply(
             reg ->
                 reg.created()
                     ? Reply.created(capability(reg.capability()))
                     : Reply.ok(capability(reg.capability())));
+  }
+
+  /**
+   * Where a platform's capabilities live: class 2 and 3 at the platform's regional VACP; class 1 at
+   * the central VACP (the parent, when the platform is attached to a regional one).
+   */
+  private CompletionStage<String> homeVacp(VacpPlatform.Profile profile) {
+    if (profile.serviceClass() > 1) return CompletableFuture.completedFuture(profile.vacpId());
+    return this.<VacpNode.Command, VacpNode.NodeView>ask(
+            VacpNode.KEY, profile.vacpId(), VacpNode.Get::new)
+        .thenApply(node -> node.parentId().orElse(node.vacpId()));
   }
 
   private CompletionStage<Reply> deregisterCapability(
@@ -666,7 +689,9 @@ public final class VacpRoutes extends ApiDirectives {
       quiet =
           Optional.of(
               new Interworking.QuietHours(
-                  hhmm("quietHours.from", Validate.required("quietHours.from", q.hasFrom(), q::getFrom)),
+                  hhmm(
+                      "quietHours.from",
+                      Validate.required("quietHours.from", q.hasFrom(), q::getFrom)),
                   hhmm("quietHours.to", Validate.required("quietHours.to", q.hasTo(), q::getTo))));
     }
     Optional<Integer> maxPerHour =
@@ -796,8 +821,7 @@ public final class VacpRoutes extends ApiDirectives {
     return out.build();
   }
 
-  static io.scp.api.proto.VacpAuthorization authorization(
-      VacpAuthorization.AuthorizationView a) {
+  static io.scp.api.proto.VacpAuthorization authorization(VacpAuthorization.AuthorizationView a) {
     var t = a.terms();
     var out =
         io.scp.api.proto.VacpAuthorization.newBuilder()

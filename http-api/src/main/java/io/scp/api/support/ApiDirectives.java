@@ -40,23 +40,21 @@ public abstract class ApiDirectives extends AllDirectives {
   protected <T extends Message> Route withBody(
       T prototype, Function<T, CompletionStage<Reply>> handler) {
     return extractRequest(
-                request -> {
-                  WireFormat in = WireFormat.ofRequest(request);
-                  WireFormat out = WireFormat.forResponse(request, in);
-                  if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
-                    return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
-                  }
-                  CompletionStage<HttpResponse> response =
-                      request
-                          .entity()
-                          .toStrict(
-                              api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
-                          .thenCompose(
-                              strict ->
-                                  handler.apply(in.decode(prototype, strict.getData().toArray())))
-                          .handle((reply, failure) -> respond(reply, failure, out));
-                  return completeWithFuture(response);
-                });
+        request -> {
+          WireFormat in = WireFormat.ofRequest(request);
+          WireFormat out = WireFormat.forResponse(request, in);
+          if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
+            return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
+          }
+          CompletionStage<HttpResponse> response =
+              request
+                  .entity()
+                  .toStrict(api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
+                  .thenCompose(
+                      strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
+                  .handle((reply, failure) -> respond(reply, failure, out));
+          return completeWithFuture(response);
+        });
   }
 
   /** An endpoint without a body (GET, DELETE). */
@@ -67,16 +65,16 @@ public abstract class ApiDirectives extends AllDirectives {
   /** An endpoint without a body, for callers authenticated otherwise. */
   protected Route withoutBody(Supplier<CompletionStage<Reply>> handler) {
     return extractRequest(
-                request -> {
-                  WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
-                  CompletionStage<Reply> reply;
-                  try {
-                    reply = handler.get();
-                  } catch (RuntimeException e) {
-                    reply = CompletableFuture.failedFuture(e);
-                  }
-                  return completeWithFuture(reply.handle((r, failure) -> respond(r, failure, out)));
-                });
+        request -> {
+          WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
+          CompletionStage<Reply> reply;
+          try {
+            reply = handler.get();
+          } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+          }
+          return completeWithFuture(reply.handle((r, failure) -> respond(r, failure, out)));
+        });
   }
 
   /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The VACP directory through HTTP with real platforms (local HTTP servers): nodes, platforms and
- * their API keys, platform authentication, capability review, publication and withdrawal across
- * the hierarchy, authorisations.
+ * their API keys, platform authentication, capability review, publication and withdrawal across the
+ * hierarchy, authorisations.
  */
 class VacpDirectoryApiTest {
   static TestNode node;
@@ -73,9 +73,6 @@ class VacpDirectoryApiTest {
   @Test
   void nodeSettingsAreChecked() {
     String id = VacpFixture.newId("vacp");
-    assertThat(api.put("/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\"}").status())
-        .as("a regional VACP needs a region")
-        .isEqualTo(400);
     assertThat(api.put("/v1/vacp/nodes/" + id, "{\"region\":\"x\"}").status()).isEqualTo(400);
     assertThat(api.put("/v1/vacp/nodes/" + id, "{\"level\":\"GLOBAL\"}").code())
         .isEqualTo("INVALID_ARGUMENT");
@@ -95,6 +92,9 @@ class VacpDirectoryApiTest {
             "{\"level\":\"REGIONAL\",\"region\":\"r\",\"parentId\":\"" + regional + "\"}");
     assertThat(underRegional.status()).as("two levels only").isEqualTo(400);
     assertThat(api.get("/v1/vacp/nodes/" + id).status()).isEqualTo(404);
+    var unnamed = api.put("/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\"}");
+    assertThat(unnamed.status()).as(unnamed.toString()).isEqualTo(201);
+    assertThat(unnamed.json().get("region").asText()).as("defaults to the id").isEqualTo(id);
   }
 
   // ---------------------------------------------------------------- platforms and keys
@@ -117,8 +117,11 @@ class VacpDirectoryApiTest {
     var otherClass =
         api.put(
             "/v1/vacp/platforms/" + p.id(),
-            "{\"serviceClass\":2,\"vacpId\":\"" + vacp.regional() + "\",\"callbackUrl\":\""
-                + p.stub().url() + "\"}");
+            "{\"serviceClass\":2,\"vacpId\":\""
+                + vacp.regional()
+                + "\",\"callbackUrl\":\""
+                + p.stub().url()
+                + "\"}");
     assertThat(otherClass.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
 
     // the key works
@@ -157,13 +160,6 @@ class VacpDirectoryApiTest {
         .isEqualTo(400);
     assertThat(api.put("/v1/vacp/platforms/" + id, "{\"serviceClass\":2," + url + "}").status())
         .as("class 2 needs its regional VACP")
-        .isEqualTo(400);
-    assertThat(
-            api.put(
-                    "/v1/vacp/platforms/" + id,
-                    "{\"serviceClass\":1,\"vacpId\":\"" + regional + "\"," + url + "}")
-                .status())
-        .as("class 1 belongs to the central VACP")
         .isEqualTo(400);
     assertThat(
             api.put(
@@ -316,13 +312,27 @@ class VacpDirectoryApiTest {
         .until(() -> provider.stub().received("capability-removed").size() == 1);
     var notice = provider.stub().received("capability-removed").get(0);
     assertThat(notice.contentType()).startsWith("application/json");
-    assertThat(notice.fields()).containsEntry("capabilityId", id).containsEntry("service", "weather");
+    assertThat(notice.fields())
+        .containsEntry("capabilityId", id)
+        .containsEntry("service", "weather");
     assertThat(provider.client().delete(path).status()).as("again: same answer").isEqualTo(200);
     assertThat(api.get(path).json().get("status").asText()).isEqualTo("DEREGISTERED");
 
     var back = provider.client().put(path, spec);
     assertThat(back.status()).as("registered again").isEqualTo(201);
     assertThat(vacp.directory(north)).contains(id);
+  }
+
+  @Test
+  void aClass1PlatformAttachedToARegionalVacpPublishesThroughTheCentralOne() {
+    String north = vacp.regional();
+    String south = vacp.regional();
+    Platform provider = vacp.platform(1, north);
+    String id = vacp.capability(provider, "PUSH");
+    JsonNode c = api.get("/v1/vacp/capabilities/" + id).json();
+    assertThat(c.get("vacpId").asText()).isEqualTo("central");
+    assertThat(texts(c.get("publishedTo"))).contains(north, south);
+    assertThat(vacp.directory(south)).contains(id);
   }
 
   @Test

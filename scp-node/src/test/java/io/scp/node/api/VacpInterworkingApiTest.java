@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * User interworking settings through HTTP with real platforms (local HTTP servers): every check
- * and its refusal, the provider's acknowledgement (accepted, refused, failing, too slow), protocol
+ * User interworking settings through HTTP with real platforms (local HTTP servers): every check and
+ * its refusal, the provider's acknowledgement (accepted, refused, failing, too slow), protocol
  * adaptation, settlement of prepaid and postpaid users, and the cascade when a user drops a
  * service.
  */
@@ -79,7 +79,8 @@ class VacpInterworkingApiTest {
   static Interworking.InterworkingView use(String msisdn, Pair pair, String useId, long fee) {
     return ClusterSharding.get(node.node().system())
         .entityRefFor(
-            Interworking.KEY, Interworking.entityId(msisdn, pair.consumer().id(), pair.capability()))
+            Interworking.KEY,
+            Interworking.entityId(msisdn, pair.consumer().id(), pair.capability()))
         .<Interworking.InterworkingView>askWithStatus(
             r -> new Interworking.RecordUse(useId, fee, r), Duration.ofSeconds(5))
         .toCompletableFuture()
@@ -156,7 +157,12 @@ class VacpInterworkingApiTest {
         p.a().put(VacpFixture.interworkingPath(user, p.consumer(), "nothing-" + a), PULL);
     assertThat(unknownCapability.code()).isEqualTo("UNKNOWN_CAPABILITY");
     assertThat(p.a().put(p.path(user), "{}").status()).as("mode required").isEqualTo(400);
-    assertThat(p.a().put(p.path(user), "{\"mode\":\"PULL\",\"receiveConditions\":{\"quietHours\":{\"from\":\"25:00\",\"to\":\"07:00\"}}}").status())
+    assertThat(
+            p.a()
+                .put(
+                    p.path(user),
+                    "{\"mode\":\"PULL\",\"receiveConditions\":{\"quietHours\":{\"from\":\"25:00\",\"to\":\"07:00\"}}}")
+                .status())
         .isEqualTo(400);
     assertThat(p.a().put(p.path("12ab"), PULL).status()).isEqualTo(400);
     assertThat(p.a().get(p.path(user)).code()).isEqualTo("NO_INTERWORKING");
@@ -273,12 +279,18 @@ class VacpInterworkingApiTest {
     List<Case> cases =
         List.of(
             new Case(
-                "PROVIDER_REJECTED", 502, b -> b.answer("interworking-setup", 403, "{\"reason\":\"no\"}")),
+                "PROVIDER_REJECTED",
+                502,
+                b -> b.answer("interworking-setup", 403, "{\"reason\":\"no\"}")),
             new Case(
-                "PROVIDER_REJECTED", 502, b -> b.answer("interworking-setup", 200, "{\"accepted\":false}")),
+                "PROVIDER_REJECTED",
+                502,
+                b -> b.answer("interworking-setup", 200, "{\"accepted\":false}")),
             new Case("PROVIDER_FAILED", 502, b -> b.answer("interworking-setup", 500, "{}")),
             new Case(
-                "PROVIDER_TIMEOUT", 504, b -> b.answerAfter("interworking-setup", Duration.ofSeconds(3))));
+                "PROVIDER_TIMEOUT",
+                504,
+                b -> b.answerAfter("interworking-setup", Duration.ofSeconds(3))));
     for (Case c : cases) {
       Pair p = pair("PUSH", 0);
       c.b().accept(p.provider().stub());
