@@ -6,6 +6,7 @@ import io.scp.api.routes.CdrRoutes;
 import io.scp.api.routes.CpmRoutes;
 import io.scp.api.routes.ImsRoutes;
 import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.routes.VacpRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
@@ -47,7 +48,8 @@ public final class ApiRoutes extends AllDirectives {
                                 new CallRoutes(api).route(),
                                 new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
                                     .route(),
-                                new CpmRoutes(api).route()))));
+                                new CpmRoutes(api).route(),
+                                new VacpRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {

@@ -5,8 +5,11 @@ import io.scp.actors.cpm.CpmEntities;
 import io.scp.actors.cpm.CpmSettings;
 import io.scp.actors.ims.ImsSubscriber;
 import io.scp.actors.subscriber.Subscriber;
+import io.scp.actors.vacp.VacpEntities;
+import io.scp.actors.vacp.VacpSettings;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.actors.vpn.VpnGroup;
+import io.scp.api.platform.HttpPlatformGateway;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -22,5 +25,7 @@ final class Entities {
     VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
     CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
+    VacpEntities.init(
+        system, VacpSettings.fromConfig(config), clock, HttpPlatformGateway.fromConfig(config));
   }
 }

@@ -7,6 +7,8 @@ package io.scp.actors.common;
 public enum ErrorCode {
   INVALID_ARGUMENT,
   NOT_FOUND,
+  /** The caller is known but may not do this (e.g. a platform acting as another). */
+  FORBIDDEN,
   IDEMPOTENCY_CONFLICT,
   // prepaid accounts
   ACCOUNT_NOT_FOUND,

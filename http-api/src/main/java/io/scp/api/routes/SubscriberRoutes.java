@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.scp.actors.subscriber.Subscriber;
+import io.scp.actors.vacp.VacpUser;
 import io.scp.api.proto.Empty;
 import io.scp.api.proto.SubscriberProfile;
 import io.scp.api.proto.SubscriberStatus;
@@ -93,8 +94,10 @@ public final class SubscriberRoutes extends ApiDirectives {
   private CompletionStage<Reply> unsubscribe(String msisdn, String serviceId) {
     Validate.msisdn("msisdn", msisdn);
     Validate.id("serviceId", serviceId);
-    return this.<Subscriber.Command, Subscriber.SubscriberView>ask(
-            Subscriber.KEY, msisdn, r -> new Subscriber.UnsubscribeService(serviceId, r))
+    // Through the user's VACP index: interworkings that involve the service are settled and
+    // removed first (VacpUser owns that cascade), then the subscriber drops the service.
+    return this.<VacpUser.Command, Subscriber.SubscriberView>ask(
+            VacpUser.KEY, msisdn, r -> new VacpUser.DropService(serviceId, r))
         .thenApply(v -> Reply.ok(subscriber(v)));
   }
 

@@ -33,45 +33,48 @@ public abstract class ApiDirectives extends AllDirectives {
   /** An endpoint with a body of type {@code T}. */
   protected <T extends Message> Route command(
       Role role, T prototype, Function<T, CompletionStage<Reply>> handler) {
-    return authorized(
-        role,
-        () ->
-            extractRequest(
-                request -> {
-                  WireFormat in = WireFormat.ofRequest(request);
-                  WireFormat out = WireFormat.forResponse(request, in);
-                  if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
-                    return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
-                  }
-                  CompletionStage<HttpResponse> response =
-                      request
-                          .entity()
-                          .toStrict(
-                              api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
-                          .thenCompose(
-                              strict ->
-                                  handler.apply(in.decode(prototype, strict.getData().toArray())))
-                          .handle((reply, failure) -> respond(reply, failure, out));
-                  return completeWithFuture(response);
-                }));
+    return authorized(role, () -> withBody(prototype, handler));
+  }
+
+  /** An endpoint with a body of type {@code T}, for callers authenticated otherwise. */
+  protected <T extends Message> Route withBody(
+      T prototype, Function<T, CompletionStage<Reply>> handler) {
+    return extractRequest(
+        request -> {
+          WireFormat in = WireFormat.ofRequest(request);
+          WireFormat out = WireFormat.forResponse(request, in);
+          if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
+            return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
+          }
+          CompletionStage<HttpResponse> response =
+              request
+                  .entity()
+                  .toStrict(api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
+                  .thenCompose(
+                      strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
+                  .handle((reply, failure) -> respond(reply, failure, out));
+          return completeWithFuture(response);
+        });
   }
 
   /** An endpoint without a body (GET, DELETE). */
   protected Route query(Role role, Supplier<CompletionStage<Reply>> handler) {
-    return authorized(
-        role,
-        () ->
-            extractRequest(
-                request -> {
-                  WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
-                  CompletionStage<Reply> reply;
-                  try {
-                    reply = handler.get();
-                  } catch (RuntimeException e) {
-                    reply = CompletableFuture.failedFuture(e);
-                  }
-                  return completeWithFuture(reply.handle((r, failure) -> respond(r, failure, out)));
-                }));
+    return authorized(role, () -> withoutBody(handler));
+  }
+
+  /** An endpoint without a body, for callers authenticated otherwise. */
+  protected Route withoutBody(Supplier<CompletionStage<Reply>> handler) {
+    return extractRequest(
+        request -> {
+          WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
+          CompletionStage<Reply> reply;
+          try {
+            reply = handler.get();
+          } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+          }
+          return completeWithFuture(reply.handle((r, failure) -> respond(r, failure, out)));
+        });
   }
 
   /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */
@@ -105,7 +108,7 @@ public abstract class ApiDirectives extends AllDirectives {
         });
   }
 
-  static Optional<String> bearerToken(HttpRequest request) {
+  protected static Optional<String> bearerToken(HttpRequest request) {
     return request
         .getHeader("Authorization")
         .map(HttpHeader::value)

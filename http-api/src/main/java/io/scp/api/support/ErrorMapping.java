@@ -53,7 +53,8 @@ public final class ErrorMapping {
   public static int statusOf(ErrorCode code) {
     return switch (code) {
       case INVALID_ARGUMENT, MALFORMED_IMPI -> 400;
-      case SERVICE_NOT_SUBSCRIBED, NOT_AUTHORIZED, NO_INTERWORKING, NOT_PARTICIPANT -> 403;
+      case FORBIDDEN, SERVICE_NOT_SUBSCRIBED, NOT_AUTHORIZED, NO_INTERWORKING, NOT_PARTICIPANT ->
+          403;
       case NOT_FOUND,
           ACCOUNT_NOT_FOUND,
           RESERVATION_NOT_FOUND,

@@ -1,0 +1,56 @@
+package io.scp.actors.vacp;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What VACP entities send out: asks to other entities (with a timeout, so a retry with the same ids
+ * is safe) and calls to platforms through the gateway.
+ */
+public final class VacpPorts {
+  private final EntityRefs refs;
+  private final Duration timeout;
+  private final Scheduler scheduler;
+  private final PlatformGateway gateway;
+
+  public VacpPorts(
+      EntityRefs refs, Duration timeout, Scheduler scheduler, PlatformGateway gateway) {
+    this.refs = refs;
+    this.timeout = timeout;
+    this.scheduler = scheduler;
+    this.gateway = gateway;
+  }
+
+  public <M, R> CompletionStage<R> ask(
+      EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
+    return AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler);
+  }
+
+  public <M> void tell(EntityTypeKey<M> key, String entityId, M message) {
+    refs.refFor(key, entityId).tell(message);
+  }
+
+  public CompletionStage<PlatformGateway.Response> call(
+      PlatformGateway.Endpoint endpoint, String operation, Map<String, String> fields) {
+    return gateway.call(endpoint, operation, fields, Optional.empty());
+  }
+
+  /** Sends a notice to the platform's current callback address. */
+  CompletionStage<PlatformGateway.Response> deliver(Notice notice) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("noticeId", notice.noticeId());
+    fields.putAll(notice.fields());
+    return this.<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
+            VacpPlatform.KEY, notice.platformId(), VacpPlatform.Get::new)
+        .thenCompose(platform -> call(platform.endpoint(), notice.operation(), fields));
+  }
+}

@@ -1,0 +1,255 @@
+package io.scp.api.platform;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import io.scp.actors.vacp.PlatformGateway;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls platforms over HTTP with the JDK client: {@code POST {callbackUrl}/{operation}}, the fields
+ * as a JSON object (STANDARD) or as {@code application/x-www-form-urlencoded} (FORM). Each call is
+ * bounded in time ({@code scp.vacp.platform.call-timeout}, then it is aborted) and the calls in
+ * flight are bounded ({@code max-concurrent-calls}; beyond it a call fails at once, and its caller
+ * retries later). The answer is read in either format, whatever the platform's protocol.
+ */
+public final class HttpPlatformGateway implements PlatformGateway {
+  private static final Logger log = LoggerFactory.getLogger(HttpPlatformGateway.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String FORM_TYPE = "application/x-www-form-urlencoded";
+
+  private final HttpClient client;
+  private final Duration callTimeout;
+  private final Semaphore permits;
+  private final long maxResponseBytes;
+
+  public HttpPlatformGateway(
+      Duration callTimeout,
+      Duration connectTimeout,
+      int maxConcurrentCalls,
+      long maxResponseBytes) {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vacp-platform-client-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(executor)
+            .build();
+    this.callTimeout = callTimeout;
+    this.permits = new Semaphore(maxConcurrentCalls);
+    this.maxResponseBytes = maxResponseBytes;
+  }
+
+  public static HttpPlatformGateway fromConfig(Config config) {
+    return new HttpPlatformGateway(
+        config.getDuration("scp.vacp.platform.call-timeout"),
+        config.getDuration("scp.vacp.platform.connect-timeout"),
+        config.getInt("scp.vacp.platform.max-concurrent-calls"),
+        config.getBytes("scp.vacp.platform.max-response-bytes"));
+  }
+
+  @Override
+  public CompletionStage<Response> call(
+      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
+    HttpRequest request;
+    try {
+      request = request(endpoint, operation, fields, payload);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(
+          Response.of(Outcome.FAILED, "unusable callback address: " + e.getMessage()));
+    }
+    if (!permits.tryAcquire()) {
+      return CompletableFuture.completedFuture(
+          Response.of(Outcome.FAILED, "too many platform calls in flight"));
+    }
+    CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, this::limitedBody);
+    exchange.whenComplete((r, t) -> permits.release());
+    CompletableFuture<Response> answer =
+        exchange
+            .handle((response, failure) -> classify(response, failure))
+            .completeOnTimeout(
+                Response.of(Outcome.TIMEOUT, "no answer within " + callTimeout.toMillis() + " ms"),
+                callTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+    answer.whenComplete(
+        (response, failure) -> {
+          if (!exchange.isDone()) exchange.cancel(true);
+          if (response != null) {
+            log.debug(
+                "platform {} {}: {} {}",
+                endpoint.platformId(),
+                operation,
+                response.outcome(),
+                response.reason());
+          }
+        });
+    return answer;
+  }
+
+  private HttpRequest request(
+      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
+    String base = endpoint.callbackUrl();
+    URI uri = URI.create((base.endsWith("/") ? base : base + "/") + operation);
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("not an http(s) address");
+    }
+    boolean form = endpoint.protocol() == Protocol.FORM;
+    byte[] body = form ? formBody(fields, payload) : jsonBody(fields, payload);
+    return HttpRequest.newBuilder(uri)
+        .timeout(callTimeout)
+        .header("Content-Type", form ? FORM_TYPE : "application/json")
+        .header("Accept", form ? FORM_TYPE + ", application/json" : "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+  }
+
+  static byte[] jsonBody(Map<String, String> fields, Optional<String> payload) {
+    ObjectNode object = JSON.createObjectNode();
+    fields.forEach(object::put);
+    payload.ifPresent(p -> object.set("payload", parseOrText(p)));
+    try {
+      return JSON.writeValueAsBytes(object);
+    } catch (IOException e) {
+      throw new IllegalStateException("JSON encoding failed", e);
+    }
+  }
+
+  private static JsonNode parseOrText(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      return JSON.getNodeFactory().textNode(json);
+    }
+  }
+
+  static byte[] formBody(Map<String, String> fields, Optional<String> payload) {
+    StringBuilder out = new StringBuilder();
+    Map<String, String> all = new LinkedHashMap<>(fields);
+    payload.ifPresent(p -> all.put("payload", p));
+    all.forEach(
+        (name, value) -> {
+          if (out.length() > 0) out.append('&');
+          out.append(URLEncoder.encode(name, StandardCharsets.UTF_8))
+              .append('=')
+              .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+        });
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Reads the answer unless it announces more than the configured maximum (then: null). */
+  private HttpResponse.BodySubscriber<byte[]> limitedBody(HttpResponse.ResponseInfo info) {
+    long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+    return length > maxResponseBytes
+        ? HttpResponse.BodySubscribers.replacing(null)
+        : HttpResponse.BodySubscribers.ofByteArray();
+  }
+
+  private static Response classify(HttpResponse<byte[]> response, Throwable failure) {
+    if (failure != null) {
+      Throwable cause = unwrap(failure);
+      if (cause instanceof HttpTimeoutException) {
+        return Response.of(Outcome.TIMEOUT, "timed out: " + cause.getMessage());
+      }
+      if (cause instanceof CancellationException) return Response.of(Outcome.TIMEOUT, "aborted");
+      return Response.of(Outcome.FAILED, "call failed: " + cause);
+    }
+    int status = response.statusCode();
+    if (response.body() == null) {
+      return new Response(Outcome.FAILED, status, "answer too large", Map.of(), Optional.empty());
+    }
+    String body = new String(response.body(), StandardCharsets.UTF_8);
+    Map<String, String> fields =
+        parseFields(response.headers().firstValue("Content-Type").orElse(""), body);
+    Outcome outcome;
+    if (status >= 200 && status < 300) {
+      outcome =
+          "false".equalsIgnoreCase(fields.get("accepted")) ? Outcome.REJECTED : Outcome.ACCEPTED;
+    } else if (status == 408) {
+      outcome = Outcome.TIMEOUT;
+    } else if (status >= 400 && status < 500 && status != 429) {
+      outcome = Outcome.REJECTED;
+    } else {
+      outcome = Outcome.FAILED;
+    }
+    return new Response(outcome, status, "HTTP " + status, fields, Optional.of(body));
+  }
+
+  /** Top-level fields of a JSON object or a form body, as strings; anything else: none. */
+  static Map<String, String> parseFields(String contentType, String body) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    String type = contentType.toLowerCase(Locale.ROOT);
+    if (type.startsWith(FORM_TYPE)) {
+      for (String pair : body.split("&")) {
+        if (pair.isEmpty()) continue;
+        int eq = pair.indexOf('=');
+        String name = eq < 0 ? pair : pair.substring(0, eq);
+        String value = eq < 0 ? "" : pair.substring(eq + 1);
+        try {
+          fields.put(
+              URLDecoder.decode(name, StandardCharsets.UTF_8),
+              URLDecoder.decode(value, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+          return Map.of();
+        }
+      }
+      return fields;
+    }
+    if (body.isBlank()) return fields;
+    try {
+      JsonNode tree = JSON.readTree(body);
+      if (tree != null && tree.isObject()) {
+        tree.fields()
+            .forEachRemaining(
+                e ->
+                    fields.put(
+                        e.getKey(),
+                        e.getValue().isValueNode()
+                            ? e.getValue().asText()
+                            : e.getValue().toString()));
+      }
+    } catch (IOException e) {
+      return Map.of();
+    }
+    return fields;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+}

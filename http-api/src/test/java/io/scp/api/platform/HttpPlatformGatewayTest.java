@@ -1,0 +1,178 @@
+package io.scp.api.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.scp.actors.vacp.PlatformGateway.Endpoint;
+import io.scp.actors.vacp.PlatformGateway.Outcome;
+import io.scp.actors.vacp.PlatformGateway.Protocol;
+import io.scp.actors.vacp.PlatformGateway.Response;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The platform gateway against a real local HTTP server. */
+class HttpPlatformGatewayTest {
+  record Seen(String path, String contentType, String body) {}
+
+  HttpServer server;
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final CountDownLatch release = new CountDownLatch(1);
+  HttpPlatformGateway gateway =
+      new HttpPlatformGateway(Duration.ofMillis(600), Duration.ofSeconds(1), 2, 1024);
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    server.stop(0);
+  }
+
+  /** The last path segment chooses the answer. */
+  void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      seen.add(new Seen(path, exchange.getRequestHeaders().getFirst("Content-Type"), body));
+      String op = path.substring(path.lastIndexOf('/') + 1);
+      switch (op) {
+        case "json-ok" ->
+            reply(exchange, 200, "application/json", "{\"result\":\"sunny\",\"n\":{\"a\":1}}");
+        case "form-ok" ->
+            reply(exchange, 200, "application/x-www-form-urlencoded", "result=rain+later&x=%26");
+        case "says-no" -> reply(exchange, 200, "application/json", "{\"accepted\":false}");
+        case "forbidden" -> reply(exchange, 403, "application/json", "{}");
+        case "broken" -> reply(exchange, 500, "text/plain", "oops");
+        case "busy" -> reply(exchange, 429, "text/plain", "");
+        case "huge" ->
+            reply(exchange, 200, "application/json", "{\"x\":\"" + "y".repeat(4096) + "\"}");
+        case "slow" -> {
+          try {
+            release.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          reply(exchange, 200, "application/json", "{}");
+        }
+        default -> reply(exchange, 404, "text/plain", "");
+      }
+    } catch (IOException e) {
+      // the client went away
+    }
+  }
+
+  static void reply(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) exchange.getResponseBody().write(bytes);
+  }
+
+  Endpoint endpoint(Protocol protocol) {
+    return new Endpoint(
+        "pf", "http://127.0.0.1:" + server.getAddress().getPort() + "/cb/", protocol);
+  }
+
+  Response call(Protocol protocol, String op) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("msisdn", "8613900000001");
+    fields.put("note", "a&b=c d");
+    return gateway
+        .call(endpoint(protocol), op, fields, Optional.of("{\"q\":[1,2]}"))
+        .toCompletableFuture()
+        .join();
+  }
+
+  @Test
+  void standardPlatformsGetJsonAndFormPlatformsGetFormFields() {
+    Response json = call(Protocol.STANDARD, "json-ok");
+    assertThat(json.outcome()).isEqualTo(Outcome.ACCEPTED);
+    assertThat(json.fields()).containsEntry("result", "sunny").containsEntry("n", "{\"a\":1}");
+    Seen asJson = seen.get(0);
+    assertThat(asJson.path()).isEqualTo("/cb/json-ok");
+    assertThat(asJson.contentType()).isEqualTo("application/json");
+    assertThat(asJson.body())
+        .isEqualTo("{\"msisdn\":\"8613900000001\",\"note\":\"a&b=c d\",\"payload\":{\"q\":[1,2]}}");
+
+    Response form = call(Protocol.FORM, "form-ok");
+    assertThat(form.outcome()).isEqualTo(Outcome.ACCEPTED);
+    assertThat(form.fields()).containsEntry("result", "rain later").containsEntry("x", "&");
+    Seen asForm = seen.get(1);
+    assertThat(asForm.contentType()).isEqualTo("application/x-www-form-urlencoded");
+    assertThat(asForm.body())
+        .isEqualTo("msisdn=8613900000001&note=a%26b%3Dc+d&payload=%7B%22q%22%3A%5B1%2C2%5D%7D");
+  }
+
+  @Test
+  void answersAreClassified() {
+    assertThat(call(Protocol.STANDARD, "says-no").outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(call(Protocol.STANDARD, "forbidden").outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(call(Protocol.STANDARD, "broken").outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(call(Protocol.STANDARD, "busy").outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(call(Protocol.STANDARD, "huge").outcome()).isEqualTo(Outcome.FAILED);
+    long started = System.nanoTime();
+    assertThat(call(Protocol.STANDARD, "slow").outcome()).isEqualTo(Outcome.TIMEOUT);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void unreachableOrUnusableAddressesFail() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    var closed = new Endpoint("pf", "http://127.0.0.1:" + closedPort + "/cb", Protocol.STANDARD);
+    assertThat(
+            gateway
+                .call(closed, "x", Map.of(), Optional.empty())
+                .toCompletableFuture()
+                .join()
+                .outcome())
+        .isEqualTo(Outcome.FAILED);
+    var ftp = new Endpoint("pf", "ftp://127.0.0.1/cb", Protocol.STANDARD);
+    assertThat(
+            gateway
+                .call(ftp, "x", Map.of(), Optional.empty())
+                .toCompletableFuture()
+                .join()
+                .outcome())
+        .isEqualTo(Outcome.FAILED);
+  }
+
+  @Test
+  void callsInFlightAreBounded() {
+    var slow1 = gateway.call(endpoint(Protocol.STANDARD), "slow", Map.of(), Optional.empty());
+    var slow2 = gateway.call(endpoint(Protocol.STANDARD), "slow", Map.of(), Optional.empty());
+    Response third = call(Protocol.STANDARD, "json-ok");
+    assertThat(third.outcome()).as("beyond the bound: fails at once").isEqualTo(Outcome.FAILED);
+    assertThat(third.reason()).contains("in flight");
+    CompletableFuture.allOf(slow1.toCompletableFuture(), slow2.toCompletableFuture()).join();
+    // Timed-out calls are aborted and give their permits back (the server is still stuck).
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> call(Protocol.STANDARD, "json-ok").outcome() == Outcome.ACCEPTED);
+  }
+}
