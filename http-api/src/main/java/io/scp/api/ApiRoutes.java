@@ -1,6 +1,7 @@
 package io.scp.api;
 
 import io.scp.api.routes.AccountRoutes;
+import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
@@ -35,7 +36,8 @@ public final class ApiRoutes extends AllDirectives {
                         () ->
                             concat(
                                 new SubscriberRoutes(api).route(),
-                                new AccountRoutes(api).route()))));
+                                new AccountRoutes(api).route(),
+                                new SipUriRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {
