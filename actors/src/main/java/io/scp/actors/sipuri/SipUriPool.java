@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -492,6 +493,7 @@ public final class SipUriPool
   private final Queue<AddUris> waitingJobs = new ArrayDeque<>();
   private ClaimJob job;
   private long jobIds;
+  private Instant lastActive;
 
   private SipUriPool(
       String poolId,
@@ -511,6 +513,7 @@ public final class SipUriPool
     this.context = context;
     this.timers = timers;
     this.passivate = passivate;
+    this.lastActive = clock.instant();
   }
 
   @Override
@@ -562,20 +565,29 @@ public final class SipUriPool
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     builder
         .forStateType(Pool.class)
-        .onCommand(Configure.class, this::onConfigure)
-        .onCommand(AddUris.class, this::onAddUris)
+        .onCommand(Configure.class, active(this::onConfigure))
+        .onCommand(AddUris.class, active(this::onAddUris))
         .onCommand(ClaimAnswered.class, this::onClaimAnswered)
-        .onCommand(Allocate.class, this::onAllocate)
+        .onCommand(Allocate.class, active(this::onAllocate))
         .onCommand(HoldAnswered.class, this::onHoldAnswered)
-        .onCommand(Release.class, this::onRelease)
+        .onCommand(Release.class, active(this::onRelease))
         .onCommand(UnbindAnswered.class, this::onUnbindAnswered)
-        .onCommand(CallEnded.class, this::onCallEnded)
+        .onCommand(CallEnded.class, active(this::onCallEnded))
         .onCommand(ReleaseDue.class, this::onReleaseDue)
         .onCommand(
             Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(poolId))))
         .onCommand(IdleCheck.class, (s, c) -> onIdleCheck())
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     return builder.build();
+  }
+
+  /** A request from outside keeps the pool in memory for another idle timeout. */
+  private <C extends Command> BiFunction<Pool, C, ReplyEffect<Event, State>> active(
+      BiFunction<Pool, C, ReplyEffect<Event, State>> handler) {
+    return (state, cmd) -> {
+      lastActive = clock.instant();
+      return handler.apply(state, cmd);
+    };
   }
 
   private <T> StatusReply<T> unknownPool() {
@@ -684,7 +696,6 @@ public final class SipUriPool
         claim(j, offset, msg.force(), msg.attempt() + 1);
         return Effect().noReply();
       }
-      job = null;
       nextJob(state);
       return Effect()
           .reply(
@@ -838,7 +849,6 @@ public final class SipUriPool
       if (!current) return replyReleased(state, msg);
       return Effect()
           .persist(new UriReleased(h.position(), msg.msisdn(), msg.allocation()))
-          .thenRun(s -> armIdleCheck())
           .thenRun(s -> msg.replyTo().ifPresent(r -> r.tell(StatusReply.success(released(s, h)))))
           .thenNoReply();
     }
@@ -937,9 +947,14 @@ public final class SipUriPool
 
   // ---------------------------------------------------------------- passivation
 
-  /** Passivates only when no deadline is pending and no provisioning is under way. */
+  /**
+   * Passivates after an idle timeout without requests, unless a deadline is pending or a
+   * provisioning request is under way (sharding does not passivate remembered entities itself).
+   */
   private ReplyEffect<Event, State> onIdleCheck() {
-    if (deadlines.isEmpty() && job == null) passivate.run();
+    boolean idle =
+        Duration.between(lastActive, clock.instant()).compareTo(settings.idleTimeout()) >= 0;
+    if (idle && deadlines.isEmpty() && job == null) passivate.run();
     else armIdleCheck();
     return Effect().noReply();
   }

@@ -15,6 +15,7 @@ public record SipUriSettings(
     Duration deregistrationTimeout,
     int deregistrationAttempts,
     Duration deregistrationBackoff,
+    Duration slotIdleTimeout,
     Duration idleTimeout) {
 
   public static SipUriSettings fromConfig(Config config) {
@@ -30,6 +31,7 @@ public record SipUriSettings(
         c.getDuration("deregistration-timeout"),
         c.getInt("deregistration-attempts"),
         c.getDuration("deregistration-backoff"),
+        c.getDuration("slot-idle-timeout"),
         config.getDuration("scp.sharding.idle-timeout"));
   }
 }

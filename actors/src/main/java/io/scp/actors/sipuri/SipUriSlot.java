@@ -11,18 +11,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -45,7 +44,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * keeps the binding, the password, and drives the IMS de-registration on release.
  *
  * <p>A slot is an ordinary sharded entity (not remembered): its pool owns the deadlines and
- * re-drives a release that a crash interrupted.
+ * re-drives a release that a crash interrupted. It passivates soon after its last message ({@code
+ * scp.sip-uri.slot-idle-timeout}) and right after it is claimed, so bulk provisioning and many
+ * occupied URIs do not keep one live actor per URI.
  */
 public final class SipUriSlot
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -220,6 +221,7 @@ public final class SipUriSlot
       SipUriSettings settings,
       Clock clock,
       ImsDeregistration deregistration) {
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
     ClusterSharding.get(system)
         .init(
             Entity.of(
@@ -227,45 +229,52 @@ public final class SipUriSlot
                     ctx ->
                         Behaviors.setup(
                             context ->
-                                Behaviors.withTimers(
-                                    timers ->
-                                        new SipUriSlot(
-                                            ctx.getEntityId(),
-                                            settings,
-                                            clock,
-                                            deregistration,
-                                            context,
-                                            timers,
-                                            RememberedEntity.passivator(ctx, context)))))
-                .withStopMessage(Stop.INSTANCE));
+                                new SipUriSlot(
+                                    ctx.getEntityId(),
+                                    settings,
+                                    clock,
+                                    deregistration,
+                                    context,
+                                    RememberedEntity.passivator(ctx, context))))
+                .withStopMessage(Stop.INSTANCE)
+                .withSettings(
+                    sharding.withPassivationStrategy(
+                        sharding
+                            .passivationStrategySettings()
+                            .withIdleEntityPassivation(settings.slotIdleTimeout()))));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(
       String uri, SipUriSettings settings, Clock clock, ImsDeregistration deregistration) {
     return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new SipUriSlot(
-                        uri, settings, clock, deregistration, context, timers, () -> {})));
+        context -> new SipUriSlot(uri, settings, clock, deregistration, context, () -> {}));
   }
+
+  /** One instance for all slots: there are as many slots as URIs. */
+  private static final BackoffSupervisorStrategy RESTART =
+      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
 
   private final String uri;
   private final SipUriSettings settings;
   private final Clock clock;
   private final ImsDeregistration deregistration;
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
   private final Runnable passivate;
 
-  /**
-   * Releases under way (not persisted): who waits for each, and how many de-registration attempts
-   * were made. A crash forgets them; the pool then sends {@code Unbind} again.
-   */
-  private final Map<Long, List<ActorRef<UnbindResult>>> releasing = new HashMap<>();
+  /** A release under way (not persisted: after a crash the pool sends {@code Unbind} again). */
+  private static final class Releasing {
+    final long allocation;
+    final List<ActorRef<UnbindResult>> waiting = new ArrayList<>(1);
+    int attempts;
 
-  private final Map<Long, Integer> attempts = new HashMap<>();
+    Releasing(long allocation) {
+      this.allocation = allocation;
+    }
+  }
+
+  /** The release under way, or null: a slot ends at most one allocation at a time. */
+  private Releasing releasing;
 
   private SipUriSlot(
       String uri,
@@ -273,17 +282,13 @@ public final class SipUriSlot
       Clock clock,
       ImsDeregistration deregistration,
       ActorContext<Command> context,
-      TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(
-        PersistenceId.of(KEY.name(), uri),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), uri), RESTART);
     this.uri = uri;
     this.settings = settings;
     this.clock = clock;
     this.deregistration = deregistration;
     this.context = context;
-    this.timers = timers;
     this.passivate = passivate;
   }
 
@@ -301,36 +306,38 @@ public final class SipUriSlot
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
-    builder
-        .forStateType(Unclaimed.class)
-        .onCommand(Claim.class, this::onFirstClaim)
-        .onCommand(Hold.class, (s, c) -> Effect().reply(c.replyTo(), new NotMember()))
-        .onCommand(
-            Unbind.class,
-            (s, c) -> Effect().reply(c.replyTo(), new UnbindFailed("not a member of the pool")))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(DeregistrationFinished.class, (s, c) -> Effect().noReply())
-        .onCommand(RetryDeregistration.class, (s, c) -> Effect().noReply())
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    builder
-        .forStateType(Slot.class)
-        .onCommand(Claim.class, this::onClaim)
-        .onCommand(Hold.class, this::onHold)
-        .onCommand(Unbind.class, this::onUnbind)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(uri))))
-        .onCommand(DeregistrationFinished.class, this::onDeregistrationFinished)
-        .onCommand(RetryDeregistration.class, (s, c) -> deregister(c.allocation()))
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    // One dispatching method instead of a handler builder: the builder's cases cost about 2 KiB
+    // per live entity, and there are as many slots as URIs.
+    return this::onCommand;
+  }
+
+  private ReplyEffect<Event, State> onCommand(State state, Command cmd) {
+    if (cmd instanceof Stop) return Effect().stop().thenNoReply();
+    if (state instanceof Slot slot) {
+      if (cmd instanceof Claim c) return onClaim(slot, c);
+      if (cmd instanceof Hold c) return onHold(slot, c);
+      if (cmd instanceof Unbind c) return onUnbind(slot, c);
+      if (cmd instanceof Get c) {
+        return Effect().reply(c.replyTo(), StatusReply.success(slot.view(uri)));
+      }
+      if (cmd instanceof DeregistrationFinished c) return onDeregistrationFinished(slot, c);
+      if (cmd instanceof RetryDeregistration c) return deregister(c.allocation());
+      return Effect().noReply();
+    }
+    if (cmd instanceof Claim c) return onFirstClaim(c);
+    if (cmd instanceof Hold c) return Effect().reply(c.replyTo(), new NotMember());
+    if (cmd instanceof Unbind c) {
+      return Effect().reply(c.replyTo(), new UnbindFailed("not a member of the pool"));
+    }
+    if (cmd instanceof Get c) return Effect().reply(c.replyTo(), unknown());
+    return Effect().noReply();
   }
 
   private <T> StatusReply<T> unknown() {
     return StatusReply.error(new Refusal(ErrorCode.UNKNOWN_URI, uri + " is in no pool"));
   }
 
-  private ReplyEffect<Event, State> onFirstClaim(Unclaimed state, Claim cmd) {
+  private ReplyEffect<Event, State> onFirstClaim(Claim cmd) {
     return Effect()
         .persist(new SlotClaimed(cmd.poolId(), cmd.position(), cmd.password()))
         .thenRun(s -> passivate.run())
@@ -353,7 +360,7 @@ public final class SipUriSlot
     if (!state.poolId().equals(cmd.poolId())) {
       return Effect().reply(cmd.replyTo(), new NotMember());
     }
-    if (cmd.allocation() <= state.lastReleased() || releasing.containsKey(cmd.allocation())) {
+    if (cmd.allocation() <= state.lastReleased() || isReleasing(cmd.allocation())) {
       return Effect().reply(cmd.replyTo(), new Stale());
     }
     Optional<Binding> bound = state.binding();
@@ -402,21 +409,23 @@ public final class SipUriSlot
     }
     // Bound to this allocation, or idle because its Hold never arrived: either way the allocation
     // ends here, so that a late Hold of it is refused.
-    List<ActorRef<UnbindResult>> waiting = releasing.get(cmd.allocation());
-    if (waiting != null) {
-      waiting.add(cmd.replyTo());
-      return Effect().noReply();
+    if (releasing != null && releasing.allocation != cmd.allocation()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(), new UnbindFailed("allocation " + releasing.allocation + " is ending"));
     }
-    waiting = new ArrayList<>();
-    waiting.add(cmd.replyTo());
-    releasing.put(cmd.allocation(), waiting);
-    attempts.put(cmd.allocation(), 0);
-    return deregister(cmd.allocation());
+    if (releasing == null) releasing = new Releasing(cmd.allocation());
+    releasing.waiting.add(cmd.replyTo());
+    return releasing.waiting.size() == 1 ? deregister(cmd.allocation()) : Effect().noReply();
+  }
+
+  private boolean isReleasing(long allocation) {
+    return releasing != null && releasing.allocation == allocation;
   }
 
   private ReplyEffect<Event, State> deregister(long allocation) {
-    if (!releasing.containsKey(allocation)) return Effect().noReply();
-    attempts.merge(allocation, 1, Integer::sum);
+    if (!isReleasing(allocation)) return Effect().noReply();
+    releasing.attempts++;
     context.pipeToSelf(
         deregistration
             .deregister(uri)
@@ -431,26 +440,30 @@ public final class SipUriSlot
   private ReplyEffect<Event, State> onDeregistrationFinished(
       Slot state, DeregistrationFinished msg) {
     long allocation = msg.allocation();
-    if (!releasing.containsKey(allocation)) return Effect().noReply();
+    if (!isReleasing(allocation)) return Effect().noReply();
+    Releasing done = releasing;
     if (msg.at().isPresent()) {
-      List<ActorRef<UnbindResult>> waiting = releasing.remove(allocation);
-      attempts.remove(allocation);
+      releasing = null;
       return Effect()
           .persist(new UriReleased(allocation, msg.at().get()))
-          .thenRun(s -> waiting.forEach(w -> w.tell(new Unbound(msg.at()))))
+          .thenRun(s -> done.waiting.forEach(w -> w.tell(new Unbound(msg.at()))))
           .thenNoReply();
     }
-    int made = attempts.getOrDefault(allocation, 0);
-    if (made < settings.deregistrationAttempts()) {
-      context.getLog().warn("IMS de-registration of {} failed (attempt {}), retrying", uri, made);
-      timers.startSingleTimer(
-          new RetryDeregistration(allocation), settings.deregistrationBackoff().multipliedBy(made));
+    if (done.attempts < settings.deregistrationAttempts()) {
+      context
+          .getLog()
+          .warn("IMS de-registration of {} failed (attempt {}), retrying", uri, done.attempts);
+      context.scheduleOnce(
+          settings.deregistrationBackoff().multipliedBy(done.attempts),
+          context.getSelf(),
+          new RetryDeregistration(allocation));
       return Effect().noReply();
     }
-    context.getLog().warn("IMS de-registration of {} failed {} times, giving up", uri, made);
-    List<ActorRef<UnbindResult>> waiting = releasing.remove(allocation);
-    attempts.remove(allocation);
-    waiting.forEach(w -> w.tell(new UnbindFailed("IMS de-registration failed")));
+    context
+        .getLog()
+        .warn("IMS de-registration of {} failed {} times, giving up", uri, done.attempts);
+    releasing = null;
+    done.waiting.forEach(w -> w.tell(new UnbindFailed("IMS de-registration failed")));
     return Effect().noReply();
   }
 
@@ -458,55 +471,42 @@ public final class SipUriSlot
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
-    builder
-        .forStateType(Unclaimed.class)
-        .onEvent(
-            SlotClaimed.class,
-            (s, e) ->
-                new Slot(
-                    e.poolId(), e.position(), e.password(), Optional.empty(), 0, Optional.empty()));
-    builder
-        .forStateType(Slot.class)
-        .onEvent(
-            SlotClaimed.class,
-            (s, e) ->
-                new Slot(
-                    e.poolId(),
-                    e.position(),
-                    e.password(),
-                    s.binding(),
-                    s.lastReleased(),
-                    s.deregisteredAt()))
-        .onEvent(
-            UriBound.class,
-            (s, e) ->
-                s.withBinding(
-                    Optional.of(
-                        new Binding(e.msisdn(), e.allocation(), e.allocatedAt(), e.releaseAt())),
-                    s.lastReleased(),
-                    s.deregisteredAt()))
-        .onEvent(
-            ReleaseScheduled.class,
-            (s, e) ->
-                s.withBinding(
-                    s.binding()
-                        .map(
-                            b ->
-                                new Binding(
-                                    b.msisdn(),
-                                    b.allocation(),
-                                    b.allocatedAt(),
-                                    Optional.of(e.releaseAt()))),
-                    s.lastReleased(),
-                    s.deregisteredAt()))
-        .onEvent(
-            UriReleased.class,
-            (s, e) ->
-                s.withBinding(
-                    s.binding().filter(b -> b.allocation() != e.allocation()),
-                    Math.max(s.lastReleased(), e.allocation()),
-                    Optional.of(e.deregisteredAt())));
-    return builder.build();
+    return SipUriSlot::onEvent;
+  }
+
+  private static State onEvent(State state, Event event) {
+    if (event instanceof SlotClaimed e) {
+      return state instanceof Slot s
+          ? new Slot(
+              e.poolId(),
+              e.position(),
+              e.password(),
+              s.binding(),
+              s.lastReleased(),
+              s.deregisteredAt())
+          : new Slot(e.poolId(), e.position(), e.password(), Optional.empty(), 0, Optional.empty());
+    }
+    Slot s = (Slot) state;
+    if (event instanceof UriBound e) {
+      return s.withBinding(
+          Optional.of(new Binding(e.msisdn(), e.allocation(), e.allocatedAt(), e.releaseAt())),
+          s.lastReleased(),
+          s.deregisteredAt());
+    }
+    if (event instanceof ReleaseScheduled e) {
+      return s.withBinding(
+          s.binding()
+              .map(
+                  b ->
+                      new Binding(
+                          b.msisdn(), b.allocation(), b.allocatedAt(), Optional.of(e.releaseAt()))),
+          s.lastReleased(),
+          s.deregisteredAt());
+    }
+    UriReleased e = (UriReleased) event;
+    return s.withBinding(
+        s.binding().filter(b -> b.allocation() != e.allocation()),
+        Math.max(s.lastReleased(), e.allocation()),
+        Optional.of(e.deregisteredAt()));
   }
 }

@@ -37,6 +37,7 @@ final class SipUriTesting {
         Duration.ofSeconds(1),
         3,
         Duration.ofMillis(20),
+        Duration.ofSeconds(30),
         idleTimeout);
   }
 
