@@ -768,6 +768,11 @@ public final class SipUriPool
       return Effect().noReply();
     }
     SipUriSlot.HoldResult result = msg.result().orElse(null);
+    if (result instanceof SipUriSlot.Stale && current) {
+      // The slot ended this allocation but the pool has not recorded it (a release under way, or
+      // one cut short by a crash): finish it, so the URI does not stay occupied.
+      unbind(state, msg.msisdn(), h, Optional.empty(), 1);
+    }
     if (msg.waiter() instanceof CallEndedWaiter w) {
       // The pool owns the deadline; a slot released in the meantime was released as planned.
       if (h != null

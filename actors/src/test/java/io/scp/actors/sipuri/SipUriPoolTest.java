@@ -250,6 +250,27 @@ class SipUriPoolTest {
   }
 
   @Test
+  void aReleaseCutShortByACrashIsFinishedByTheNextRequest() {
+    String poolId = "p-" + UUID.randomUUID();
+    var pool = pool(poolId);
+    configure(pool, SipUriPool.Strategy.ROUND_ROBIN, 60);
+    add(pool, range(0, 2), List.of());
+    var a = ok(allocate(pool, "8613800000001"));
+    // The slot released allocation 1, then the pool crashed before recording it.
+    var probe = testKit.<SipUriSlot.UnbindResult>createTestProbe();
+    slots.get(a.uri()).tell(new SipUriSlot.Unbind(poolId, 1, probe.ref()));
+    probe.expectMessageClass(SipUriSlot.Unbound.class);
+
+    assertThat(refused(allocate(pool, "8613800000001"))).isEqualTo(ErrorCode.UNAVAILABLE);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(view(pool).occupied()).isZero());
+    var next = ok(allocate(pool, "8613800000001"));
+    assertThat(next.uri()).isEqualTo(uri(1));
+    assertThat(slotView(next.uri()).msisdn()).contains("8613800000001");
+  }
+
+  @Test
   void callEndedReleasesAfterTheHoldTimeAlsoAfterARestart() {
     var pool = pool("p-" + UUID.randomUUID());
     configure(pool, SipUriPool.Strategy.ROUND_ROBIN, 2);
