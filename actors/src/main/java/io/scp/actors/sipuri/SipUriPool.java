@@ -456,7 +456,6 @@ public final class SipUriPool
     final AddUris request;
     final int start;
     final BitSet skipped = new BitSet();
-    final Map<Integer, Secret> generated = new HashMap<>();
     int next;
     int inFlight;
     int added;
@@ -679,17 +678,20 @@ public final class SipUriPool
             new ClaimAnswered(j.id, offset, force, attempt, Optional.ofNullable(result)));
   }
 
+  /**
+   * The given password, or a new one. A retried claim may carry another new password than the first
+   * try; the slot keeps the one it persisted, and allocations hand out the slot's.
+   */
   private Secret passwordFor(ClaimJob j, int offset) {
     List<Optional<Secret>> given = j.request.passwords();
     if (!given.isEmpty() && given.get(offset).isPresent()) return given.get(offset).get();
-    return j.generated.computeIfAbsent(offset, o -> Passwords.generate());
+    return Passwords.generate();
   }
 
   private ReplyEffect<Event, State> onClaimAnswered(Pool state, ClaimAnswered msg) {
     ClaimJob j = job;
     if (j == null || j.id != msg.job()) return Effect().noReply();
     j.inFlight--;
-    j.generated.remove(msg.offset());
     int offset = msg.offset();
     if (msg.result().isEmpty()) {
       if (msg.attempt() < settings.slotAttempts()) {
