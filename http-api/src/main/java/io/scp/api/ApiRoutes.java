@@ -5,6 +5,7 @@ import io.scp.api.routes.CallRoutes;
 import io.scp.api.routes.CdrRoutes;
 import io.scp.api.routes.CpmRoutes;
 import io.scp.api.routes.ImsRoutes;
+import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.routes.VacpRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
@@ -49,7 +50,8 @@ public final class ApiRoutes extends AllDirectives {
                                 new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
                                     .route(),
                                 new CpmRoutes(api).route(),
-                                new VacpRoutes(api).route()))));
+                                new VacpRoutes(api).route(),
+                                new SipUriRoutes(api).route()))));
   }
 
   private ExceptionHandler exceptions() {

@@ -4,6 +4,9 @@ import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.cpm.CpmEntities;
 import io.scp.actors.cpm.CpmSettings;
 import io.scp.actors.ims.ImsSubscriber;
+import io.scp.actors.sipuri.SipUriPool;
+import io.scp.actors.sipuri.SipUriSettings;
+import io.scp.actors.sipuri.SipUriSlot;
 import io.scp.actors.subscriber.Subscriber;
 import io.scp.actors.vacp.VacpEntities;
 import io.scp.actors.vacp.VacpSettings;
@@ -27,5 +30,8 @@ final class Entities {
     CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
     VacpEntities.init(
         system, VacpSettings.fromConfig(config), clock, HttpPlatformGateway.fromConfig(config));
+    var sipUri = SipUriSettings.fromConfig(config);
+    SipUriSlot.init(system, sipUri, clock, new RecordingImsDeregistration());
+    SipUriPool.init(system, sipUri, clock);
   }
 }

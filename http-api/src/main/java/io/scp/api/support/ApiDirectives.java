@@ -2,6 +2,7 @@ package io.scp.api.support;
 
 import com.google.protobuf.Message;
 import io.scp.api.proto.Error;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,23 +34,43 @@ public abstract class ApiDirectives extends AllDirectives {
   /** An endpoint with a body of type {@code T}. */
   protected <T extends Message> Route command(
       Role role, T prototype, Function<T, CompletionStage<Reply>> handler) {
-    return authorized(role, () -> withBody(prototype, handler));
+    return command(role, prototype, api.maxBodyBytes(), api.askTimeout(), handler);
+  }
+
+  /**
+   * An endpoint whose body may be up to {@code maxBodyBytes} and read for up to {@code timeout}.
+   */
+  protected <T extends Message> Route command(
+      Role role,
+      T prototype,
+      long maxBodyBytes,
+      Duration timeout,
+      Function<T, CompletionStage<Reply>> handler) {
+    return authorized(role, () -> withBody(prototype, maxBodyBytes, timeout, handler));
   }
 
   /** An endpoint with a body of type {@code T}, for callers authenticated otherwise. */
   protected <T extends Message> Route withBody(
       T prototype, Function<T, CompletionStage<Reply>> handler) {
+    return withBody(prototype, api.maxBodyBytes(), api.askTimeout(), handler);
+  }
+
+  private <T extends Message> Route withBody(
+      T prototype,
+      long maxBodyBytes,
+      Duration timeout,
+      Function<T, CompletionStage<Reply>> handler) {
     return extractRequest(
         request -> {
           WireFormat in = WireFormat.ofRequest(request);
           WireFormat out = WireFormat.forResponse(request, in);
-          if (request.entity().getContentLengthOption().orElse(0L) > api.maxBodyBytes()) {
+          if (request.entity().getContentLengthOption().orElse(0L) > maxBodyBytes) {
             return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
           }
           CompletionStage<HttpResponse> response =
               request
                   .entity()
-                  .toStrict(api.askTimeout().toMillis(), api.maxBodyBytes(), api.materializer())
+                  .toStrict(timeout.toMillis(), maxBodyBytes, api.materializer())
                   .thenCompose(
                       strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
                   .handle((reply, failure) -> respond(reply, failure, out));
@@ -80,9 +101,15 @@ public abstract class ApiDirectives extends AllDirectives {
   /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */
   protected <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return api.sharding()
-        .entityRefFor(key, entityId)
-        .askWithStatus(command::apply, api.askTimeout());
+    return ask(key, entityId, command, api.askTimeout());
+  }
+
+  protected <M, R> CompletionStage<R> ask(
+      EntityTypeKey<M> key,
+      String entityId,
+      Function<ActorRef<StatusReply<R>>, M> command,
+      Duration timeout) {
+    return api.sharding().entityRefFor(key, entityId).askWithStatus(command::apply, timeout);
   }
 
   protected Route authorized(Role role, Supplier<Route> inner) {

@@ -10,6 +10,8 @@ public final class Validate {
   private static final Pattern MSISDN = Pattern.compile("[0-9]{5,15}");
   private static final Pattern IMSI = Pattern.compile("[0-9]{6,15}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+  private static final Pattern SIP_URI = Pattern.compile("sips?:[!-~]{1,256}");
+  private static final Pattern PASSWORD = Pattern.compile("[!-~]{1,128}");
 
   /**
    * Largest amount of money accepted in one field: far above any real balance, far below overflow.
@@ -28,6 +30,17 @@ public final class Validate {
 
   public static String imsi(String field, String value) {
     return matching(field, value, IMSI, "6-15 digits");
+  }
+
+  /** A SIP or SIPS URI: the scheme, then 1-256 printable ASCII characters without spaces. */
+  public static String sipUri(String field, String value) {
+    return matching(
+        field, value, SIP_URI, "a sip: or sips: URI of at most 256 printable ASCII characters");
+  }
+
+  /** A SIP password as given by an operator: 1-128 printable ASCII characters without spaces. */
+  public static String password(String field, String value) {
+    return matching(field, value, PASSWORD, "1-128 printable ASCII characters without spaces");
   }
 
   public static String currency(String field, String value) {

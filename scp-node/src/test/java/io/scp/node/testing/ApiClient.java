@@ -20,14 +20,16 @@ public final class ApiClient {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final Map<String, String> headers;
+  private final Duration timeout;
 
   ApiClient(String base) {
-    this(base, Map.of());
+    this(base, Map.of(), Duration.ofSeconds(20));
   }
 
-  private ApiClient(String base, Map<String, String> headers) {
+  private ApiClient(String base, Map<String, String> headers, Duration timeout) {
     this.base = base;
     this.headers = headers;
+    this.timeout = timeout;
   }
 
   public String baseUrl() {
@@ -42,7 +44,12 @@ public final class ApiClient {
   public ApiClient withHeader(String name, String value) {
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
-    return new ApiClient(base, more);
+    return new ApiClient(base, more, timeout);
+  }
+
+  /** The same client waiting up to {@code timeout} for each answer. */
+  public ApiClient withTimeout(Duration timeout) {
+    return new ApiClient(base, headers, timeout);
   }
 
   public Response get(String path) {
@@ -68,7 +75,7 @@ public final class ApiClient {
   public Response send(String method, String path, byte[] body, String contentType) {
     var request =
         HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(20))
+            .timeout(timeout)
             .method(
                 method,
                 body == null
