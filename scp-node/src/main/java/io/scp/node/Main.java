@@ -42,11 +42,10 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--config",
       paramLabel = "NAME|FILE",
-      description = {
-        "Configuration to start from instead of application.conf: a bundled one by name",
-        "(local1, local2, local3: a local three-node cluster) or a HOCON file.",
-        "SCP_* variables and -D properties still override it."
-      })
+      description =
+          "Start from this configuration instead of application.conf: local1, local2, local3"
+              + " (a local three-node cluster) or a HOCON file. SCP_* variables and -D"
+              + " properties still override it.")
   String config;
 
   public static void main(String[] args) {
