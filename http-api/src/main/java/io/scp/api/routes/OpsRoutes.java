@@ -110,7 +110,8 @@ public final class OpsRoutes extends ApiDirectives {
                     EntityTypeKey.create(Object.class, type), statsTimeout, replyTo),
             statsTimeout.plusSeconds(1),
             api.system().scheduler())
-        .thenApply(OpsRoutes::regions);
+        .thenApply(OpsRoutes::regions)
+        .exceptionally(noAnswer -> ShardRegions.getDefaultInstance());
   }
 
   private static ShardRegions regions(ClusterShardingStats stats) {

@@ -1,11 +1,13 @@
 package io.scp.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.api.proto.ClusterView;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +39,19 @@ class OpsApiTest {
     assertThat(frontend.get("/v1/ops/cluster").status()).isEqualTo(403);
     var r = operator.get("/v1/ops/cluster");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-    var view = r.json();
+    // Until sharding's coordinator knows the regions, a type lists none.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                operator
+                        .get("/v1/ops/cluster")
+                        .json()
+                        .path("shards")
+                        .path(PrepaidAccount.KEY.name())
+                        .size()
+                    > 0);
+    var view = operator.get("/v1/ops/cluster").json();
     assertThat(view.get("members")).hasSize(1);
     assertThat(view.get("leader").asText()).isEqualTo(view.get("self").asText());
     assertThat(view.get("members").get(0).get("address").asText())

@@ -137,7 +137,19 @@ class ThreeNodeClusterTest {
     }
     var response = api(1).get("/v1/ops/cluster");
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
-    JsonNode view = response.json();
+    // Statistics arrive only when every region answers in time; a moment of rebalancing is empty.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                api(1)
+                        .get("/v1/ops/cluster")
+                        .json()
+                        .path("shards")
+                        .path(PrepaidAccount.KEY.name())
+                        .size()
+                    == 3);
+    JsonNode view = api(1).get("/v1/ops/cluster").json();
     assertThat(view.get("self").asText()).isEqualTo(address(1));
     assertThat(view.get("leader").asText()).isIn(address(0), address(1), address(2));
     assertThat(view.get("unreachable")).isEmpty();
