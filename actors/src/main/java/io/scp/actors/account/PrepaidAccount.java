@@ -500,7 +500,10 @@ public final class PrepaidAccount
   private ReplyEffect<Event, State> onReserve(Account state, Reserve cmd) {
     List<Long> offered = cmd.acceptableAmounts();
     if (offered.isEmpty() || offered.stream().anyMatch(a -> a <= 0)) {
-      return Effect().reply(cmd.replyTo(), mustBePositive(offered.isEmpty() ? 0 : offered.get(offered.size() - 1)));
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              mustBePositive(offered.isEmpty() ? 0 : offered.get(offered.size() - 1)));
     }
     Reservation existing = state.reservations().get(cmd.reservationId());
     if (existing != null) {
@@ -522,7 +525,11 @@ public final class PrepaidAccount
               refuse(reason.get(), "account " + accountId + " refused the reservation"));
     }
     long amount =
-        offered.stream().mapToLong(Long::longValue).filter(a -> a <= state.available()).max().orElseThrow();
+        offered.stream()
+            .mapToLong(Long::longValue)
+            .filter(a -> a <= state.available())
+            .max()
+            .orElseThrow();
     Duration ttl = cmd.ttl().orElse(settings.defaultTtl());
     if (ttl.compareTo(settings.maxTtl()) > 0) ttl = settings.maxTtl();
     Instant expiresAt = clock.instant().plus(ttl);

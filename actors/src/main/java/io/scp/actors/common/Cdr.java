@@ -4,10 +4,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A charging record (call detail record) as the billing read model stores it. Entities put one
- * into the event that closes a chargeable thing (a call, a message, a session, a VACP use); the
- * event implements {@link CdrEvent} and is tagged {@link CdrEvent#TAG}, and a projection writes it
- * to the CDR table exactly once per {@code cdrId}.
+ * A charging record (call detail record) as the billing read model stores it. Entities put one into
+ * the event that closes a chargeable thing (a call, a message, a session, a VACP use); the event
+ * implements {@link CdrEvent} and is tagged {@link CdrEvent#TAG}, and a projection writes it to the
+ * CDR table exactly once per {@code cdrId}.
  *
  * <p>{@code charge} is what was actually charged (deducted from a prepaid account, or billed to a
  * postpaid one); {@code shortfall} is what could not be charged because the front end overran the

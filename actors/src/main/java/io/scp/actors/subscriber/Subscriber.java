@@ -264,7 +264,9 @@ public final class Subscriber
             (s, e) ->
                 s.withServices(
                     s.services().stream().filter(id -> !id.equals(e.serviceId())).toList()))
-        .onEvent(VpnJoined.class, (s, e) -> new Known(s.profile(), Optional.of(e.membership()), s.services()))
+        .onEvent(
+            VpnJoined.class,
+            (s, e) -> new Known(s.profile(), Optional.of(e.membership()), s.services()))
         .onEvent(VpnLeft.class, (s, e) -> new Known(s.profile(), Optional.empty(), s.services()));
     return builder.build();
   }

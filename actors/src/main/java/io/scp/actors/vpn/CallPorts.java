@@ -22,7 +22,9 @@ public final class CallPorts {
   }
 
   CompletionStage<Subscriber.SubscriberView> subscriber(String msisdn) {
-    return sharding.entityRefFor(Subscriber.KEY, msisdn).askWithStatus(Subscriber.Get::new, timeout);
+    return sharding
+        .entityRefFor(Subscriber.KEY, msisdn)
+        .askWithStatus(Subscriber.Get::new, timeout);
   }
 
   CompletionStage<VpnGroup.Routing> route(String groupId, String caller, String dialled) {
@@ -42,14 +44,16 @@ public final class CallPorts {
     return sharding
         .entityRefFor(PrepaidAccount.KEY, accountId)
         .askWithStatus(
-            r -> new PrepaidAccount.Reserve(reservationId, acceptableAmounts, Optional.of(ttl), r), timeout);
+            r -> new PrepaidAccount.Reserve(reservationId, acceptableAmounts, Optional.of(ttl), r),
+            timeout);
   }
 
   CompletionStage<PrepaidAccount.ReservationView> deduct(
       String accountId, String reservationId, String deductionId, long amount) {
     return sharding
         .entityRefFor(PrepaidAccount.KEY, accountId)
-        .askWithStatus(r -> new PrepaidAccount.Deduct(reservationId, deductionId, amount, r), timeout);
+        .askWithStatus(
+            r -> new PrepaidAccount.Deduct(reservationId, deductionId, amount, r), timeout);
   }
 
   CompletionStage<PrepaidAccount.RefundResult> refund(String accountId, String reservationId) {

@@ -5,8 +5,8 @@ import io.scp.actors.common.CborSerializable;
 /**
  * The VPN group's price list and the call charging arithmetic.
  *
- * <p>Talk time {@code t > 0} costs {@code connectFee + ceil(roundUpToIncrement(t) × rate / 60)};
- * an unanswered call costs 0. Quota slices reserve the difference of that charge between the time
+ * <p>Talk time {@code t > 0} costs {@code connectFee + ceil(roundUpToIncrement(t) × rate / 60)}; an
+ * unanswered call costs 0. Quota slices reserve the difference of that charge between the time
  * granted before and after the slice, so the reservations of a call always add up to the charge of
  * its total granted time (the first slice carries the connect fee).
  */

@@ -3,10 +3,9 @@ package io.scp.actors.vpn;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
-import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
-import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
@@ -54,8 +53,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * front end overran is the shortfall.
  *
  * <p>Setup and quota steps are not persisted until they have an outcome: every account command
- * carries ids derived from the call id, so a retried step makes the same reservation. Settlement
- * is persisted as a plan first and driven until done, also after a crash. Calls are remembered
+ * carries ids derived from the call id, so a retried step makes the same reservation. Settlement is
+ * persisted as a plan first and driven until done, also after a crash. Calls are remembered
  * entities: the supervision timers (never answered, never ended) are re-armed after recovery.
  */
 public final class VpnCall
@@ -108,7 +107,8 @@ public final class VpnCall
       int requestNumber, long usedSeconds, ActorRef<StatusReply<QuotaResult>> replyTo)
       implements Command {}
 
-  public record End(long talkSeconds, ActorRef<StatusReply<EndResult>> replyTo) implements Command {}
+  public record End(long talkSeconds, ActorRef<StatusReply<EndResult>> replyTo)
+      implements Command {}
 
   public record Get(ActorRef<StatusReply<CallView>> replyTo) implements Command {}
 
@@ -184,7 +184,8 @@ public final class VpnCall
   }
 
   /** One quota slice: talk time granted and the reservation paying for it (amount 0: none). */
-  public record Slice(String reservationId, long seconds, long amount) implements CborSerializable {}
+  public record Slice(String reservationId, long seconds, long amount)
+      implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
@@ -256,7 +257,17 @@ public final class VpnCall
     }
 
     Call with(Phase phase) {
-      return new Call(caller, called, startedAt, phase, connection, slices, answeredAt, quotaAnswers, settlement, closed);
+      return new Call(
+          caller,
+          called,
+          startedAt,
+          phase,
+          connection,
+          slices,
+          answeredAt,
+          quotaAnswers,
+          settlement,
+          closed);
     }
   }
 
@@ -300,7 +311,8 @@ public final class VpnCall
   private int setupAttempts;
   private final List<ActorRef<StatusReply<Decision>>> setupWaiters = new ArrayList<>();
   private Optional<RequestQuota> quotaInFlight = Optional.empty();
-  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters = new HashMap<>();
+  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters =
+      new HashMap<>();
   private final List<ActorRef<StatusReply<EndResult>>> endWaiters = new ArrayList<>();
 
   private VpnCall(
@@ -357,8 +369,11 @@ public final class VpnCall
         .onCommand(StepFailed.class, this::onStepFailed)
         .onCommand(Resume.class, (s, c) -> resumeSetup())
         .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(RequestQuota.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(
+            Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
+        .onCommand(
+            RequestQuota.class,
+            (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
         .onCommand(End.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
         .onCommand(QuotaDone.class, (s, c) -> Effect().noReply())
         .onCommand(Settled.class, (s, c) -> Effect().noReply())
@@ -384,12 +399,14 @@ public final class VpnCall
   }
 
   private <T> StatusReply<T> unknownCall() {
-    return StatusReply.error(new Refusal(ErrorCode.UNKNOWN_CALL, "call " + callId + " is not known"));
+    return StatusReply.error(
+        new Refusal(ErrorCode.UNKNOWN_CALL, "call " + callId + " is not known"));
   }
 
   private <T> StatusReply<T> callOver(Call call) {
     return StatusReply.error(
-        new Refusal(ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
+        new Refusal(
+            ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
   }
 
   /** While setup is in flight other commands wait for its outcome. */
@@ -424,7 +441,9 @@ public final class VpnCall
 
   private <T> StatusReply<T> conflict() {
     return StatusReply.error(
-        new Refusal(ErrorCode.IDEMPOTENCY_CONFLICT, "call " + callId + " exists with another caller or called number"));
+        new Refusal(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "call " + callId + " exists with another caller or called number"));
   }
 
   private void driveSetup(Setup setup) {
@@ -440,20 +459,24 @@ public final class VpnCall
                 });
     context.pipeToSelf(
         outcome,
-        (done, failure) -> failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
+        (done, failure) ->
+            failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
   }
 
   private CompletionStage<SetupDone> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
     if (subscriber.profile().status() == Subscriber.Status.SUSPENDED) {
       return CompletableFuture.completedFuture(released(ErrorCode.SUBSCRIBER_SUSPENDED.name()));
     }
-    if (subscriber.vpn().isEmpty()) return CompletableFuture.completedFuture(released(ErrorCode.NOT_VPN_MEMBER.name()));
+    if (subscriber.vpn().isEmpty())
+      return CompletableFuture.completedFuture(released(ErrorCode.NOT_VPN_MEMBER.name()));
     Optional<String> accountId = subscriber.profile().prepaidAccountId();
     return ports
         .route(subscriber.vpn().get().groupId(), setup.caller(), setup.called())
         .thenCompose(
             routing -> {
-              var connection = new Connection(routing.destination(), routing.onNet(), accountId, routing.tariff());
+              var connection =
+                  new Connection(
+                      routing.destination(), routing.onNet(), accountId, routing.tariff());
               if (accountId.isEmpty()) {
                 return CompletableFuture.completedFuture(
                     new SetupDone(Optional.of(connection), Optional.empty(), ""));
@@ -464,9 +487,13 @@ public final class VpnCall
                       auth ->
                           auth.ok()
                               ? reserveSlice(connection, 0, 1)
-                                  .thenApply(slice -> new SetupDone(Optional.of(connection), slice, ""))
+                                  .thenApply(
+                                      slice -> new SetupDone(Optional.of(connection), slice, ""))
                               : CompletableFuture.completedFuture(
-                                  released(auth.reason().map(Enum::name).orElse(ErrorCode.INSUFFICIENT_FUNDS.name()))));
+                                  released(
+                                      auth.reason()
+                                          .map(Enum::name)
+                                          .orElse(ErrorCode.INSUFFICIENT_FUNDS.name()))));
             });
   }
 
@@ -485,7 +512,8 @@ public final class VpnCall
     Instant now = clock.instant();
     Event event =
         done.connection().isPresent()
-            ? new CallConnected(setup.caller(), setup.called(), now, done.connection().get(), done.slice())
+            ? new CallConnected(
+                setup.caller(), setup.called(), now, done.connection().get(), done.slice())
             : closedAtSetup(setup, now, done.cause());
     setupInFlight = Optional.empty();
     List<ActorRef<StatusReply<Decision>>> waiters = List.copyOf(setupWaiters);
@@ -505,11 +533,36 @@ public final class VpnCall
   private CallClosed closedAtSetup(Setup setup, Instant now, String cause) {
     var cdr =
         new Cdr(
-            "call:" + callId, Cdr.Type.CALL, setup.caller(), Optional.empty(), Optional.of(callId),
-            Optional.of(setup.caller()), Optional.of(setup.called()), Optional.empty(), Optional.empty(),
-            Optional.of("RELEASE"), Optional.of(cause), now, Optional.empty(), now, 0, 0, 0, 0);
+            "call:" + callId,
+            Cdr.Type.CALL,
+            setup.caller(),
+            Optional.empty(),
+            Optional.of(callId),
+            Optional.of(setup.caller()),
+            Optional.of(setup.called()),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of("RELEASE"),
+            Optional.of(cause),
+            now,
+            Optional.empty(),
+            now,
+            0,
+            0,
+            0,
+            0);
     return new CallClosed(
-        setup.caller(), setup.called(), now, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
+        setup.caller(),
+        setup.called(),
+        now,
+        Phase.RELEASED,
+        Optional.of(cause),
+        0,
+        0,
+        0,
+        0,
+        now,
+        cdr);
   }
 
   private ReplyEffect<Event, State> resumeSetup() {
@@ -523,22 +576,31 @@ public final class VpnCall
    * Reserves the next slice: the largest whole number of billing increments up to the configured
    * quota that the account covers, offered to the account as a descending list of amounts.
    */
-  private CompletionStage<Optional<Slice>> reserveSlice(Connection connection, long grantedBefore, int number) {
+  private CompletionStage<Optional<Slice>> reserveSlice(
+      Connection connection, long grantedBefore, int number) {
     Tariff tariff = connection.tariff();
-    long full = tariff.affordableSlice(grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
-    if (full == 0) return CompletableFuture.failedFuture(new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
+    long full =
+        tariff.affordableSlice(
+            grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
+    if (full == 0)
+      return CompletableFuture.failedFuture(
+          new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
     String reservationId = reservationId(number);
     if (tariff.sliceCost(grantedBefore, grantedBefore + full, connection.onNet()) == 0) {
       return CompletableFuture.completedFuture(Optional.of(new Slice(reservationId, full, 0)));
     }
     Map<Long, Long> secondsByAmount = new LinkedHashMap<>();
     for (long s = full; s > 0; s = nextSmaller(s, tariff.billingIncrementSeconds())) {
-      secondsByAmount.putIfAbsent(tariff.sliceCost(grantedBefore, grantedBefore + s, connection.onNet()), s);
+      secondsByAmount.putIfAbsent(
+          tariff.sliceCost(grantedBefore, grantedBefore + s, connection.onNet()), s);
     }
     List<Long> amounts = secondsByAmount.keySet().stream().filter(a -> a > 0).toList();
     return ports
-        .reserve(connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
-        .thenApply(r -> Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
+        .reserve(
+            connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
+        .thenApply(
+            r ->
+                Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
   }
 
   /** Slice sizes step down to whole billing increments. */
@@ -571,7 +633,8 @@ public final class VpnCall
       return Effect()
           .reply(
               cmd.replyTo(),
-              StatusReply.success(new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
+              StatusReply.success(
+                  new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
     }
     if (quotaInFlight.isPresent()) {
       if (quotaInFlight.get().requestNumber() != cmd.requestNumber()) return Effect().stash();
@@ -590,20 +653,23 @@ public final class VpnCall
     String maxed = before >= connection.tariff().maxCallSeconds() ? "MAX_CALL_DURATION" : null;
     CompletionStage<QuotaDone> outcome =
         maxed != null
-            ? CompletableFuture.completedFuture(new QuotaDone(request.requestNumber(), Optional.empty(), maxed))
+            ? CompletableFuture.completedFuture(
+                new QuotaDone(request.requestNumber(), Optional.empty(), maxed))
             : reserveSlice(connection, before, call.slices().size() + 1)
                 .thenApply(slice -> new QuotaDone(request.requestNumber(), slice, ""))
                 .exceptionally(
                     failure -> {
                       Optional<Refusal> refusal = refusal(failure);
                       if (refusal.isPresent()) {
-                        return new QuotaDone(request.requestNumber(), Optional.empty(), refusal.get().code().name());
+                        return new QuotaDone(
+                            request.requestNumber(), Optional.empty(), refusal.get().code().name());
                       }
                       throw new CompletionException(failure);
                     });
     context.pipeToSelf(
         outcome,
-        (done, failure) -> failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
+        (done, failure) ->
+            failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onQuotaDone(Call call, QuotaDone done) {
@@ -633,7 +699,8 @@ public final class VpnCall
   // ---- answer and end
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
-    if (call.phase() == Phase.ANSWERED) return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
+    if (call.phase() == Phase.ANSWERED)
+      return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
     if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
     return Effect()
         .persist(new CallAnswered(clock.instant()))
@@ -659,19 +726,25 @@ public final class VpnCall
   }
 
   /** Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles. */
-  private ReplyEffect<Event, State> settle(Call call, long talk, Phase outcome, Optional<String> cause) {
+  private ReplyEffect<Event, State> settle(
+      Call call, long talk, Phase outcome, Optional<String> cause) {
     Connection connection = call.connection().orElseThrow();
     Tariff tariff = connection.tariff();
     var settlement =
         new SettlementStarted(
-            talk, tariff.billedSeconds(talk), tariff.charge(talk, connection.onNet()), clock.instant(), outcome, cause);
+            talk,
+            tariff.billedSeconds(talk),
+            tariff.charge(talk, connection.onNet()),
+            clock.instant(),
+            outcome,
+            cause);
     if (!connection.prepaid()) {
-      return Effect().persist(closed(call, settlement, settlement.charge())).thenRun(this::afterClose).thenNoReply();
+      return Effect()
+          .persist(closed(call, settlement, settlement.charge()))
+          .thenRun(this::afterClose)
+          .thenNoReply();
     }
-    return Effect()
-        .persist(settlement)
-        .thenRun(s -> driveSettlement((Call) s))
-        .thenNoReply();
+    return Effect().persist(settlement).thenRun(s -> driveSettlement((Call) s)).thenNoReply();
   }
 
   /** Deducts the charge from the slices in order, then refunds every slice. */
@@ -683,11 +756,15 @@ public final class VpnCall
     for (Slice slice : call.slices()) {
       long amount = Math.min(left, slice.amount());
       left -= amount;
-      charged = charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
+      charged =
+          charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
     }
     context.pipeToSelf(
         charged,
-        (sum, failure) -> failure == null ? new Settled(sum) : new StepFailed("settlement", String.valueOf(unwrap(failure))));
+        (sum, failure) ->
+            failure == null
+                ? new Settled(sum)
+                : new StepFailed("settlement", String.valueOf(unwrap(failure))));
   }
 
   private CompletionStage<Long> settleSlice(String accountId, Slice slice, long amount) {
@@ -700,7 +777,11 @@ public final class VpnCall
                 .thenApply(r -> amount)
                 .exceptionally(failure -> ifRefused(failure, 0L));
     return deducted.thenCompose(
-        d -> ports.refund(accountId, slice.reservationId()).thenApply(r -> d).exceptionally(f -> ifRefused(f, d)));
+        d ->
+            ports
+                .refund(accountId, slice.reservationId())
+                .thenApply(r -> d)
+                .exceptionally(f -> ifRefused(f, d)));
   }
 
   /** A reservation that is gone or closed cannot be charged: that part becomes shortfall. */
@@ -728,14 +809,36 @@ public final class VpnCall
     long shortfall = settlement.charge() - charged;
     var cdr =
         new Cdr(
-            "call:" + callId, Cdr.Type.CALL, call.caller(), connection.accountId(), Optional.of(callId),
-            Optional.of(call.caller()), Optional.of(call.called()), Optional.of(connection.destination()),
-            Optional.of(connection.onNet()), Optional.of("CONNECT"), settlement.cause(), call.startedAt(),
-            call.answeredAt(), settlement.endedAt(), settlement.talkSeconds(), settlement.billedSeconds(),
-            charged, shortfall);
+            "call:" + callId,
+            Cdr.Type.CALL,
+            call.caller(),
+            connection.accountId(),
+            Optional.of(callId),
+            Optional.of(call.caller()),
+            Optional.of(call.called()),
+            Optional.of(connection.destination()),
+            Optional.of(connection.onNet()),
+            Optional.of("CONNECT"),
+            settlement.cause(),
+            call.startedAt(),
+            call.answeredAt(),
+            settlement.endedAt(),
+            settlement.talkSeconds(),
+            settlement.billedSeconds(),
+            charged,
+            shortfall);
     return new CallClosed(
-        call.caller(), call.called(), call.startedAt(), settlement.outcome(), settlement.cause(),
-        settlement.talkSeconds(), settlement.billedSeconds(), charged, shortfall, settlement.endedAt(), cdr);
+        call.caller(),
+        call.called(),
+        call.startedAt(),
+        settlement.outcome(),
+        settlement.cause(),
+        settlement.talkSeconds(),
+        settlement.billedSeconds(),
+        charged,
+        shortfall,
+        settlement.endedAt(),
+        cdr);
   }
 
   private void afterClose(State state) {
@@ -752,7 +855,9 @@ public final class VpnCall
   // ---- failures, supervision, passivation
 
   private ReplyEffect<Event, State> onStepFailed(State state, StepFailed failed) {
-    context.getLog().warn("call {}: {} step failed ({}), retrying", callId, failed.step(), failed.reason());
+    context
+        .getLog()
+        .warn("call {}: {} step failed ({}), retrying", callId, failed.step(), failed.reason());
     if (failed.step().equals("setup") && ++setupAttempts > settings.maxSetupAttempts()) {
       setupAttempts = 0;
       return onSetupDone(new NoCall(), released("SYSTEM_FAILURE"));
@@ -786,8 +891,12 @@ public final class VpnCall
   private Optional<Instant> supervisionDeadline(Call call) {
     return switch (call.phase()) {
       case CONNECTED -> Optional.of(call.startedAt().plus(settings.answerTimeout()));
-      case ANSWERED -> Optional.of(
-          call.answeredAt().orElseThrow().plusSeconds(call.totalGranted()).plus(settings.endGrace()));
+      case ANSWERED ->
+          Optional.of(
+              call.answeredAt()
+                  .orElseThrow()
+                  .plusSeconds(call.totalGranted())
+                  .plus(settings.endGrace()));
       default -> Optional.empty();
     };
   }
@@ -797,7 +906,8 @@ public final class VpnCall
       Optional<Instant> deadline = supervisionDeadline(call);
       if (deadline.isPresent()) {
         Duration delay = Duration.between(clock.instant(), deadline.get());
-        timers.startSingleTimer(Supervise.INSTANCE, Supervise.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+        timers.startSingleTimer(
+            Supervise.INSTANCE, Supervise.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
       }
       if (!call.phase().closed()) return;
     }
@@ -824,7 +934,14 @@ public final class VpnCall
 
   private Decision decision(Call call) {
     if (call.connection().isEmpty()) {
-      return new Decision(callId, "RELEASE", call.closed().flatMap(CallClosed::cause), Optional.empty(), Optional.empty(), false, 0);
+      return new Decision(
+          callId,
+          "RELEASE",
+          call.closed().flatMap(CallClosed::cause),
+          Optional.empty(),
+          Optional.empty(),
+          false,
+          0);
     }
     Connection c = call.connection().get();
     long granted =
@@ -832,25 +949,47 @@ public final class VpnCall
             ? call.slices().isEmpty() ? 0 : call.slices().get(0).seconds()
             : c.tariff().maxCallSeconds();
     return new Decision(
-        callId, "CONNECT", Optional.empty(), Optional.of(c.destination()), Optional.of(c.onNet()), c.prepaid(), granted);
+        callId,
+        "CONNECT",
+        Optional.empty(),
+        Optional.of(c.destination()),
+        Optional.of(c.onNet()),
+        c.prepaid(),
+        granted);
   }
 
   private EndResult endResult(Call call) {
     CallClosed closed = call.closed().orElseThrow();
     return new EndResult(
-        callId, closed.phase(), closed.talkSeconds(), closed.billedSeconds(), closed.charge(), closed.shortfall());
+        callId,
+        closed.phase(),
+        closed.talkSeconds(),
+        closed.billedSeconds(),
+        closed.charge(),
+        closed.shortfall());
   }
 
   private CallView view(Call call) {
     Optional<CallClosed> closed = call.closed();
     Connection connection = call.connection().orElse(null);
     long totalGranted =
-        connection == null ? 0 : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
+        connection == null
+            ? 0
+            : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
     return new CallView(
-        callId, call.phase(), call.caller(), call.called(), decision(call), closed.flatMap(CallClosed::cause),
-        totalGranted, call.startedAt(),
-        call.answeredAt(), closed.map(CallClosed::endedAt), closed.map(CallClosed::talkSeconds).orElse(0L),
-        closed.map(CallClosed::billedSeconds).orElse(0L), closed.map(CallClosed::charge).orElse(0L),
+        callId,
+        call.phase(),
+        call.caller(),
+        call.called(),
+        decision(call),
+        closed.flatMap(CallClosed::cause),
+        totalGranted,
+        call.startedAt(),
+        call.answeredAt(),
+        closed.map(CallClosed::endedAt),
+        closed.map(CallClosed::talkSeconds).orElse(0L),
+        closed.map(CallClosed::billedSeconds).orElse(0L),
+        closed.map(CallClosed::charge).orElse(0L),
         closed.map(CallClosed::shortfall).orElse(0L));
   }
 
@@ -865,52 +1004,105 @@ public final class VpnCall
             CallConnected.class,
             (s, e) ->
                 new Call(
-                    e.caller(), e.called(), e.startedAt(), Phase.CONNECTED, Optional.of(e.connection()),
-                    e.slice().map(List::of).orElse(List.of()), Optional.empty(), new LinkedHashMap<>(),
-                    Optional.empty(), Optional.empty()))
+                    e.caller(),
+                    e.called(),
+                    e.startedAt(),
+                    Phase.CONNECTED,
+                    Optional.of(e.connection()),
+                    e.slice().map(List::of).orElse(List.of()),
+                    Optional.empty(),
+                    new LinkedHashMap<>(),
+                    Optional.empty(),
+                    Optional.empty()))
         .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
-                    e.caller(), e.called(), e.startedAt(), Phase.RELEASED, Optional.empty(), List.of(),
-                    Optional.empty(), new LinkedHashMap<>(), Optional.empty(), Optional.of(e)));
+                    e.caller(),
+                    e.called(),
+                    e.startedAt(),
+                    Phase.RELEASED,
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    new LinkedHashMap<>(),
+                    Optional.empty(),
+                    Optional.of(e)));
     builder
         .forStateType(Call.class)
         .onEvent(
             CallAnswered.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), Phase.ANSWERED, s.connection(), s.slices(),
-                    Optional.of(e.at()), s.quotaAnswers(), s.settlement(), s.closed()))
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    Phase.ANSWERED,
+                    s.connection(),
+                    s.slices(),
+                    Optional.of(e.at()),
+                    s.quotaAnswers(),
+                    s.settlement(),
+                    s.closed()))
         .onEvent(
             QuotaGranted.class,
             (s, e) -> {
               List<Slice> slices = new ArrayList<>(s.slices());
               slices.add(e.slice());
               long total = slices.stream().mapToLong(Slice::seconds).sum();
-              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(e.slice().seconds(), total, Optional.empty()));
+              s.quotaAnswers()
+                  .put(
+                      e.requestNumber(),
+                      new QuotaResult(e.slice().seconds(), total, Optional.empty()));
               return new Call(
-                  s.caller(), s.called(), s.startedAt(), s.phase(), s.connection(), List.copyOf(slices),
-                  s.answeredAt(), s.quotaAnswers(), s.settlement(), s.closed());
+                  s.caller(),
+                  s.called(),
+                  s.startedAt(),
+                  s.phase(),
+                  s.connection(),
+                  List.copyOf(slices),
+                  s.answeredAt(),
+                  s.quotaAnswers(),
+                  s.settlement(),
+                  s.closed());
             })
         .onEvent(
             QuotaRefused.class,
             (s, e) -> {
-              s.quotaAnswers().put(e.requestNumber(), new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
+              s.quotaAnswers()
+                  .put(
+                      e.requestNumber(),
+                      new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
               return s;
             })
         .onEvent(
             SettlementStarted.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), Phase.ENDING, s.connection(), s.slices(),
-                    s.answeredAt(), s.quotaAnswers(), Optional.of(e), s.closed()))
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    Phase.ENDING,
+                    s.connection(),
+                    s.slices(),
+                    s.answeredAt(),
+                    s.quotaAnswers(),
+                    Optional.of(e),
+                    s.closed()))
         .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
-                    s.caller(), s.called(), s.startedAt(), e.phase(), s.connection(), s.slices(),
-                    s.answeredAt(), s.quotaAnswers(), s.settlement(), Optional.of(e)));
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    e.phase(),
+                    s.connection(),
+                    s.slices(),
+                    s.answeredAt(),
+                    s.quotaAnswers(),
+                    s.settlement(),
+                    Optional.of(e)));
     return builder.build();
   }
 }

@@ -43,7 +43,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * handled at a time; other commands for the group wait in the stash meanwhile.
  */
 public final class VpnGroup
-    extends EventSourcedBehaviorWithEnforcedReplies<VpnGroup.Command, VpnGroup.Event, VpnGroup.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        VpnGroup.Command, VpnGroup.Event, VpnGroup.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VpnGroup");
   private static final Pattern FULL_NUMBER = Pattern.compile("[0-9]{5,15}");
@@ -59,7 +60,8 @@ public final class VpnGroup
 
   public record Get(ActorRef<StatusReply<GroupView>> replyTo) implements Command {}
 
-  public record AddMember(String shortNumber, String msisdn, ActorRef<StatusReply<GroupView>> replyTo)
+  public record AddMember(
+      String shortNumber, String msisdn, ActorRef<StatusReply<GroupView>> replyTo)
       implements Command {}
 
   public record RemoveMember(String shortNumber, ActorRef<StatusReply<GroupView>> replyTo)
@@ -165,13 +167,15 @@ public final class VpnGroup
 
   public static Behavior<Command> create(String groupId, ClusterSharding sharding) {
     return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new VpnGroup(groupId, sharding, context, timers)));
+        context ->
+            Behaviors.withTimers(timers -> new VpnGroup(groupId, sharding, context, timers)));
   }
 
   private final String groupId;
   private final ClusterSharding sharding;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+
   /** Who waits for the pending change; not persisted: after a crash callers retry. */
   private final List<ActorRef<StatusReply<GroupView>>> waiting = new ArrayList<>();
 
@@ -228,7 +232,8 @@ public final class VpnGroup
     builder
         .forStateType(Group.class)
         .onCommand(Configure.class, this::onConfigure)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(groupId))))
+        .onCommand(
+            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(groupId))))
         .onCommand(Route.class, this::onRoute)
         .onCommand(AddMember.class, this::onAddMember)
         .onCommand(RemoveMember.class, this::onRemoveMember)
@@ -244,7 +249,8 @@ public final class VpnGroup
   }
 
   private <T> StatusReply<T> unknown() {
-    return StatusReply.error(new Refusal(ErrorCode.UNKNOWN_GROUP, "VPN group " + groupId + " does not exist"));
+    return StatusReply.error(
+        new Refusal(ErrorCode.UNKNOWN_GROUP, "VPN group " + groupId + " does not exist"));
   }
 
   private <T> StatusReply<T> notMember(String msisdn) {
@@ -255,12 +261,14 @@ public final class VpnGroup
   private ReplyEffect<Event, State> onConfigure(State state, Configure cmd) {
     boolean created = state instanceof Unconfigured;
     if (state instanceof Group g && g.tariff().equals(cmd.tariff())) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new Configured(g.view(groupId), false)));
+      return Effect()
+          .reply(cmd.replyTo(), StatusReply.success(new Configured(g.view(groupId), false)));
     }
     return Effect()
         .persist(new GroupConfigured(cmd.tariff()))
         .thenReply(
-            cmd.replyTo(), s -> StatusReply.success(new Configured(((Group) s).view(groupId), created)));
+            cmd.replyTo(),
+            s -> StatusReply.success(new Configured(((Group) s).view(groupId), created)));
   }
 
   private ReplyEffect<Event, State> onRoute(Group group, Route cmd) {
@@ -271,26 +279,35 @@ public final class VpnGroup
     String dialled = cmd.dialled().startsWith("+") ? cmd.dialled().substring(1) : cmd.dialled();
     if (group.routes(dialled)) {
       return Effect()
-          .reply(cmd.replyTo(), StatusReply.success(new Routing(group.tariff(), group.members().get(dialled), true)));
+          .reply(
+              cmd.replyTo(),
+              StatusReply.success(new Routing(group.tariff(), group.members().get(dialled), true)));
     }
     if (!FULL_NUMBER.matcher(dialled).matches()) {
       return Effect()
           .reply(
               cmd.replyTo(),
               StatusReply.error(
-                  new Refusal(ErrorCode.UNKNOWN_SHORT_NUMBER, "no short number " + dialled + " in VPN group " + groupId)));
+                  new Refusal(
+                      ErrorCode.UNKNOWN_SHORT_NUMBER,
+                      "no short number " + dialled + " in VPN group " + groupId)));
     }
     String memberShortNumber = group.shortNumberByMsisdn().get(dialled);
     if (memberShortNumber != null && group.routes(memberShortNumber)) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new Routing(group.tariff(), dialled, true)));
+      return Effect()
+          .reply(cmd.replyTo(), StatusReply.success(new Routing(group.tariff(), dialled, true)));
     }
     if (!group.tariff().allowOffNet()) {
       return Effect()
           .reply(
               cmd.replyTo(),
-              StatusReply.error(new Refusal(ErrorCode.OFF_NET_BARRED, "VPN group " + groupId + " does not allow off-net calls")));
+              StatusReply.error(
+                  new Refusal(
+                      ErrorCode.OFF_NET_BARRED,
+                      "VPN group " + groupId + " does not allow off-net calls")));
     }
-    return Effect().reply(cmd.replyTo(), StatusReply.success(new Routing(group.tariff(), dialled, false)));
+    return Effect()
+        .reply(cmd.replyTo(), StatusReply.success(new Routing(group.tariff(), dialled, false)));
   }
 
   private ReplyEffect<Event, State> onAddMember(Group group, AddMember cmd) {
@@ -306,7 +323,11 @@ public final class VpnGroup
               StatusReply.error(
                   new Refusal(
                       ErrorCode.SHORT_NUMBER_TAKEN,
-                      "short number " + cmd.shortNumber() + " of VPN group " + groupId + " belongs to another member")));
+                      "short number "
+                          + cmd.shortNumber()
+                          + " of VPN group "
+                          + groupId
+                          + " belongs to another member")));
     }
     String existing = group.shortNumberByMsisdn().get(cmd.msisdn());
     if (existing != null) {
@@ -316,7 +337,11 @@ public final class VpnGroup
               StatusReply.error(
                   new Refusal(
                       ErrorCode.ALREADY_MEMBER,
-                      cmd.msisdn() + " is already member " + existing + " of VPN group " + groupId)));
+                      cmd.msisdn()
+                          + " is already member "
+                          + existing
+                          + " of VPN group "
+                          + groupId)));
     }
     return startChange(new Change(ChangeKind.JOIN, cmd.shortNumber(), cmd.msisdn()), cmd.replyTo());
   }
@@ -324,11 +349,13 @@ public final class VpnGroup
   private ReplyEffect<Event, State> onRemoveMember(Group group, RemoveMember cmd) {
     if (group.pending().isPresent()) return Effect().stash();
     String msisdn = group.members().get(cmd.shortNumber());
-    if (msisdn == null) return Effect().reply(cmd.replyTo(), StatusReply.success(group.view(groupId)));
+    if (msisdn == null)
+      return Effect().reply(cmd.replyTo(), StatusReply.success(group.view(groupId)));
     return startChange(new Change(ChangeKind.LEAVE, cmd.shortNumber(), msisdn), cmd.replyTo());
   }
 
-  private ReplyEffect<Event, State> startChange(Change change, ActorRef<StatusReply<GroupView>> replyTo) {
+  private ReplyEffect<Event, State> startChange(
+      Change change, ActorRef<StatusReply<GroupView>> replyTo) {
     waiting.add(replyTo);
     return Effect().persist(new ChangeStarted(change)).thenRun(s -> drive(change)).thenNoReply();
   }
@@ -347,13 +374,16 @@ public final class VpnGroup
         (view, failure) -> {
           Throwable cause = failure == null ? null : unwrap(failure);
           if (cause == null) return new ChangeAnswered(change, Optional.empty());
-          if (cause instanceof Refusal refusal) return new ChangeAnswered(change, Optional.of(refusal));
+          if (cause instanceof Refusal refusal)
+            return new ChangeAnswered(change, Optional.of(refusal));
           return new RetryChange();
         });
   }
 
   private static Throwable unwrap(Throwable t) {
-    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause()
+        : t;
   }
 
   private ReplyEffect<Event, State> onChangeAnswered(Group group, ChangeAnswered answer) {
@@ -369,7 +399,9 @@ public final class VpnGroup
         .thenRun(
             s -> {
               StatusReply<GroupView> reply =
-                  refused ? StatusReply.error(answer.refusal().get()) : StatusReply.success(((Group) s).view(groupId));
+                  refused
+                      ? StatusReply.error(answer.refusal().get())
+                      : StatusReply.success(((Group) s).view(groupId));
               repliers.forEach(r -> r.tell(reply));
             })
         .thenNoReply()
@@ -390,14 +422,16 @@ public final class VpnGroup
         .forStateType(Unconfigured.class)
         .onEvent(
             GroupConfigured.class,
-            (s, e) -> new Group(e.tariff(), new LinkedHashMap<>(), new HashMap<>(), Optional.empty()));
+            (s, e) ->
+                new Group(e.tariff(), new LinkedHashMap<>(), new HashMap<>(), Optional.empty()));
     builder
         .forStateType(Group.class)
         .onEvent(GroupConfigured.class, (s, e) -> s.with(e.tariff(), s.pending()))
         .onEvent(
             ChangeStarted.class,
             (s, e) -> {
-              if (e.change().kind() == ChangeKind.JOIN) s.put(e.change().shortNumber(), e.change().msisdn());
+              if (e.change().kind() == ChangeKind.JOIN)
+                s.put(e.change().shortNumber(), e.change().msisdn());
               return s.with(s.tariff(), Optional.of(e.change()));
             })
         .onEvent(

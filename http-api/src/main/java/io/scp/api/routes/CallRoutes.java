@@ -34,25 +34,55 @@ public final class CallRoutes extends ApiDirectives {
         "calls",
         () ->
             concat(
-                pathEnd(() -> post(() -> command(Role.FRONTEND, CallSetup.getDefaultInstance(), this::setup))),
+                pathEnd(
+                    () ->
+                        post(
+                            () ->
+                                command(
+                                    Role.FRONTEND, CallSetup.getDefaultInstance(), this::setup))),
                 pathPrefix(
                     segment(),
                     callId ->
                         concat(
                             pathEnd(() -> get(() -> query(Role.FRONTEND, () -> get(callId)))),
-                            path("answer", () -> post(() -> command(Role.FRONTEND, Empty.getDefaultInstance(), b -> answer(callId)))),
+                            path(
+                                "answer",
+                                () ->
+                                    post(
+                                        () ->
+                                            command(
+                                                Role.FRONTEND,
+                                                Empty.getDefaultInstance(),
+                                                b -> answer(callId)))),
                             path(
                                 "quota",
-                                () -> post(() -> command(Role.FRONTEND, QuotaRequest.getDefaultInstance(), b -> quota(callId, b)))),
-                            path("end", () -> post(() -> command(Role.FRONTEND, CallEnd.getDefaultInstance(), b -> end(callId, b))))))));
+                                () ->
+                                    post(
+                                        () ->
+                                            command(
+                                                Role.FRONTEND,
+                                                QuotaRequest.getDefaultInstance(),
+                                                b -> quota(callId, b)))),
+                            path(
+                                "end",
+                                () ->
+                                    post(
+                                        () ->
+                                            command(
+                                                Role.FRONTEND,
+                                                CallEnd.getDefaultInstance(),
+                                                b -> end(callId, b))))))));
   }
 
   private CompletionStage<Reply> setup(CallSetup b) {
     String callId = Validate.id("callId", Validate.required("callId", b.hasCallId(), b::getCallId));
-    String caller = Validate.msisdn("caller", Validate.required("caller", b.hasCaller(), b::getCaller));
+    String caller =
+        Validate.msisdn("caller", Validate.required("caller", b.hasCaller(), b::getCaller));
     String called = Validate.required("called", b.hasCalled(), b::getCalled);
-    if (!DIALLED.matcher(called).matches()) throw ApiError.badRequest("called must be 1-20 digits, optionally after '+'");
-    return this.<VpnCall.Command, VpnCall.Decision>ask(VpnCall.KEY, callId, r -> new VpnCall.Setup(caller, called, r))
+    if (!DIALLED.matcher(called).matches())
+      throw ApiError.badRequest("called must be 1-20 digits, optionally after '+'");
+    return this.<VpnCall.Command, VpnCall.Decision>ask(
+            VpnCall.KEY, callId, r -> new VpnCall.Setup(caller, called, r))
         .thenApply(d -> Reply.ok(decision(d)));
   }
 
@@ -65,13 +95,22 @@ public final class CallRoutes extends ApiDirectives {
   private CompletionStage<Reply> quota(String callId, QuotaRequest b) {
     Validate.id("callId", callId);
     int requestNumber =
-        (int) Validate.range("requestNumber", Validate.required("requestNumber", b.hasRequestNumber(), b::getRequestNumber), 1, Integer.MAX_VALUE);
-    long used = b.hasUsedSeconds() ? Validate.range("usedSeconds", b.getUsedSeconds(), 0, 86_400 * 7) : 0;
+        (int)
+            Validate.range(
+                "requestNumber",
+                Validate.required("requestNumber", b.hasRequestNumber(), b::getRequestNumber),
+                1,
+                Integer.MAX_VALUE);
+    long used =
+        b.hasUsedSeconds() ? Validate.range("usedSeconds", b.getUsedSeconds(), 0, 86_400 * 7) : 0;
     return this.<VpnCall.Command, VpnCall.QuotaResult>ask(
             VpnCall.KEY, callId, r -> new VpnCall.RequestQuota(requestNumber, used, r))
         .thenApply(
             q -> {
-              var out = QuotaAnswer.newBuilder().setGrantedSeconds(q.grantedSeconds()).setTotalGrantedSeconds(q.totalGrantedSeconds());
+              var out =
+                  QuotaAnswer.newBuilder()
+                      .setGrantedSeconds(q.grantedSeconds())
+                      .setTotalGrantedSeconds(q.totalGrantedSeconds());
               q.cause().ifPresent(out::setCause);
               return Reply.ok(out.build());
             });
@@ -79,8 +118,14 @@ public final class CallRoutes extends ApiDirectives {
 
   private CompletionStage<Reply> end(String callId, CallEnd b) {
     Validate.id("callId", callId);
-    long talk = Validate.range("talkSeconds", Validate.required("talkSeconds", b.hasTalkSeconds(), b::getTalkSeconds), 0, 86_400 * 7);
-    return this.<VpnCall.Command, VpnCall.EndResult>ask(VpnCall.KEY, callId, r -> new VpnCall.End(talk, r))
+    long talk =
+        Validate.range(
+            "talkSeconds",
+            Validate.required("talkSeconds", b.hasTalkSeconds(), b::getTalkSeconds),
+            0,
+            86_400 * 7);
+    return this.<VpnCall.Command, VpnCall.EndResult>ask(
+            VpnCall.KEY, callId, r -> new VpnCall.End(talk, r))
         .thenApply(
             e ->
                 Reply.ok(

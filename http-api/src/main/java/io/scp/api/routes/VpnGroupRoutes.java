@@ -34,7 +34,12 @@ public final class VpnGroupRoutes extends ApiDirectives {
                 pathEnd(
                     () ->
                         concat(
-                            put(() -> command(Role.OPERATOR, VpnGroupSettings.getDefaultInstance(), b -> configure(groupId, b))),
+                            put(
+                                () ->
+                                    command(
+                                        Role.OPERATOR,
+                                        VpnGroupSettings.getDefaultInstance(),
+                                        b -> configure(groupId, b))),
                             get(() -> query(Role.OPERATOR, () -> get(groupId))))),
                 path(
                     segment("members").slash(segment()),
@@ -46,7 +51,11 @@ public final class VpnGroupRoutes extends ApiDirectives {
                                         Role.OPERATOR,
                                         VpnMemberRequest.getDefaultInstance(),
                                         b -> addMember(groupId, shortNumber, b))),
-                            delete(() -> query(Role.OPERATOR, () -> removeMember(groupId, shortNumber)))))));
+                            delete(
+                                () ->
+                                    query(
+                                        Role.OPERATOR,
+                                        () -> removeMember(groupId, shortNumber)))))));
   }
 
   private CompletionStage<Reply> configure(String groupId, VpnGroupSettings b) {
@@ -54,17 +63,28 @@ public final class VpnGroupRoutes extends ApiDirectives {
     var tariff =
         new Tariff(
             b.hasName() ? Validate.nonBlank("name", b.getName(), 200) : groupId,
-            Validate.money("onNetRatePerMinute", Validate.required("onNetRatePerMinute", b.hasOnNetRatePerMinute(), b::getOnNetRatePerMinute), 0),
-            Validate.money("offNetRatePerMinute", Validate.required("offNetRatePerMinute", b.hasOffNetRatePerMinute(), b::getOffNetRatePerMinute), 0),
+            Validate.money(
+                "onNetRatePerMinute",
+                Validate.required(
+                    "onNetRatePerMinute", b.hasOnNetRatePerMinute(), b::getOnNetRatePerMinute),
+                0),
+            Validate.money(
+                "offNetRatePerMinute",
+                Validate.required(
+                    "offNetRatePerMinute", b.hasOffNetRatePerMinute(), b::getOffNetRatePerMinute),
+                0),
             b.hasConnectFee() ? Validate.money("connectFee", b.getConnectFee(), 0) : 0,
             b.hasBillingIncrementSeconds()
-                ? (int) Validate.range("billingIncrementSeconds", b.getBillingIncrementSeconds(), 1, 3600)
+                ? (int)
+                    Validate.range(
+                        "billingIncrementSeconds", b.getBillingIncrementSeconds(), 1, 3600)
                 : DEFAULT_INCREMENT,
             b.hasAllowOffNet() && b.getAllowOffNet(),
             b.hasMaxCallSeconds()
                 ? (int) Validate.range("maxCallSeconds", b.getMaxCallSeconds(), 1, 86_400)
                 : DEFAULT_MAX_CALL_SECONDS);
-    return this.<VpnGroup.Command, VpnGroup.Configured>ask(VpnGroup.KEY, groupId, r -> new VpnGroup.Configure(tariff, r))
+    return this.<VpnGroup.Command, VpnGroup.Configured>ask(
+            VpnGroup.KEY, groupId, r -> new VpnGroup.Configure(tariff, r))
         .thenApply(c -> c.created() ? Reply.created(group(c.group())) : Reply.ok(group(c.group())));
   }
 
@@ -77,7 +97,8 @@ public final class VpnGroupRoutes extends ApiDirectives {
   private CompletionStage<Reply> addMember(String groupId, String shortNumber, VpnMemberRequest b) {
     Validate.id("groupId", groupId);
     shortNumber(shortNumber);
-    String msisdn = Validate.msisdn("msisdn", Validate.required("msisdn", b.hasMsisdn(), b::getMsisdn));
+    String msisdn =
+        Validate.msisdn("msisdn", Validate.required("msisdn", b.hasMsisdn(), b::getMsisdn));
     return this.<VpnGroup.Command, VpnGroup.GroupView>ask(
             VpnGroup.KEY, groupId, r -> new VpnGroup.AddMember(shortNumber, msisdn, r))
         .thenApply(g -> Reply.ok(group(g)));
@@ -109,7 +130,11 @@ public final class VpnGroupRoutes extends ApiDirectives {
             .setBillingIncrementSeconds(t.billingIncrementSeconds())
             .setAllowOffNet(t.allowOffNet())
             .setMaxCallSeconds(t.maxCallSeconds());
-    g.members().forEach(m -> out.addMembers(VpnMember.newBuilder().setShortNumber(m.shortNumber()).setMsisdn(m.msisdn())));
+    g.members()
+        .forEach(
+            m ->
+                out.addMembers(
+                    VpnMember.newBuilder().setShortNumber(m.shortNumber()).setMsisdn(m.msisdn())));
     return out.build();
   }
 }

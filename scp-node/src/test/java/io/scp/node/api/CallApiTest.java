@@ -119,8 +119,13 @@ class CallApiTest {
     assertReleased(suspended, "10", "SUBSCRIBER_SUSPENDED");
 
     String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
-    assertPrepaidReleased(barred, "20", vpn.prepaid(10_000, ",\"validUntil\":\"" + yesterday + "\""), "ACCOUNT_EXPIRED");
-    assertPrepaidReleased(barred, "21", vpn.prepaid(50, ",\"minThreshold\":100"), "BELOW_THRESHOLD");
+    assertPrepaidReleased(
+        barred,
+        "20",
+        vpn.prepaid(10_000, ",\"validUntil\":\"" + yesterday + "\""),
+        "ACCOUNT_EXPIRED");
+    assertPrepaidReleased(
+        barred, "21", vpn.prepaid(50, ",\"minThreshold\":100"), "BELOW_THRESHOLD");
     String lost = vpn.prepaid(10_000, "");
     api.patch("/v1/accounts/acc-" + lost, "{\"lost\":true}");
     assertPrepaidReleased(barred, "22", lost, "ACCOUNT_LOST");
@@ -131,7 +136,8 @@ class CallApiTest {
     assertPrepaidReleased(barred, "24", vpn.prepaid(69, ""), "INSUFFICIENT_FUNDS");
   }
 
-  private void assertPrepaidReleased(String group, String shortNumber, String caller, String cause) {
+  private void assertPrepaidReleased(
+      String group, String shortNumber, String caller, String cause) {
     vpn.join(group, shortNumber, caller);
     assertReleased(caller, "10", cause);
     vpn.assertSettled(caller);
@@ -249,13 +255,17 @@ class CallApiTest {
     vpn.join(group, "2", callee);
     String callId = VpnFixture.newId("call");
     List<CompletableFuture<JsonNode>> attempts = new ArrayList<>();
-    for (int i = 0; i < 8; i++) attempts.add(CompletableFuture.supplyAsync(() -> vpn.setup(callId, caller, "2")));
+    for (int i = 0; i < 8; i++)
+      attempts.add(CompletableFuture.supplyAsync(() -> vpn.setup(callId, caller, "2")));
     JsonNode first = attempts.get(0).get();
     for (var attempt : attempts) assertThat(attempt.get()).isEqualTo(first);
     assertThat(vpn.account(caller).get("reservations")).hasSize(1);
     assertThat(vpn.account(caller).get("reserved").asLong()).isEqualTo(310);
 
-    var conflict = api.post("/v1/calls", "{\"callId\":\"" + callId + "\",\"caller\":\"" + caller + "\",\"called\":\"3\"}");
+    var conflict =
+        api.post(
+            "/v1/calls",
+            "{\"callId\":\"" + callId + "\",\"caller\":\"" + caller + "\",\"called\":\"3\"}");
     assertThat(conflict.status()).isEqualTo(409);
     assertThat(conflict.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
   }
@@ -265,9 +275,17 @@ class CallApiTest {
     String missing = VpnFixture.newId("call");
     assertThat(api.get("/v1/calls/" + missing).code()).isEqualTo("UNKNOWN_CALL");
     assertThat(api.post("/v1/calls/" + missing + "/answer", "{}").status()).isEqualTo(404);
-    assertThat(api.post("/v1/calls", "{\"callId\":\"c\",\"caller\":\"12\",\"called\":\"1\"}").code()).isEqualTo("INVALID_ARGUMENT");
-    assertThat(api.post("/v1/calls", "{\"callId\":\"c\",\"caller\":\"8613800000000\",\"called\":\"12a\"}").status()).isEqualTo(400);
-    assertThat(api.post("/v1/calls", "{\"caller\":\"8613800000000\",\"called\":\"1\"}").status()).isEqualTo(400);
+    assertThat(
+            api.post("/v1/calls", "{\"callId\":\"c\",\"caller\":\"12\",\"called\":\"1\"}").code())
+        .isEqualTo("INVALID_ARGUMENT");
+    assertThat(
+            api.post(
+                    "/v1/calls",
+                    "{\"callId\":\"c\",\"caller\":\"8613800000000\",\"called\":\"12a\"}")
+                .status())
+        .isEqualTo(400);
+    assertThat(api.post("/v1/calls", "{\"caller\":\"8613800000000\",\"called\":\"1\"}").status())
+        .isEqualTo(400);
     assertThat(api.post("/v1/calls/x/quota", "{\"requestNumber\":0}").status()).isEqualTo(400);
     assertThat(api.post("/v1/calls/x/end", "{\"talkSeconds\":-1}").status()).isEqualTo(400);
   }

@@ -18,7 +18,13 @@ class CallSupervisionTest {
   static final String TARIFF =
       "\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":0,\"billingIncrementSeconds\":1,\"maxCallSeconds\":3600";
   static final Map<String, Object> FAST =
-      Map.of("scp.calls.answer-timeout", "2s", "scp.calls.end-grace", "1s", "scp.calls.quota-seconds", "3s");
+      Map.of(
+          "scp.calls.answer-timeout",
+          "2s",
+          "scp.calls.end-grace",
+          "1s",
+          "scp.calls.quota-seconds",
+          "3s");
 
   static String state(ApiClient api, String callId) {
     return api.get("/v1/calls/" + callId).json().get("state").asText();
@@ -66,7 +72,9 @@ class CallSupervisionTest {
       vpn.assertSettled(caller);
       assertThat(vpn.account(caller).get("balance").asLong()).isEqualTo(994);
       var lateEnd = vpn.end(callId, 100);
-      assertThat(lateEnd.get("charge").asLong()).as("a late end answers what was charged").isEqualTo(6);
+      assertThat(lateEnd.get("charge").asLong())
+          .as("a late end answers what was charged")
+          .isEqualTo(6);
     }
   }
 
@@ -88,7 +96,10 @@ class CallSupervisionTest {
       var vpn = new VpnFixture(api);
       await()
           .atMost(Duration.ofSeconds(25))
-          .until(() -> vpn.account(caller).get("reserved").asLong() == 0 && vpn.account(caller).get("deducted").asLong() == 3);
+          .until(
+              () ->
+                  vpn.account(caller).get("reserved").asLong() == 0
+                      && vpn.account(caller).get("deducted").asLong() == 3);
       assertThat(state(api, callId)).isEqualTo("ENDED");
       vpn.assertSettled(caller);
     }

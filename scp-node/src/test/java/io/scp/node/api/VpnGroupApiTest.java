@@ -46,12 +46,18 @@ class VpnGroupApiTest {
     assertThat(g.get("maxCallSeconds").asInt()).isEqualTo(1800);
     assertThat(g.get("members")).isEmpty();
     assertThat(api.put("/v1/vpn-groups/" + id, body).status()).isEqualTo(200);
-    var updated = api.put("/v1/vpn-groups/" + id, body.replace("\"connectFee\":5", "\"connectFee\":7"));
+    var updated =
+        api.put("/v1/vpn-groups/" + id, body.replace("\"connectFee\":5", "\"connectFee\":7"));
     assertThat(updated.status()).isEqualTo(200);
     assertThat(api.get("/v1/vpn-groups/" + id).json().get("connectFee").asLong()).isEqualTo(7);
-    assertThat(api.get("/v1/vpn-groups/" + VpnFixture.newId("grp")).code()).isEqualTo("UNKNOWN_GROUP");
-    assertThat(api.put("/v1/vpn-groups/" + id, "{\"onNetRatePerMinute\":-1,\"offNetRatePerMinute\":1}").status()).isEqualTo(400);
-    assertThat(api.put("/v1/vpn-groups/" + id, "{\"onNetRatePerMinute\":1}").status()).isEqualTo(400);
+    assertThat(api.get("/v1/vpn-groups/" + VpnFixture.newId("grp")).code())
+        .isEqualTo("UNKNOWN_GROUP");
+    assertThat(
+            api.put("/v1/vpn-groups/" + id, "{\"onNetRatePerMinute\":-1,\"offNetRatePerMinute\":1}")
+                .status())
+        .isEqualTo(400);
+    assertThat(api.put("/v1/vpn-groups/" + id, "{\"onNetRatePerMinute\":1}").status())
+        .isEqualTo(400);
   }
 
   @Test
@@ -61,25 +67,32 @@ class VpnGroupApiTest {
     String alice = vpn.postpaid();
     String bob = vpn.postpaid();
 
-    var joined = api.put("/v1/vpn-groups/" + group + "/members/100", "{\"msisdn\":\"" + alice + "\"}");
+    var joined =
+        api.put("/v1/vpn-groups/" + group + "/members/100", "{\"msisdn\":\"" + alice + "\"}");
     assertThat(joined.status()).isEqualTo(200);
     assertThat(joined.json().get("members").get(0).get("shortNumber").asText()).isEqualTo("100");
     assertThat(joined.json().get("members").get(0).get("msisdn").asText()).isEqualTo(alice);
     var vpnField = api.get("/v1/subscribers/" + alice).json().get("vpn");
     assertThat(vpnField.get("groupId").asText()).isEqualTo(group);
     assertThat(vpnField.get("shortNumber").asText()).isEqualTo("100");
-    assertThat(api.put("/v1/vpn-groups/" + group + "/members/100", "{\"msisdn\":\"" + alice + "\"}").status())
+    assertThat(
+            api.put("/v1/vpn-groups/" + group + "/members/100", "{\"msisdn\":\"" + alice + "\"}")
+                .status())
         .as("joining again is idempotent")
         .isEqualTo(200);
 
     var taken = api.put("/v1/vpn-groups/" + group + "/members/100", "{\"msisdn\":\"" + bob + "\"}");
     assertThat(taken.status()).isEqualTo(409);
     assertThat(taken.code()).isEqualTo("SHORT_NUMBER_TAKEN");
-    var elsewhere = api.put("/v1/vpn-groups/" + other + "/members/1", "{\"msisdn\":\"" + alice + "\"}");
+    var elsewhere =
+        api.put("/v1/vpn-groups/" + other + "/members/1", "{\"msisdn\":\"" + alice + "\"}");
     assertThat(elsewhere.status()).isEqualTo(409);
     assertThat(elsewhere.code()).isEqualTo("ALREADY_MEMBER");
     assertThat(api.get("/v1/vpn-groups/" + other).json().get("members")).isEmpty();
-    var unknown = api.put("/v1/vpn-groups/" + group + "/members/101", "{\"msisdn\":\"" + VpnFixture.newMsisdn() + "\"}");
+    var unknown =
+        api.put(
+            "/v1/vpn-groups/" + group + "/members/101",
+            "{\"msisdn\":\"" + VpnFixture.newMsisdn() + "\"}");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.code()).isEqualTo("UNKNOWN_SUBSCRIBER");
     assertThat(api.get("/v1/vpn-groups/" + group).json().get("members")).hasSize(1);
@@ -89,7 +102,9 @@ class VpnGroupApiTest {
     assertThat(left.json().get("members")).isEmpty();
     assertThat(api.get("/v1/subscribers/" + alice).json().get("vpn").isNull()).isTrue();
     assertThat(api.delete("/v1/vpn-groups/" + group + "/members/100").status()).isEqualTo(200);
-    assertThat(api.put("/v1/vpn-groups/" + other + "/members/1", "{\"msisdn\":\"" + alice + "\"}").status())
+    assertThat(
+            api.put("/v1/vpn-groups/" + other + "/members/1", "{\"msisdn\":\"" + alice + "\"}")
+                .status())
         .as("free to join another group now")
         .isEqualTo(200);
   }
@@ -97,9 +112,18 @@ class VpnGroupApiTest {
   @Test
   void badShortNumbersAndMsisdns() {
     String group = vpn.group("\"onNetRatePerMinute\":1,\"offNetRatePerMinute\":2");
-    assertThat(api.put("/v1/vpn-groups/" + group + "/members/12a", "{\"msisdn\":\"8613800000001\"}").status()).isEqualTo(400);
-    assertThat(api.put("/v1/vpn-groups/" + group + "/members/123456789", "{\"msisdn\":\"8613800000001\"}").status()).isEqualTo(400);
-    assertThat(api.put("/v1/vpn-groups/" + group + "/members/1", "{\"msisdn\":\"123\"}").status()).isEqualTo(400);
+    assertThat(
+            api.put("/v1/vpn-groups/" + group + "/members/12a", "{\"msisdn\":\"8613800000001\"}")
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            api.put(
+                    "/v1/vpn-groups/" + group + "/members/123456789",
+                    "{\"msisdn\":\"8613800000001\"}")
+                .status())
+        .isEqualTo(400);
+    assertThat(api.put("/v1/vpn-groups/" + group + "/members/1", "{\"msisdn\":\"123\"}").status())
+        .isEqualTo(400);
     assertThat(api.put("/v1/vpn-groups/" + group + "/members/1", "{}").status()).isEqualTo(400);
   }
 }

@@ -37,7 +37,14 @@ public final class VpnFixture {
     String account = "acc-" + msisdn;
     var a = api.put("/v1/accounts/" + account, "{\"balance\":" + balance + accountExtra + "}");
     assertThat(a.status()).as(a.toString()).isEqualTo(201);
-    var s = api.put("/v1/subscribers/" + msisdn, "{\"imsi\":\"4600" + msisdn.substring(4) + "\",\"prepaidAccountId\":\"" + account + "\"}");
+    var s =
+        api.put(
+            "/v1/subscribers/" + msisdn,
+            "{\"imsi\":\"4600"
+                + msisdn.substring(4)
+                + "\",\"prepaidAccountId\":\""
+                + account
+                + "\"}");
     assertThat(s.status()).as(s.toString()).isEqualTo(201);
     return msisdn;
   }
@@ -49,7 +56,10 @@ public final class VpnFixture {
   }
 
   public void join(String group, String shortNumber, String msisdn) {
-    var r = api.put("/v1/vpn-groups/" + group + "/members/" + shortNumber, "{\"msisdn\":\"" + msisdn + "\"}");
+    var r =
+        api.put(
+            "/v1/vpn-groups/" + group + "/members/" + shortNumber,
+            "{\"msisdn\":\"" + msisdn + "\"}");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
   }
 
@@ -58,7 +68,16 @@ public final class VpnFixture {
   }
 
   public JsonNode setup(String callId, String caller, String called) {
-    var r = api.post("/v1/calls", "{\"callId\":\"" + callId + "\",\"caller\":\"" + caller + "\",\"called\":\"" + called + "\"}");
+    var r =
+        api.post(
+            "/v1/calls",
+            "{\"callId\":\""
+                + callId
+                + "\",\"caller\":\""
+                + caller
+                + "\",\"called\":\""
+                + called
+                + "\"}");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.json();
   }
@@ -70,7 +89,10 @@ public final class VpnFixture {
   }
 
   public JsonNode quota(String callId, int requestNumber, long used) {
-    var r = api.post("/v1/calls/" + callId + "/quota", "{\"requestNumber\":" + requestNumber + ",\"usedSeconds\":" + used + "}");
+    var r =
+        api.post(
+            "/v1/calls/" + callId + "/quota",
+            "{\"requestNumber\":" + requestNumber + ",\"usedSeconds\":" + used + "}");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.json();
   }
