@@ -1,10 +1,14 @@
 package io.scp.api;
 
+import io.scp.api.metrics.ApiMetrics;
+import io.scp.api.metrics.RequestMetrics;
 import io.scp.api.routes.AccountRoutes;
 import io.scp.api.routes.CallRoutes;
 import io.scp.api.routes.CdrRoutes;
 import io.scp.api.routes.CpmRoutes;
 import io.scp.api.routes.ImsRoutes;
+import io.scp.api.routes.MetricsRoutes;
+import io.scp.api.routes.OpsRoutes;
 import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.routes.VacpRoutes;
@@ -31,27 +35,35 @@ public final class ApiRoutes extends AllDirectives {
     this.api = api;
   }
 
+  /** Every request, answered or refused, is counted and timed once, here. */
   public Route route() {
+    return new RequestMetrics(ApiMetrics.get(api.system())).measure(api());
+  }
+
+  private Route api() {
     return handleExceptions(
         exceptions(),
         () ->
             handleRejections(
                 rejections(),
                 () ->
-                    pathPrefix(
-                        "v1",
-                        () ->
-                            concat(
-                                new SubscriberRoutes(api).route(),
-                                new AccountRoutes(api).route(),
-                                new ImsRoutes(api).route(),
-                                new VpnGroupRoutes(api).route(),
-                                new CallRoutes(api).route(),
-                                new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
-                                    .route(),
-                                new CpmRoutes(api).route(),
-                                new VacpRoutes(api).route(),
-                                new SipUriRoutes(api).route()))));
+                    concat(
+                        new MetricsRoutes(api).route(),
+                        pathPrefix(
+                            "v1",
+                            () ->
+                                concat(
+                                    new SubscriberRoutes(api).route(),
+                                    new AccountRoutes(api).route(),
+                                    new ImsRoutes(api).route(),
+                                    new VpnGroupRoutes(api).route(),
+                                    new CallRoutes(api).route(),
+                                    new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
+                                        .route(),
+                                    new CpmRoutes(api).route(),
+                                    new VacpRoutes(api).route(),
+                                    new SipUriRoutes(api).route(),
+                                    new OpsRoutes(api).route())))));
   }
 
   private ExceptionHandler exceptions() {

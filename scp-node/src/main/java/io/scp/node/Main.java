@@ -1,8 +1,12 @@
 package io.scp.node;
 
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code scp-node} command line: a node by default, {@code db} for only the database. */
 @Command(
@@ -35,6 +39,15 @@ import picocli.CommandLine.Command;
     })
 public final class Main implements Callable<Integer> {
 
+  @Option(
+      names = "--config",
+      paramLabel = "NAME|FILE",
+      description =
+          "Start from this configuration instead of application.conf: local1, local2, local3"
+              + " (a local three-node cluster) or a HOCON file. SCP_* variables and -D"
+              + " properties still override it.")
+  String config;
+
   public static void main(String[] args) {
     int exit = new CommandLine(new Main()).execute(args);
     if (exit != 0) System.exit(exit);
@@ -42,6 +55,24 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (config != null && !useConfig(config)) {
+      System.err.println(
+          "scp-node: --config " + config + ": neither a file nor a bundled configuration");
+      return 2;
+    }
     return NodeLauncher.run();
+  }
+
+  /** Same as -Dconfig.file or -Dconfig.resource, which Typesafe Config reads on every load. */
+  static boolean useConfig(String nameOrFile) {
+    if (Files.isRegularFile(Path.of(nameOrFile))) {
+      System.setProperty("config.file", nameOrFile);
+    } else {
+      String resource = nameOrFile.endsWith(".conf") ? nameOrFile : nameOrFile + ".conf";
+      if (Main.class.getClassLoader().getResource(resource) == null) return false;
+      System.setProperty("config.resource", resource);
+    }
+    ConfigFactory.invalidateCaches();
+    return true;
   }
 }
