@@ -18,7 +18,12 @@ import picocli.CommandLine.Option;
     name = "loadtest",
     mixinStandardHelpOptions = true,
     description = "Traffic generator and chaos runner for scp. Talks to nodes over HTTP only.",
-    subcommands = {LoadtestMain.Provision.class, LoadtestMain.Calls.class, ChaosCommand.class})
+    subcommands = {
+      LoadtestMain.Provision.class,
+      LoadtestMain.Calls.class,
+      ChaosCommand.class,
+      BenchCommand.class
+    })
 public final class LoadtestMain {
   static final String DEFAULT_TARIFF =
       "{\"name\":\"loadtest\",\"onNetRatePerMinute\":6,\"offNetRatePerMinute\":12,\"connectFee\":1,"

@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -296,8 +298,8 @@ class ThreeNodeClusterTest {
   static Pending pendingOn(TestNode host, TestNode via, Duration ttl) {
     ApiClient api = via.client();
     String account = null;
-    for (int i = 0; i < 40 && account == null; i++) {
-      String candidate = "acc-" + UUID.randomUUID();
+    for (int i = 0; i < 10 && account == null; i++) {
+      String candidate = idHostedOn(host, PrepaidAccount.KEY, "acc-");
       assertThat(api.put("/v1/accounts/" + candidate, "{\"balance\":2000}").status())
           .isEqualTo(201);
       if (hosts(host.node().system(), PrepaidAccount.KEY, candidate)) account = candidate;
@@ -318,8 +320,8 @@ class ThreeNodeClusterTest {
     vpn.join(group, "1", caller);
     vpn.join(group, "2", vpn.postpaid());
     String callId = null;
-    for (int i = 0; i < 30 && callId == null; i++) {
-      String candidate = VpnFixture.newId("call");
+    for (int i = 0; i < 10 && callId == null; i++) {
+      String candidate = idHostedOn(host, VpnCall.KEY, "call-");
       vpn.setup(candidate, caller, "2");
       if (hosts(host.node().system(), VpnCall.KEY, candidate)) {
         callId = candidate;
@@ -332,6 +334,33 @@ class ThreeNodeClusterTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * A new entity id likely to live on {@code host}: one whose shard is already there, or, when the
+   * host has no shard of the type, one of a shard not allocated anywhere yet (least-shard
+   * allocation gives it to the emptiest region). Picking by shard (|hashCode| mod number-of-shards,
+   * as sharding does) keeps the test independent of how earlier tests' remembered shards are
+   * spread.
+   */
+  static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix) {
+    int shards =
+        host.node().system().settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    Set<String> onHost = shardsOf(host, key);
+    Set<String> anywhere = new HashSet<>();
+    alive.forEach(n -> anywhere.addAll(shardsOf(n, key)));
+    while (true) {
+      String candidate = prefix + UUID.randomUUID();
+      String shard = Integer.toString(Math.abs(candidate.hashCode() % shards));
+      if (onHost.contains(shard) || (onHost.isEmpty() && !anywhere.contains(shard)))
+        return candidate;
+    }
+  }
+
+  static Set<String> shardsOf(TestNode node, EntityTypeKey<?> key) {
+    Set<String> ids = new HashSet<>();
+    regionState(node.node().system(), key).getShards().forEach(shard -> ids.add(shard.shardId()));
+    return ids;
+  }
 
   static ApiClient api(int i) {
     return nodes.get(i).client();
