@@ -44,6 +44,9 @@ public final class ChaosRunner {
     }
   }
 
+  /** A probe gives up waiting for the accounts to answer after this long. */
+  static final Duration RECOVERY_GIVE_UP = Duration.ofSeconds(90);
+
   static final List<String> NODE_OPTIONS =
       List.of(
           "-Xmx768m",
@@ -151,7 +154,7 @@ public final class ChaosRunner {
     // a short timeout: an account whose shard has not moved yet would otherwise hold a probe round
     ApiTarget probe = new ApiTarget(survivors, null, new Latencies(), 1, Duration.ofSeconds(1));
     List<Population.Member> pending = new ArrayList<>(population.members());
-    while (!pending.isEmpty() && System.nanoTime() - killedAt < Duration.ofSeconds(90).toNanos()) {
+    while (!pending.isEmpty() && System.nanoTime() - killedAt < RECOVERY_GIVE_UP.toNanos()) {
       List<CompletableFuture<ApiTarget.Answer>> answers = new ArrayList<>();
       for (Population.Member m : pending)
         answers.add(
