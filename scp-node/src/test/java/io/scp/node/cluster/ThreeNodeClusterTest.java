@@ -345,15 +345,26 @@ class ThreeNodeClusterTest {
   static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix) {
     int shards =
         host.node().system().settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    // rebalancing moves shards to an empty region every few seconds; a new shard goes there at once
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> !shardsOf(host, key).isEmpty() || allocatedAnywhere(key).size() < shards);
     Set<String> onHost = shardsOf(host, key);
-    Set<String> anywhere = new HashSet<>();
-    alive.forEach(n -> anywhere.addAll(shardsOf(n, key)));
-    while (true) {
+    Set<String> anywhere = allocatedAnywhere(key);
+    for (int i = 0; i < 1_000_000; i++) {
       String candidate = prefix + UUID.randomUUID();
       String shard = Integer.toString(Math.abs(candidate.hashCode() % shards));
-      if (onHost.contains(shard) || (onHost.isEmpty() && !anywhere.contains(shard)))
+      if (onHost.contains(shard) || (onHost.isEmpty() && !anywhere.contains(shard))) {
         return candidate;
+      }
     }
+    throw new AssertionError("no id maps to a shard of " + key.name() + " on the chosen node");
+  }
+
+  static Set<String> allocatedAnywhere(EntityTypeKey<?> key) {
+    Set<String> ids = new HashSet<>();
+    alive.forEach(n -> ids.addAll(shardsOf(n, key)));
+    return ids;
   }
 
   static Set<String> shardsOf(TestNode node, EntityTypeKey<?> key) {
