@@ -22,11 +22,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -309,34 +305,17 @@ public final class PrepaidAccount
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(KEY, ctx -> create(ctx, settings, clock))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
-  }
-
-  static Behavior<Command> create(EntityContext<Command> ctx, Settings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new PrepaidAccount(
-                        ctx.getEntityId(),
-                        settings,
-                        clock,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(ctx, context))));
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(settings, clock));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(String accountId, Settings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new PrepaidAccount(accountId, settings, clock, context, timers, () -> {})));
+    return RememberedEntity.standalone(accountId, factory(settings, clock));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(Settings settings, Clock clock) {
+    return (id, context, timers, passivate) ->
+        new PrepaidAccount(id, settings, clock, context, timers, passivate);
   }
 
   private final String accountId;

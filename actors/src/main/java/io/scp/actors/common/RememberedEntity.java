@@ -1,10 +1,15 @@
 package io.scp.actors.common;
 
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
  * Sharding of entities that own deadlines (expiries, supervision timers). They are remembered, so
@@ -14,6 +19,41 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
  */
 public final class RememberedEntity {
   private RememberedEntity() {}
+
+  /** Builds one entity from its id, context, timers and a way to ask for passivation. */
+  @FunctionalInterface
+  public interface Factory<M> {
+    Behavior<M> create(
+        String entityId, ActorContext<M> context, TimerScheduler<M> timers, Runnable passivate);
+  }
+
+  /** Starts sharding for a remembered entity type; {@code stopMessage} must stop the entity. */
+  public static <M> void init(
+      ActorSystem<?> system, EntityTypeKey<M> key, M stopMessage, Factory<M> factory) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    key,
+                    entity ->
+                        Behaviors.<M>setup(
+                            context ->
+                                Behaviors.withTimers(
+                                    timers ->
+                                        factory.create(
+                                            entity.getEntityId(),
+                                            context,
+                                            timers,
+                                            passivator(entity, context)))))
+                .withStopMessage(stopMessage)
+                .withSettings(settings(system)));
+  }
+
+  /** The same entity without sharding, for tests: passivation requests are ignored. */
+  public static <M> Behavior<M> standalone(String entityId, Factory<M> factory) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(timers -> factory.create(entityId, context, timers, () -> {})));
+  }
 
   public static ClusterShardingSettings settings(ActorSystem<?> system) {
     return ClusterShardingSettings.create(system).withRememberEntities(true);

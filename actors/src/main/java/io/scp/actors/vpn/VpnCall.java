@@ -26,14 +26,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -294,28 +290,13 @@ public final class VpnCall
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    CallPorts ports = new CallPorts(sharding, settings.askTimeout());
-    sharding.init(
-        Entity.of(KEY, ctx -> create(ctx, settings, ports, clock))
-            .withStopMessage(Stop.INSTANCE)
-            .withSettings(RememberedEntity.settings(system)));
-  }
-
-  private static Behavior<Command> create(
-      EntityContext<Command> entity, Settings settings, CallPorts ports, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new VpnCall(
-                        entity.getEntityId(),
-                        settings,
-                        ports,
-                        clock,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(entity, context))));
+    CallPorts ports = new CallPorts(ClusterSharding.get(system), settings.askTimeout());
+    RememberedEntity.init(
+        system,
+        KEY,
+        Stop.INSTANCE,
+        (id, context, timers, passivate) ->
+            new VpnCall(id, settings, ports, clock, context, timers, passivate));
   }
 
   private final String callId;
