@@ -40,30 +40,28 @@ public final class ApiRoutes extends AllDirectives {
     return new RequestMetrics(ApiMetrics.get(api.system())).measure(api());
   }
 
+  /**
+   * The route tree is built once: the Java DSL calls the suppliers of {@code handleExceptions},
+   * {@code handleRejections} and {@code pathPrefix} on every request, so they only hand out routes
+   * made here.
+   */
   private Route api() {
-    return handleExceptions(
-        exceptions(),
-        () ->
-            handleRejections(
-                rejections(),
-                () ->
-                    concat(
-                        new MetricsRoutes(api).route(),
-                        pathPrefix(
-                            "v1",
-                            () ->
-                                concat(
-                                    new SubscriberRoutes(api).route(),
-                                    new AccountRoutes(api).route(),
-                                    new ImsRoutes(api).route(),
-                                    new VpnGroupRoutes(api).route(),
-                                    new CallRoutes(api).route(),
-                                    new CdrRoutes(api, CdrReadModel.get(api.system()).repository())
-                                        .route(),
-                                    new CpmRoutes(api).route(),
-                                    new VacpRoutes(api).route(),
-                                    new SipUriRoutes(api).route(),
-                                    new OpsRoutes(api).route())))));
+    Route v1 =
+        concat(
+            new SubscriberRoutes(api).route(),
+            new AccountRoutes(api).route(),
+            new ImsRoutes(api).route(),
+            new VpnGroupRoutes(api).route(),
+            new CallRoutes(api).route(),
+            new CdrRoutes(api, CdrReadModel.get(api.system()).repository()).route(),
+            new CpmRoutes(api).route(),
+            new VacpRoutes(api).route(),
+            new SipUriRoutes(api).route(),
+            new OpsRoutes(api).route());
+    Route all = concat(new MetricsRoutes(api).route(), pathPrefix("v1", () -> v1));
+    ExceptionHandler exceptions = exceptions();
+    RejectionHandler rejections = rejections();
+    return handleExceptions(exceptions, () -> handleRejections(rejections, () -> all));
   }
 
   private ExceptionHandler exceptions() {

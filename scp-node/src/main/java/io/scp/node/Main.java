@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
   String config;
 
   public static void main(String[] args) {
+    CommonPoolParallelism.ensureAtLeastTwo();
     int exit = new CommandLine(new Main()).execute(args);
     if (exit != 0) System.exit(exit);
   }

@@ -5,9 +5,9 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.jdbc.journal.JdbcAsyncWriteJournal;
 import scala.collection.immutable.Seq;
+import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
-import scala.jdk.javaapi.FutureConverters;
 import scala.runtime.BoxedUnit;
 import scala.util.Try;
 
@@ -33,10 +33,13 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     }
     int written = events;
     Future<Seq<Try<BoxedUnit>>> result = super.asyncWriteMessages(messages);
-    FutureConverters.asJava(result)
-        .whenComplete(
-            (outcome, failure) ->
-                metrics.journalWrite(System.nanoTime() - start, written, failure != null));
+    // Recorded on the completing thread: no hop to another executor per write.
+    result.onComplete(
+        outcome -> {
+          metrics.journalWrite(System.nanoTime() - start, written, outcome.isFailure());
+          return BoxedUnit.UNIT;
+        },
+        ExecutionContext.parasitic$.MODULE$);
     return result;
   }
 }
