@@ -27,14 +27,10 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -208,25 +204,12 @@ public final class CpmMessage
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, CpmSettings settings, Clock clock) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(KEY, ctx -> create(ctx, settings, clock))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
-  }
-
-  static Behavior<Command> create(EntityContext<Command> ctx, CpmSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new CpmMessage(
-                        ctx.getEntityId(),
-                        settings,
-                        clock,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(ctx, context))));
+    RememberedEntity.init(
+        system,
+        KEY,
+        Stop.INSTANCE,
+        (messageId, context, timers, passivate) ->
+            new CpmMessage(messageId, settings, clock, context, timers, passivate));
   }
 
   private final String messageId;

@@ -19,11 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -209,30 +205,17 @@ public final class CpmSession
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, CpmSettings settings, Clock clock) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(KEY, ctx -> create(ctx, settings, clock))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
-  }
-
-  static Behavior<Command> create(EntityContext<Command> ctx, CpmSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new CpmSession(
-                        ctx.getEntityId(),
-                        settings,
-                        clock,
-                        timers,
-                        RememberedEntity.passivator(ctx, context))));
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(settings, clock));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(String sessionId, CpmSettings settings, Clock clock) {
-    return Behaviors.withTimers(
-        timers -> new CpmSession(sessionId, settings, clock, timers, () -> {}));
+    return RememberedEntity.standalone(sessionId, factory(settings, clock));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(CpmSettings settings, Clock clock) {
+    return (sessionId, context, timers, passivate) ->
+        new CpmSession(sessionId, settings, clock, timers, passivate);
   }
 
   private final String sessionId;

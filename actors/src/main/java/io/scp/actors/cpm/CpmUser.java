@@ -26,11 +26,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -264,33 +260,17 @@ public final class CpmUser
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, CpmSettings settings, Clock clock) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(KEY, ctx -> create(ctx, settings, clock))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
-  }
-
-  static Behavior<Command> create(EntityContext<Command> ctx, CpmSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new CpmUser(
-                        ctx.getEntityId(),
-                        settings,
-                        clock,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(ctx, context))));
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(settings, clock));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(String address, CpmSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers -> new CpmUser(address, settings, clock, context, timers, () -> {})));
+    return RememberedEntity.standalone(address, factory(settings, clock));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(CpmSettings settings, Clock clock) {
+    return (address, context, timers, passivate) ->
+        new CpmUser(address, settings, clock, context, timers, passivate);
   }
 
   private final String address;

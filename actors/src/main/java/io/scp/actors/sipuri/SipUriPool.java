@@ -34,10 +34,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -417,24 +415,11 @@ public final class SipUriPool
 
   public static void init(ActorSystem<?> system, SipUriSettings settings, Clock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(
-        Entity.of(
-                KEY,
-                ctx ->
-                    Behaviors.setup(
-                        context ->
-                            Behaviors.withTimers(
-                                timers ->
-                                    new SipUriPool(
-                                        ctx.getEntityId(),
-                                        settings,
-                                        clock,
-                                        uri -> sharding.entityRefFor(SipUriSlot.KEY, uri),
-                                        context,
-                                        timers,
-                                        RememberedEntity.passivator(ctx, context)))))
-            .withStopMessage(Stop.INSTANCE)
-            .withSettings(RememberedEntity.settings(system)));
+    RememberedEntity.init(
+        system,
+        KEY,
+        Stop.INSTANCE,
+        factory(settings, clock, uri -> sharding.entityRefFor(SipUriSlot.KEY, uri)));
   }
 
   /** For tests without sharding: slots are found through {@code slots}; no passivation. */
@@ -443,11 +428,15 @@ public final class SipUriPool
       SipUriSettings settings,
       Clock clock,
       Function<String, RecipientRef<SipUriSlot.Command>> slots) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new SipUriPool(poolId, settings, clock, slots, context, timers, () -> {})));
+    return RememberedEntity.standalone(poolId, factory(settings, clock, slots));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(
+      SipUriSettings settings,
+      Clock clock,
+      Function<String, RecipientRef<SipUriSlot.Command>> slots) {
+    return (poolId, context, timers, passivate) ->
+        new SipUriPool(poolId, settings, clock, slots, context, timers, passivate);
   }
 
   /** A provisioning request being claimed on its slots (in memory; a crash abandons it). */
