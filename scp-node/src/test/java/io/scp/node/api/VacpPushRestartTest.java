@@ -67,14 +67,14 @@ class VacpPushRestartTest {
           .until(
               () ->
                   provider
-                      .client()
-                      .get("/v1/vacp/events/" + eventId)
-                      .json()
-                      .path("deliveries")
-                      .path(0)
-                      .path("attempts")
-                      .asInt()
-                  >= 2);
+                          .client()
+                          .get("/v1/vacp/events/" + eventId)
+                          .json()
+                          .path("deliveries")
+                          .path(0)
+                          .path("attempts")
+                          .asInt()
+                      >= 2);
       node.close();
 
       int beforeRestart = consumer.stub().received("events").size();
