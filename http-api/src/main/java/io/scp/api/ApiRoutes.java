@@ -11,6 +11,7 @@ import io.scp.api.routes.MetricsRoutes;
 import io.scp.api.routes.OpsRoutes;
 import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.routes.VacpEventRoutes;
 import io.scp.api.routes.VacpRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
@@ -56,6 +57,7 @@ public final class ApiRoutes extends AllDirectives {
             new CdrRoutes(api, CdrReadModel.get(api.system()).repository()).route(),
             new CpmRoutes(api).route(),
             new VacpRoutes(api).route(),
+            new VacpEventRoutes(api).route(),
             new SipUriRoutes(api).route(),
             new OpsRoutes(api).route());
     Route all = concat(new MetricsRoutes(api).route(), pathPrefix("v1", () -> v1));

@@ -23,5 +23,8 @@ public final class VacpEntities {
     VacpAuthorization.init(system);
     VacpUser.init(system, ports, settings);
     Interworking.init(system, ports, settings, clock);
+    VacpPushQuota.init(system, settings, clock);
+    VacpEvent.init(
+        system, ports, settings, VacpPushSettings.fromConfig(system.settings().config()), clock);
   }
 }

@@ -44,6 +44,15 @@ public final class VacpPorts {
     return gateway.call(endpoint, operation, fields, Optional.empty());
   }
 
+  /** A call that carries a raw JSON {@code payload} besides the fields. */
+  public CompletionStage<PlatformGateway.Response> call(
+      PlatformGateway.Endpoint endpoint,
+      String operation,
+      Map<String, String> fields,
+      String payload) {
+    return gateway.call(endpoint, operation, fields, Optional.of(payload));
+  }
+
   /** Sends a notice to the platform's current callback address. */
   CompletionStage<PlatformGateway.Response> deliver(Notice notice) {
     Map<String, String> fields = new LinkedHashMap<>();

@@ -194,7 +194,7 @@ public final class VacpRoutes extends ApiDirectives {
    * the platform through the key index, and the platform confirms the hash. No valid key: 401; a
    * suspended platform: 403.
    */
-  private Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
+  Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
     return extractRequest(
         request -> {
           WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
@@ -233,7 +233,7 @@ public final class VacpRoutes extends ApiDirectives {
         });
   }
 
-  private CompletionStage<Optional<VacpPlatform.PlatformView>> authenticate(String key) {
+  CompletionStage<Optional<VacpPlatform.PlatformView>> authenticate(String key) {
     String hash = ApiKeys.hash(key);
     return this.<VacpApiKey.Command, VacpApiKey.Bound>ask(
             VacpApiKey.KEY, hash, VacpApiKey.Resolve::new)

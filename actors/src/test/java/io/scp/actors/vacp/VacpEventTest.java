@@ -1,0 +1,257 @@
+package io.scp.actors.vacp;
+
+import static io.scp.actors.vacp.VacpTesting.SETTINGS;
+import static io.scp.actors.vacp.VacpTesting.refusal;
+import static io.scp.actors.vacp.VacpTesting.success;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.scp.actors.common.ErrorCode;
+import io.scp.actors.subscriber.Subscriber;
+import io.scp.actors.testing.EntityTestConfig;
+import io.scp.actors.vacp.VacpEvent.Command;
+import io.scp.actors.vacp.VacpEvent.Delivery;
+import io.scp.actors.vacp.VacpEvent.Event;
+import io.scp.actors.vacp.VacpEvent.EventView;
+import io.scp.actors.vacp.VacpEvent.Published;
+import io.scp.actors.vacp.VacpEvent.Reason;
+import io.scp.actors.vacp.VacpEvent.Spec;
+import io.scp.actors.vacp.VacpEvent.State;
+import io.scp.actors.vacp.VacpEvent.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event entity with real directory, platform, authorisation, subscriber, user and interworking
+ * entities: a delivery deferred by quiet hours goes out when they end, recovery rebuilds the state
+ * (every command, event and state serialised), and the pure quiet-window arithmetic.
+ */
+class VacpEventTest {
+  static final String MSISDN = "8613900000002";
+  static final VacpPushSettings PUSH =
+      new VacpPushSettings(3, Duration.ofMillis(100), Duration.ofMillis(200), 65536);
+
+  /** Two seconds before the end of the quiet hours 22:00-07:00, running in real time. */
+  static final Clock CLOCK =
+      Clock.offset(
+          Clock.systemUTC(),
+          Duration.between(Instant.now(), Instant.parse("2030-06-01T06:59:58Z")));
+
+  ActorTestKit testKit;
+  LocalEntities entities;
+  RecordingGateway gateway;
+  VacpPorts ports;
+
+  @BeforeEach
+  void start() {
+    testKit = ActorTestKit.create(EntityTestConfig.config());
+    entities = new LocalEntities(testKit.system());
+    gateway = new RecordingGateway();
+    ports = VacpTesting.ports(testKit, entities, gateway);
+  }
+
+  @AfterEach
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  EventSourcedBehaviorTestKit<Command, Event, State> kit(String eventId) {
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(), VacpEvent.create(eventId, ports, SETTINGS, PUSH, CLOCK));
+  }
+
+  /** pf-b provides the push capability cap-b; pf-a receives it for the user in quiet hours. */
+  void scene() {
+    entities.put(
+        VacpNode.KEY,
+        VacpNode.CENTRAL_ID,
+        testKit.spawn(VacpNode.create(VacpNode.CENTRAL_ID, ports, SETTINGS)));
+    for (String platform : new String[] {"pf-a", "pf-b"}) {
+      var ref =
+          entities.put(VacpPlatform.KEY, platform, testKit.spawn(VacpPlatform.create(platform)));
+      success(
+          VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
+              testKit,
+              ref,
+              r ->
+                  new VacpPlatform.Register(
+                      new VacpPlatform.Profile(
+                          platform,
+                          1,
+                          Optional.empty(),
+                          VacpNode.CENTRAL_ID,
+                          "http://127.0.0.1:1/" + platform,
+                          PlatformGateway.Protocol.STANDARD,
+                          VacpPlatform.Status.ACTIVE),
+                      Optional.of("hash-" + platform),
+                      r)));
+    }
+    var capability =
+        entities.put(
+            VacpCapability.KEY,
+            "cap-b",
+            testKit.spawn(VacpCapability.create("cap-b", ports, SETTINGS)));
+    success(
+        VacpTesting.<VacpCapability.Command, VacpCapability.Registered>ask(
+            testKit,
+            capability,
+            r ->
+                new VacpCapability.Register(
+                    new VacpCapability.Spec(
+                        "svc-b", "News", "breaking news", DirectoryEntry.Style.PUSH),
+                    new VacpCapability.Provider("pf-b", 1, Optional.empty(), VacpNode.CENTRAL_ID),
+                    r)));
+    String authorizationId = VacpAuthorization.entityId("pf-a", "cap-b");
+    var authorization =
+        entities.put(
+            VacpAuthorization.KEY,
+            authorizationId,
+            testKit.spawn(VacpAuthorization.create(authorizationId)));
+    success(
+        VacpTesting.<VacpAuthorization.Command, VacpAuthorization.Granted>ask(
+            testKit,
+            authorization,
+            r ->
+                new VacpAuthorization.Grant(
+                    "pf-a",
+                    "cap-b",
+                    "pf-b",
+                    new VacpAuthorization.Terms(Optional.empty(), Optional.empty(), 4, 10, 10, 0),
+                    r)));
+    var subscriber = entities.put(Subscriber.KEY, MSISDN, testKit.spawn(Subscriber.create(MSISDN)));
+    success(
+        VacpTesting.<Subscriber.Command, Subscriber.Provisioned>ask(
+            testKit,
+            subscriber,
+            r ->
+                new Subscriber.Provision(
+                    new Subscriber.Profile(
+                        Optional.empty(),
+                        Optional.empty(),
+                        Subscriber.Status.ACTIVE,
+                        Optional.empty()),
+                    r)));
+    for (String service : new String[] {"pf-a", "pf-b"}) {
+      success(
+          VacpTesting.<Subscriber.Command, Subscriber.SubscriberView>ask(
+              testKit, subscriber, r -> new Subscriber.SubscribeService(service, r)));
+    }
+    entities.put(VacpUser.KEY, MSISDN, testKit.spawn(VacpUser.create(MSISDN, ports, SETTINGS)));
+    var setting =
+        new Interworking.Setting(
+            MSISDN,
+            "pf-a",
+            "cap-b",
+            "pf-b",
+            "svc-b",
+            Interworking.Mode.PUSH,
+            new Interworking.ReceiveConditions(
+                Optional.of(new Interworking.QuietHours("22:00", "07:00")),
+                false,
+                Optional.empty()));
+    var interworking =
+        entities.put(
+            Interworking.KEY,
+            setting.id(),
+            testKit.spawn(Interworking.create(setting.id(), ports, SETTINGS, CLOCK)));
+    success(
+        VacpTesting.<Interworking.Command, Interworking.SetupResult>ask(
+            testKit, interworking, r -> new Interworking.Setup(setting, r)));
+  }
+
+  static Spec spec(String eventId) {
+    return new Spec(eventId, "cap-b", MSISDN, "pf-b", "{\"headline\":\"hello\"}");
+  }
+
+  @Test
+  void aDeliveryInQuietHoursGoesOutWhenTheyEndAndRecoveryKeepsEverything() {
+    scene();
+    var kit = kit("ev-1");
+    var published =
+        kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-1"), r));
+    EventView view = success(published.reply());
+    assertThat(view.deliveries()).hasSize(1);
+    assertThat(view.deliveries().get(0).priority()).isEqualTo(4);
+    assertThat(view.deliveries().get(0).status()).isEqualTo(Status.PENDING);
+    assertThat(view.deliveries().get(0).reason()).contains(Reason.QUIET_HOURS);
+    Delivery deferred = ((Published) kit.getState()).deliveries().get("pf-a");
+    assertThat(deferred.notBefore()).contains(Instant.parse("2030-06-01T07:00:00Z"));
+    assertThat(gateway.calls(VacpEvent.OPERATION)).isEmpty();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ((Published) kit.getState()).deliveries().get("pf-a").status() == Status.DELIVERED);
+    assertThat(CLOCK.instant()).isAfterOrEqualTo(Instant.parse("2030-06-01T07:00:00Z"));
+    var call = gateway.calls(VacpEvent.OPERATION).get(0);
+    assertThat(call.platformId()).isEqualTo("pf-a");
+    assertThat(call.fields())
+        .containsEntry("eventId", "ev-1")
+        .containsEntry("providerPlatformId", "pf-b");
+
+    State before = kit.getState();
+    kit.restart();
+    assertThat(kit.getState()).isEqualTo(before);
+    var replay =
+        kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-1"), r));
+    assertThat(success(replay.reply()).deliveries().get(0).status()).isEqualTo(Status.DELIVERED);
+    assertThat(replay.hasNoEvents()).isTrue();
+    var conflict =
+        kit.<StatusReply<EventView>>runCommand(
+            r ->
+                new VacpEvent.Publish(
+                    new Spec("ev-1", "cap-b", MSISDN, "pf-b", "{\"headline\":\"other\"}"), r));
+    assertThat(refusal(conflict.reply())).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    assertThat(gateway.calls(VacpEvent.OPERATION)).hasSize(1);
+  }
+
+  @Test
+  void anUnknownEventIsNotFoundAndAStrangerCannotPublish() {
+    scene();
+    var kit = kit("ev-2");
+    assertThat(refusal(kit.<StatusReply<EventView>>runCommand(VacpEvent.Get::new).reply()))
+        .isEqualTo(ErrorCode.NOT_FOUND);
+    var forged =
+        kit.<StatusReply<EventView>>runCommand(
+            r -> new VacpEvent.Publish(new Spec("ev-2", "cap-b", MSISDN, "pf-a", "{}"), r));
+    assertThat(refusal(forged.reply())).isEqualTo(ErrorCode.FORBIDDEN);
+    entities.put(
+        VacpCapability.KEY,
+        "cap-x",
+        testKit.spawn(VacpCapability.create("cap-x", ports, SETTINGS)));
+    var unknown =
+        kit.<StatusReply<EventView>>runCommand(
+            r -> new VacpEvent.Publish(new Spec("ev-2", "cap-x", MSISDN, "pf-b", "{}"), r));
+    assertThat(refusal(unknown.reply())).isEqualTo(ErrorCode.UNKNOWN_CAPABILITY);
+    assertThat(kit.getState()).isInstanceOf(VacpEvent.NoEvent.class);
+  }
+
+  @Test
+  void quietHoursAreAHalfOpenUtcWindowThatMayWrapMidnight() {
+    var night = new Interworking.QuietHours("22:00", "07:00");
+    assertThat(VacpEvent.quietUntil(night, Instant.parse("2030-06-01T21:59:59Z"))).isEmpty();
+    assertThat(VacpEvent.quietUntil(night, Instant.parse("2030-06-01T22:00:00Z")))
+        .contains(Instant.parse("2030-06-02T07:00:00Z"));
+    assertThat(VacpEvent.quietUntil(night, Instant.parse("2030-06-02T03:00:00Z")))
+        .contains(Instant.parse("2030-06-02T07:00:00Z"));
+    assertThat(VacpEvent.quietUntil(night, Instant.parse("2030-06-02T07:00:00Z"))).isEmpty();
+
+    var lunch = new Interworking.QuietHours("12:00", "13:30");
+    assertThat(VacpEvent.quietUntil(lunch, Instant.parse("2030-06-01T12:45:00Z")))
+        .contains(Instant.parse("2030-06-01T13:30:00Z"));
+    assertThat(VacpEvent.quietUntil(lunch, Instant.parse("2030-06-01T13:30:00Z"))).isEmpty();
+    assertThat(VacpEvent.quietUntil(lunch, Instant.parse("2030-06-01T11:00:00Z"))).isEmpty();
+
+    var never = new Interworking.QuietHours("08:00", "08:00");
+    assertThat(VacpEvent.quietUntil(never, Instant.parse("2030-06-01T08:00:00Z"))).isEmpty();
+  }
+}
