@@ -11,7 +11,9 @@ import io.scp.api.routes.MetricsRoutes;
 import io.scp.api.routes.OpsRoutes;
 import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
+import io.scp.api.routes.VacpInvocationRoutes;
 import io.scp.api.routes.VacpRoutes;
+import io.scp.api.routes.VacpTokenRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
@@ -62,6 +64,8 @@ public final class ApiRoutes extends AllDirectives {
                                         .route(),
                                     new CpmRoutes(api).route(),
                                     new VacpRoutes(api).route(),
+                                    new VacpInvocationRoutes(api).route(),
+                                    new VacpTokenRoutes(api).route(),
                                     new SipUriRoutes(api).route(),
                                     new OpsRoutes(api).route())))));
   }

@@ -110,6 +110,7 @@ public final class ProtoJson {
       case ENUM:
         return enumValue(node, field, path);
       case MESSAGE:
+        if (JsonValues.isValue(field.getMessageType())) return JsonValues.toValue(node);
         Message.Builder child = parent.newBuilderForField(field);
         merge(node, child, path);
         return child.build();
@@ -185,7 +186,8 @@ public final class ProtoJson {
       case BOOLEAN -> f.booleanNode((Boolean) value);
       case STRING -> f.textNode((String) value);
       case ENUM -> f.textNode(((EnumValueDescriptor) value).getName());
-      case MESSAGE -> toTree((Message) value);
+      case MESSAGE ->
+          value instanceof com.google.protobuf.Value v ? JsonValues.toNode(v) : toTree((Message) value);
       default -> f.nullNode();
     };
   }

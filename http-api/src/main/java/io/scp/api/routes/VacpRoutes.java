@@ -194,7 +194,7 @@ public final class VacpRoutes extends ApiDirectives {
    * the platform through the key index, and the platform confirms the hash. No valid key: 401; a
    * suspended platform: 403.
    */
-  private Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
+  Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
     return extractRequest(
         request -> {
           WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
@@ -220,7 +220,7 @@ public final class VacpRoutes extends ApiDirectives {
   }
 
   /** Endpoints open to any caller: a platform key, or the API tokens' rules. */
-  private Route anyCaller(Supplier<Route> inner) {
+  Route anyCaller(Supplier<Route> inner) {
     return extractRequest(
         request -> {
           Optional<String> presented = bearerToken(request).filter(ApiKeys::plausible);
