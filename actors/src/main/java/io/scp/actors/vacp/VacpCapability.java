@@ -41,8 +41,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * which publishes it further down the hierarchy. The caller is answered once the home VACP has it.
  * Only the platform that registered a capability may change or deregister it. On deregistration the
  * provider is sent {@code capability-removed} through the notice outbox. Each revision is also
- * handed to the index of its service ({@link VacpServiceIndex}), retried the same way, so that
- * invocations by service name find it.
+ * handed to the index of its service ({@link VacpServiceIndex}), retried the same way, and the
+ * caller is answered once the index has it too, so an invocation by service name finds it at once.
  */
 public final class VacpCapability
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -208,8 +208,8 @@ public final class VacpCapability
   private final Runnable passivate;
   private final NoticeSender<Command> notices;
 
-  // Not persisted: answers owed once the home VACP confirms a revision; after a crash callers
-  // retry.
+  // Not persisted: answers owed once the home VACP and the service index confirm a revision;
+  // after a crash callers retry.
   private final List<Map.Entry<Long, Consumer<Capability>>> owed = new ArrayList<>();
   private boolean syncing;
   private int syncFailures;
@@ -382,10 +382,23 @@ public final class VacpCapability
         .thenNoReply();
   }
 
-  /** Answers now if {@code revision} is confirmed, else once it is. */
+  /**
+   * Answers now if {@code revision} is confirmed (by the home VACP and the service index), else
+   * once it is.
+   */
   private void owe(Capability state, long revision, Consumer<Capability> answer) {
-    if (state.syncedRevision() >= revision) answer.accept(state);
+    if (confirmed(state, revision)) answer.accept(state);
     else owed.add(Map.entry(revision, answer));
+  }
+
+  private boolean confirmed(Capability state, long revision) {
+    return state.syncedRevision() >= revision && indexedRevision >= revision;
+  }
+
+  private void payOwed(Capability state) {
+    var due = owed.stream().filter(o -> confirmed(state, o.getKey())).toList();
+    owed.removeAll(due);
+    due.forEach(o -> o.getValue().accept(state));
   }
 
   // ---- handing revisions to the home VACP
@@ -416,9 +429,7 @@ public final class VacpCapability
         .thenRun(
             s -> {
               Capability after = (Capability) s;
-              var due = owed.stream().filter(o -> o.getKey() <= after.syncedRevision()).toList();
-              owed.removeAll(due);
-              due.forEach(o -> o.getValue().accept(after));
+              payOwed(after);
               driveSync(after);
             })
         .thenNoReply();
@@ -457,6 +468,7 @@ public final class VacpCapability
     indexing = false;
     indexFailures = 0;
     indexedRevision = Math.max(indexedRevision, answer.revision());
+    payOwed(state);
     driveIndex(state);
     return Effect().noReply();
   }

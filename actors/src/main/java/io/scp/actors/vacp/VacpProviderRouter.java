@@ -93,7 +93,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
 
   public record Stats(int inFlight, int queued, String breaker) implements CborSerializable {}
 
-  private record CallDone(long seq, boolean probe, Answered answer) implements Command {}
+  private record CallDone(Call call, boolean probe, Answered answer) implements Command {}
 
   private record Expire(long seq) implements Command {}
 
@@ -272,7 +272,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
             answer,
             (response, failure) ->
                 new CallDone(
-                    pending.seq(),
+                    call,
                     probe,
                     failure == null
                         ? answered(response)
@@ -290,6 +290,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
             || done.answer().outcome() == PlatformGateway.Outcome.TIMEOUT;
     if (failed) onFailure(done.probe());
     else onSuccess(done.probe());
+    done.call().replyTo().tell(done.answer());
     drain();
     return this;
   }
@@ -345,7 +346,6 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
     }
   }
 
-  /** Answers the waiting consumer as soon as its call is done; the breaker counts it above. */
   private Answered answered(PlatformGateway.Response response) {
     return new Answered(
         response.outcome(), response.status(), response.reason(), result(response));
