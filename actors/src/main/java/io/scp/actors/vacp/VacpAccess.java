@@ -25,12 +25,11 @@ import org.apache.pekko.pattern.StatusReply;
  * use it for this user now. A refusal fails the returned stage with its {@link Refusal}.
  *
  * <p>The checks, in order: the capability is known and live ({@code 404 UNKNOWN_CAPABILITY}; by
- * service name without a provider in the user's home region {@code 404 NO_PROVIDER_FOR_REGION});
- * it offers the mode ({@code 400 INVALID_ARGUMENT}); the consumer holds an authorisation valid now
+ * service name without a provider in the user's home region {@code 404 NO_PROVIDER_FOR_REGION}); it
+ * offers the mode ({@code 400 INVALID_ARGUMENT}); the consumer holds an authorisation valid now
  * ({@code 403 NOT_AUTHORIZED}); the user is known ({@code 404 UNKNOWN_SUBSCRIBER}), active ({@code
  * 409 SUBSCRIBER_SUSPENDED}) and subscribed to the consumer's and the provider's services ({@code
- * 409 NOT_SUBSCRIBED}); the user has an active setting of that mode ({@code 403
- * NO_INTERWORKING}).
+ * 409 NOT_SUBSCRIBED}); the user has an active setting of that mode ({@code 403 NO_INTERWORKING}).
  */
 public final class VacpAccess {
   private final EntityRefs refs;
@@ -102,8 +101,8 @@ public final class VacpAccess {
   // ---------------------------------------------------------------- routing
 
   /**
-   * An exact capability id names its capability. Anything else is a service name: the capability
-   * of that service in the user's home region (class 2 and 3), else a nationwide one (class 1).
+   * An exact capability id names its capability. Anything else is a service name: the capability of
+   * that service in the user's home region (class 2 and 3), else a nationwide one (class 1).
    */
   private CompletionStage<VacpCapability.CapabilityView> resolve(
       String capability, CompletionStage<Subscriber.SubscriberView> subscriber) {
@@ -114,11 +113,14 @@ public final class VacpAccess {
               if (failure == null) {
                 if (!found.active()) {
                   throw new Refusal(
-                      ErrorCode.UNKNOWN_CAPABILITY, "capability " + capability + " is deregistered");
+                      ErrorCode.UNKNOWN_CAPABILITY,
+                      "capability " + capability + " is deregistered");
                 }
                 return CompletableFuture.completedFuture(found);
               }
-              if (refusal(failure).filter(r -> r.code() == ErrorCode.UNKNOWN_CAPABILITY).isEmpty()) {
+              if (refusal(failure)
+                  .filter(r -> r.code() == ErrorCode.UNKNOWN_CAPABILITY)
+                  .isEmpty()) {
                 throw new CompletionException(unwrap(failure));
               }
               return byService(capability, subscriber);

@@ -33,9 +33,9 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One pull invocation: consumer platform A asks the VACP to invoke a capability of provider B for
- * a user. Keyed by {@link #entityId} (the consumer and its invocation id, so two consumers' ids
- * never meet).
+ * One pull invocation: consumer platform A asks the VACP to invoke a capability of provider B for a
+ * user. Keyed by {@link #entityId} (the consumer and its invocation id, so two consumers' ids never
+ * meet).
  *
  * <p>The invocation runs the checks and the routing of {@link VacpAccess}, then hands the call to
  * the provider's {@link VacpProviderRouter} (SLA, priority, breaker), which calls B's {@code
@@ -93,8 +93,7 @@ public final class VacpInvocation
   public record Refused(ErrorCode code, String detail, Optional<Long> retryAfterSeconds)
       implements Answer {}
 
-  private record Routed(
-      Request request, VacpAccess.Grant grant, VacpProviderRouter.Outcome outcome)
+  private record Routed(Request request, VacpAccess.Grant grant, VacpProviderRouter.Outcome outcome)
       implements Command {}
 
   private record NotRouted(Request request, Refused refused) implements Command {}
@@ -366,8 +365,7 @@ public final class VacpInvocation
       return Effect().noReply();
     }
     if (outcome instanceof VacpProviderRouter.Unavailable u) {
-      answerAll(
-          new Refused(ErrorCode.UNAVAILABLE, u.reason(), Optional.of(u.retryAfterSeconds())));
+      answerAll(new Refused(ErrorCode.UNAVAILABLE, u.reason(), Optional.of(u.retryAfterSeconds())));
       return Effect().noReply();
     }
     var answered = (VacpProviderRouter.Answered) outcome;

@@ -347,8 +347,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
   }
 
   private Answered answered(PlatformGateway.Response response) {
-    return new Answered(
-        response.outcome(), response.status(), response.reason(), result(response));
+    return new Answered(response.outcome(), response.status(), response.reason(), result(response));
   }
 
   private Behavior<Command> onGetStats(GetStats get) {
@@ -382,7 +381,8 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
       if (result != null) {
         JsonNode parsed = parse(result);
         return Optional.of(
-            JSON.writeValueAsString(parsed != null ? parsed : JSON.getNodeFactory().textNode(result)));
+            JSON.writeValueAsString(
+                parsed != null ? parsed : JSON.getNodeFactory().textNode(result)));
       }
       ObjectNode all = JSON.createObjectNode();
       response.fields().forEach(all::put);

@@ -24,8 +24,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * The capabilities that offer one service, keyed by the service name, so that an invocation by
  * service name finds its candidates without scanning anything. Every capability hands each of its
  * revisions to the index of its service until the index confirms (see {@link VacpCapability}); the
- * newest revision of a capability wins, and a deregistered capability stays as an inactive entry
- * (a tombstone) so that an older revision cannot bring it back.
+ * newest revision of a capability wins, and a deregistered capability stays as an inactive entry (a
+ * tombstone) so that an older revision cannot bring it back.
  *
  * <p>A capability whose service name changed stays listed under its old name: readers confirm a
  * candidate with the capability itself before they use it.

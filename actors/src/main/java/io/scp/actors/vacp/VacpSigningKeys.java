@@ -29,14 +29,14 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * The key pairs that sign VACP tokens, in one cluster-wide place (a single entity, id {@value
- * #ID}) so every node signs with the same key and verifies every node's tokens. The first request
- * creates a key (ES256: ECDSA on P-256); {@link Rotate} makes a new key the current one. The
- * previous keys stay, retired, so tokens they signed verify until they expire; at most {@value
- * #KEPT} keys are kept. Nodes cache the set and refresh it (see the token routes).
+ * The key pairs that sign VACP tokens, in one cluster-wide place (a single entity, id {@value #ID})
+ * so every node signs with the same key and verifies every node's tokens. The first request creates
+ * a key (ES256: ECDSA on P-256); {@link Rotate} makes a new key the current one. The previous keys
+ * stay, retired, so tokens they signed verify until they expire; at most {@value #KEPT} keys are
+ * kept. Nodes cache the set and refresh it (see the token routes).
  *
- * <p>The private keys are in this entity's events, i.e. in the journal, and travel between nodes
- * in the cluster's messages; they are wrapped in {@link Secret} so no log line shows them.
+ * <p>The private keys are in this entity's events, i.e. in the journal, and travel between nodes in
+ * the cluster's messages; they are wrapped in {@link Secret} so no log line shows them.
  */
 public final class VacpSigningKeys
     extends EventSourcedBehaviorWithEnforcedReplies<

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /** The routing actor alone, with a provider whose answers the test releases one by one. */
 class VacpProviderRouterTest {
   static final PlatformGateway.Endpoint ENDPOINT =
-      new PlatformGateway.Endpoint("pf-b", "http://127.0.0.1:1/b", PlatformGateway.Protocol.STANDARD);
+      new PlatformGateway.Endpoint(
+          "pf-b", "http://127.0.0.1:1/b", PlatformGateway.Protocol.STANDARD);
 
   /** Calls wait until the test completes them. */
   static final class HeldGateway implements PlatformGateway {
@@ -74,23 +75,42 @@ class VacpProviderRouterTest {
   }
 
   TestProbe<Outcome> call(
-      ActorRef<VacpProviderRouter.Command> router, String consumer, String id, int priority, int rate, int burst) {
+      ActorRef<VacpProviderRouter.Command> router,
+      String consumer,
+      String id,
+      int priority,
+      int rate,
+      int burst) {
     TestProbe<Outcome> probe = testKit.createTestProbe();
     router.tell(
         new VacpProviderRouter.Call(
-            consumer, "cap", priority, rate, burst, ENDPOINT, "invoke",
-            Map.of("invocationId", id), Optional.empty(), probe.ref()));
+            consumer,
+            "cap",
+            priority,
+            rate,
+            burst,
+            ENDPOINT,
+            "invoke",
+            Map.of("invocationId", id),
+            Optional.empty(),
+            probe.ref()));
     return probe;
   }
 
   void complete(int index, PlatformGateway.Outcome outcome) {
-    gateway.calls.get(index)
+    gateway
+        .calls
+        .get(index)
         .answer()
-        .complete(new PlatformGateway.Response(outcome, 200, "scripted", Map.of(), Optional.of("{\"result\":42}")));
+        .complete(
+            new PlatformGateway.Response(
+                outcome, 200, "scripted", Map.of(), Optional.of("{\"result\":42}")));
   }
 
   void awaitCalls(int count) {
-    org.awaitility.Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> gateway.calls.size() == count);
+    org.awaitility.Awaitility.await()
+        .atMost(3, TimeUnit.SECONDS)
+        .until(() -> gateway.calls.size() == count);
   }
 
   @Test
@@ -118,16 +138,21 @@ class VacpProviderRouterTest {
     var l2 = call(router, "low", "l2", 1, 100, 100);
     var h1 = call(router, "high", "h1", 8, 100, 100);
     var h2 = call(router, "high", "h2", 8, 100, 100);
-    assertThat(l2.receiveMessage()).as("the last low call leaves the full queue").isInstanceOf(Throttled.class);
+    assertThat(l2.receiveMessage())
+        .as("the last low call leaves the full queue")
+        .isInstanceOf(Throttled.class);
     var l3 = call(router, "low", "l3", 1, 100, 100);
-    assertThat(l3.receiveMessage()).as("no room for an equal priority").isInstanceOf(Throttled.class);
+    assertThat(l3.receiveMessage())
+        .as("no room for an equal priority")
+        .isInstanceOf(Throttled.class);
     for (int i = 0; i < 4; i++) {
       awaitCalls(i + 1);
       complete(i, PlatformGateway.Outcome.ACCEPTED);
     }
     awaitCalls(4);
     assertThat(gateway.order()).containsExactly("first", "h1", "h2", "l1");
-    for (var p : List.of(first, h1, h2, l1)) assertThat(p.receiveMessage()).isInstanceOf(Answered.class);
+    for (var p : List.of(first, h1, h2, l1))
+      assertThat(p.receiveMessage()).isInstanceOf(Answered.class);
   }
 
   @Test
@@ -137,17 +162,22 @@ class VacpProviderRouterTest {
       var p = call(router, "a", "f" + i, 0, 100, 100);
       awaitCalls(i + 1);
       complete(i, PlatformGateway.Outcome.FAILED);
-      assertThat(((Answered) p.receiveMessage()).outcome()).isEqualTo(PlatformGateway.Outcome.FAILED);
+      assertThat(((Answered) p.receiveMessage()).outcome())
+          .isEqualTo(PlatformGateway.Outcome.FAILED);
     }
-    assertThat(call(router, "a", "x", 0, 100, 100).receiveMessage()).isInstanceOf(Unavailable.class);
+    assertThat(call(router, "a", "x", 0, 100, 100).receiveMessage())
+        .isInstanceOf(Unavailable.class);
     assertThat(gateway.calls).hasSize(2);
 
-    org.awaitility.Awaitility.await().atMost(3, TimeUnit.SECONDS).until(() -> {
-      var p = call(router, "a", "probe", 0, 100, 100);
-      if (gateway.calls.size() == 3) return true;
-      p.receiveMessage();
-      return false;
-    });
+    org.awaitility.Awaitility.await()
+        .atMost(3, TimeUnit.SECONDS)
+        .until(
+            () -> {
+              var p = call(router, "a", "probe", 0, 100, 100);
+              if (gateway.calls.size() == 3) return true;
+              p.receiveMessage();
+              return false;
+            });
     assertThat(call(router, "a", "during", 0, 100, 100).receiveMessage())
         .as("one probe at a time")
         .isInstanceOf(Unavailable.class);

@@ -59,8 +59,9 @@ class VacpServiceIndexTest {
     put(entry("north", "north", 1, true));
     put(entry("south", "south", 2, true));
     put(entry("north", "north", 3, false));
-    var stale = kit.<StatusReply<Done>>runCommand(
-        r -> new VacpServiceIndex.Put(entry("north", "north", 2, true), r));
+    var stale =
+        kit.<StatusReply<Done>>runCommand(
+            r -> new VacpServiceIndex.Put(entry("north", "north", 2, true), r));
     assertThat(stale.hasNoEvents()).as("an older revision changes nothing").isTrue();
 
     kit.restart();
@@ -75,14 +76,26 @@ class VacpServiceIndexTest {
 
   @Test
   void candidatesAreTheHomeRegionsThenTheNationwideOnes() {
-    var national = new DirectoryEntry(
-        "all", "weather", "n", "d", DirectoryEntry.Style.PULL, "pf-all", 1, Optional.empty(),
-        "central", 1, true);
+    var national =
+        new DirectoryEntry(
+            "all",
+            "weather",
+            "n",
+            "d",
+            DirectoryEntry.Style.PULL,
+            "pf-all",
+            1,
+            Optional.empty(),
+            "central",
+            1,
+            true);
     var north = entry("north", "north", 1, true);
     var south = entry("south", "south", 1, true);
-    assertThat(VacpAccess.candidates(java.util.List.of(national, south, north), Optional.of("north")))
+    assertThat(
+            VacpAccess.candidates(java.util.List.of(national, south, north), Optional.of("north")))
         .containsExactly(north, national);
-    assertThat(VacpAccess.candidates(java.util.List.of(south, north), Optional.of("west"))).isEmpty();
+    assertThat(VacpAccess.candidates(java.util.List.of(south, north), Optional.of("west")))
+        .isEmpty();
     assertThat(VacpAccess.candidates(java.util.List.of(south, national), Optional.empty()))
         .containsExactly(national);
   }

@@ -63,7 +63,8 @@ class VacpSigningKeysTest {
     byte[] signature = signer.sign();
     Signature verifier = Signature.getInstance("SHA256withECDSA");
     verifier.initVerify(
-        factory.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(key.publicKey()))));
+        factory.generatePublic(
+            new X509EncodedKeySpec(Base64.getDecoder().decode(key.publicKey()))));
     verifier.update(new byte[] {1, 2, 3});
     assertThat(verifier.verify(signature)).isTrue();
 

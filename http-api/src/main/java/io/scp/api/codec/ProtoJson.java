@@ -187,7 +187,9 @@ public final class ProtoJson {
       case STRING -> f.textNode((String) value);
       case ENUM -> f.textNode(((EnumValueDescriptor) value).getName());
       case MESSAGE ->
-          value instanceof com.google.protobuf.Value v ? JsonValues.toNode(v) : toTree((Message) value);
+          value instanceof com.google.protobuf.Value v
+              ? JsonValues.toNode(v)
+              : toTree((Message) value);
       default -> f.nullNode();
     };
   }

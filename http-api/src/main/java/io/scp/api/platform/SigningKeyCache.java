@@ -22,9 +22,9 @@ import java.util.function.Supplier;
 
 /**
  * This node's copy of the cluster-wide signing keys ({@link VacpSigningKeys}): read once, then
- * again when older than {@code maxAge}, or at once (at most every {@code minAge}) when a token names
- * a key this copy does not know (a rotation on another node). One read at a time; a failed read is
- * retried by the next caller.
+ * again when older than {@code maxAge}, or at once (at most every {@code minAge}) when a token
+ * names a key this copy does not know (a rotation on another node). One read at a time; a failed
+ * read is retried by the next caller.
  */
 public final class SigningKeyCache {
   private static final Duration MIN_AGE = Duration.ofSeconds(1);

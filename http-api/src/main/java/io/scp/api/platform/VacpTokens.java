@@ -127,12 +127,10 @@ public final class VacpTokens {
       jwt = SignedJWT.parse(token);
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException | IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(
-          Verdict.invalid("malformed token"));
+      return CompletableFuture.completedFuture(Verdict.invalid("malformed token"));
     }
     if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
-      return CompletableFuture.completedFuture(
-          Verdict.invalid("unsupported signature algorithm"));
+      return CompletableFuture.completedFuture(Verdict.invalid("unsupported signature algorithm"));
     }
     String kid = jwt.getHeader().getKeyID();
     return keys.keys()

@@ -81,8 +81,7 @@ public final class VacpInvocationRoutes extends ApiDirectives {
     var request =
         new VacpInvocation.Request(consumerPlatformId, invocationId, msisdn, capability, payload);
     return api.sharding()
-        .entityRefFor(
-            VacpInvocation.KEY, VacpInvocation.entityId(consumerPlatformId, invocationId))
+        .entityRefFor(VacpInvocation.KEY, VacpInvocation.entityId(consumerPlatformId, invocationId))
         .<VacpInvocation.Answer>ask(
             replyTo -> new VacpInvocation.Invoke(request, replyTo), invocationTimeout)
         .thenApply(VacpInvocationRoutes::reply);

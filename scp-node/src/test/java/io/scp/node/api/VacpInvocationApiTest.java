@@ -100,7 +100,9 @@ class VacpInvocationApiTest {
   @Test
   void theProviderIsCalledAndItsResultReturned() throws Exception {
     Pull p = pull("STANDARD", 7, 1000L);
-    p.provider().stub().answer("invoke", 200, "{\"result\":{\"temperature\":21,\"sky\":\"clear\"}}");
+    p.provider()
+        .stub()
+        .answer("invoke", 200, "{\"result\":{\"temperature\":21,\"sky\":\"clear\"}}");
 
     var r = p.invoke("inv-1", "{\"city\":\"Beijing\",\"days\":[1,2]}");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
@@ -204,11 +206,9 @@ class VacpInvocationApiTest {
     vacp.authorize(consumer, southCap, VALID);
 
     String northUser =
-        vacp.subscriber(
-            VacpFixture.regionOf(north), null, consumer.id(), northProvider.id());
+        vacp.subscriber(VacpFixture.regionOf(north), null, consumer.id(), northProvider.id());
     String southUser =
-        vacp.subscriber(
-            VacpFixture.regionOf(south), null, consumer.id(), southProvider.id());
+        vacp.subscriber(VacpFixture.regionOf(south), null, consumer.id(), southProvider.id());
     setUp(consumer, northUser, northCap, "PULL");
     setUp(consumer, southUser, southCap, "PULL");
 
@@ -290,14 +290,18 @@ class VacpInvocationApiTest {
     setUp(p.consumer(), p.msisdn(), both, "PUSH");
     var pushSetting = invoke(p.consumer(), "c7", p.msisdn(), both, null);
     assertThat(pushSetting.status()).isEqualTo(403);
-    assertThat(pushSetting.code()).as("a push setting does not allow pulls").isEqualTo("NO_INTERWORKING");
+    assertThat(pushSetting.code())
+        .as("a push setting does not allow pulls")
+        .isEqualTo("NO_INTERWORKING");
 
     api.put("/v1/subscribers/" + p.msisdn(), "{\"status\":\"SUSPENDED\"}");
     var suspended = p.invoke("c8", null);
     assertThat(suspended.status()).isEqualTo(409);
     assertThat(suspended.code()).isEqualTo("SUBSCRIBER_SUSPENDED");
     api.put("/v1/subscribers/" + p.msisdn(), "{\"status\":\"ACTIVE\"}");
-    assertThat(p.invoke("c8", null).status()).as("a refused check is not remembered").isEqualTo(200);
+    assertThat(p.invoke("c8", null).status())
+        .as("a refused check is not remembered")
+        .isEqualTo(200);
 
     assertThat(p.provider().client().delete("/v1/vacp/capabilities/" + p.capability()).status())
         .isEqualTo(200);
@@ -332,9 +336,7 @@ class VacpInvocationApiTest {
     assertThat(slow.code()).isEqualTo("PROVIDER_TIMEOUT");
 
     p.provider().stub().answer("invoke", 200, "{\"result\":\"ok\"}");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> p.invoke("p3", null).status() == 200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> p.invoke("p3", null).status() == 200);
     assertThat(p.invoke("p3", null).json().get("result").asText())
         .as("a failed invocation may be retried with its id")
         .isEqualTo("ok");

@@ -202,7 +202,9 @@ class VacpRoutingApiTest {
     await()
         .atMost(Duration.ofSeconds(6))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability).status() == 502);
+        .until(
+            () ->
+                invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability).status() == 502);
     assertThat(stub.received("invoke")).hasSize(4);
     assertThat(invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability).status())
         .isEqualTo(503);
@@ -211,7 +213,9 @@ class VacpRoutingApiTest {
     await()
         .atMost(Duration.ofSeconds(6))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability).status() == 200);
+        .until(
+            () ->
+                invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability).status() == 200);
     assertThat(routing(provider).get("breaker").asText()).isEqualTo("CLOSED");
     var again = invoke(consumer, "b-" + ids.incrementAndGet(), msisdn, capability);
     assertThat(again.status()).isEqualTo(200);

@@ -78,10 +78,7 @@ class VacpTokenApiTest {
   }
 
   static JsonNode verify(Platform platform, String token) {
-    var r =
-        platform
-            .client()
-            .post("/v1/vacp/tokens/verify", "{\"token\":" + quoted(token) + "}");
+    var r = platform.client().post("/v1/vacp/tokens/verify", "{\"token\":" + quoted(token) + "}");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     return r.json();
   }

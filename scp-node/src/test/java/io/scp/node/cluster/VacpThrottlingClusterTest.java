@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * SLA throttling holds across the cluster: three nodes in one JVM, one consumer sending
- * invocations to all three at once, and the total admitted respects one token bucket, not three.
+ * SLA throttling holds across the cluster: three nodes in one JVM, one consumer sending invocations
+ * to all three at once, and the total admitted respects one token bucket, not three.
  */
 class VacpThrottlingClusterTest {
   static final String VALID = "\"validFrom\":\"2020-01-01\",\"validUntil\":\"2099-12-31\"";
@@ -34,7 +34,8 @@ class VacpThrottlingClusterTest {
 
   @BeforeAll
   static void startCluster() {
-    List<Integer> ports = IntStream.range(0, 3).mapToObj(i -> ThreeNodeClusterTest.freePort()).toList();
+    List<Integer> ports =
+        IntStream.range(0, 3).mapToObj(i -> ThreeNodeClusterTest.freePort()).toList();
     List<String> seeds = ports.stream().map(p -> "pekko://scp@127.0.0.1:" + p).toList();
     ExecutorService starter = Executors.newFixedThreadPool(ports.size());
     try {
@@ -115,7 +116,8 @@ class VacpThrottlingClusterTest {
 
     Platform consumer = consumer(capability, msisdn);
     AtomicLong ids = new AtomicLong();
-    List<AtomicInteger> admitted = List.of(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+    List<AtomicInteger> admitted =
+        List.of(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
     AtomicInteger throttled = new AtomicInteger();
     ExecutorService senders = Executors.newFixedThreadPool(3);
     long start = System.nanoTime();

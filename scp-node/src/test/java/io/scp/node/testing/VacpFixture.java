@@ -37,8 +37,7 @@ public final class VacpFixture implements AutoCloseable {
     String id = newId("vacp");
     var r =
         operator.put(
-            "/v1/vacp/nodes/" + id,
-            "{\"level\":\"REGIONAL\",\"region\":\"" + regionOf(id) + "\"}");
+            "/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\",\"region\":\"" + regionOf(id) + "\"}");
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return id;
   }
