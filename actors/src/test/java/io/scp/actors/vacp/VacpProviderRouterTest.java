@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -46,6 +45,9 @@ class VacpProviderRouterTest {
       return calls.stream().map(Held::invocationId).toList();
     }
   }
+
+  /** Generous: the machine may be busy. */
+  static final Duration WAIT = Duration.ofSeconds(15);
 
   ActorTestKit testKit;
   HeldGateway gateway;
@@ -108,9 +110,7 @@ class VacpProviderRouterTest {
   }
 
   void awaitCalls(int count) {
-    org.awaitility.Awaitility.await()
-        .atMost(3, TimeUnit.SECONDS)
-        .until(() -> gateway.calls.size() == count);
+    org.awaitility.Awaitility.await().atMost(WAIT).until(() -> gateway.calls.size() == count);
   }
 
   @Test
@@ -118,14 +118,14 @@ class VacpProviderRouterTest {
     var router = router(10, 10, 5);
     call(router, "a", "1", 0, 1, 2);
     call(router, "a", "2", 0, 1, 2);
-    Outcome third = call(router, "a", "3", 0, 1, 2).receiveMessage();
+    Outcome third = call(router, "a", "3", 0, 1, 2).receiveMessage(WAIT);
     assertThat(third).isInstanceOf(Throttled.class);
     assertThat(((Throttled) third).retryAfterSeconds()).isEqualTo(1);
     var other = call(router, "b", "4", 0, 1, 2);
     awaitCalls(3);
     assertThat(gateway.order()).containsExactly("1", "2", "4");
     complete(2, PlatformGateway.Outcome.ACCEPTED);
-    Answered answered = (Answered) other.receiveMessage();
+    Answered answered = (Answered) other.receiveMessage(WAIT);
     assertThat(answered.result()).contains("42");
   }
 
@@ -138,11 +138,11 @@ class VacpProviderRouterTest {
     var l2 = call(router, "low", "l2", 1, 100, 100);
     var h1 = call(router, "high", "h1", 8, 100, 100);
     var h2 = call(router, "high", "h2", 8, 100, 100);
-    assertThat(l2.receiveMessage())
+    assertThat(l2.receiveMessage(WAIT))
         .as("the last low call leaves the full queue")
         .isInstanceOf(Throttled.class);
     var l3 = call(router, "low", "l3", 1, 100, 100);
-    assertThat(l3.receiveMessage())
+    assertThat(l3.receiveMessage(WAIT))
         .as("no room for an equal priority")
         .isInstanceOf(Throttled.class);
     for (int i = 0; i < 4; i++) {
@@ -152,7 +152,7 @@ class VacpProviderRouterTest {
     awaitCalls(4);
     assertThat(gateway.order()).containsExactly("first", "h1", "h2", "l1");
     for (var p : List.of(first, h1, h2, l1))
-      assertThat(p.receiveMessage()).isInstanceOf(Answered.class);
+      assertThat(p.receiveMessage(WAIT)).isInstanceOf(Answered.class);
   }
 
   @Test
@@ -162,30 +162,30 @@ class VacpProviderRouterTest {
       var p = call(router, "a", "f" + i, 0, 100, 100);
       awaitCalls(i + 1);
       complete(i, PlatformGateway.Outcome.FAILED);
-      assertThat(((Answered) p.receiveMessage()).outcome())
+      assertThat(((Answered) p.receiveMessage(WAIT)).outcome())
           .isEqualTo(PlatformGateway.Outcome.FAILED);
     }
-    assertThat(call(router, "a", "x", 0, 100, 100).receiveMessage())
+    assertThat(call(router, "a", "x", 0, 100, 100).receiveMessage(WAIT))
         .isInstanceOf(Unavailable.class);
     assertThat(gateway.calls).hasSize(2);
 
     org.awaitility.Awaitility.await()
-        .atMost(3, TimeUnit.SECONDS)
+        .atMost(WAIT)
         .until(
             () -> {
               var p = call(router, "a", "probe", 0, 100, 100);
               if (gateway.calls.size() == 3) return true;
-              p.receiveMessage();
+              p.receiveMessage(WAIT);
               return false;
             });
-    assertThat(call(router, "a", "during", 0, 100, 100).receiveMessage())
+    assertThat(call(router, "a", "during", 0, 100, 100).receiveMessage(WAIT))
         .as("one probe at a time")
         .isInstanceOf(Unavailable.class);
     complete(2, PlatformGateway.Outcome.ACCEPTED);
     var after = call(router, "a", "after", 0, 100, 100);
     awaitCalls(4);
     complete(3, PlatformGateway.Outcome.ACCEPTED);
-    assertThat(after.receiveMessage()).isInstanceOf(Answered.class);
+    assertThat(after.receiveMessage(WAIT)).isInstanceOf(Answered.class);
   }
 
   @Test

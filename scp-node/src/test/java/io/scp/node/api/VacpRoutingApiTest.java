@@ -4,18 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.StubPlatform;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VacpFixture;
 import io.scp.node.testing.VacpFixture.Platform;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -43,8 +52,8 @@ class VacpRoutingApiTest {
                 "scp.vacp.routing.queue-timeout", "10s",
                 "scp.vacp.routing.failure-threshold", 3,
                 "scp.vacp.routing.open-for", "2s",
-                "scp.vacp.routing.call-timeout", "2s",
-                "scp.vacp.platform.call-timeout", "2s"));
+                "scp.vacp.routing.call-timeout", "20s",
+                "scp.vacp.platform.call-timeout", "20s"));
     api = node.client();
     vacp = new VacpFixture(api);
   }
@@ -139,38 +148,101 @@ class VacpRoutingApiTest {
   }
 
   @Test
-  void underContentionHigherPriorityConsumersAreServedFirst() {
-    Platform provider = vacp.platform(1, "central");
-    provider.stub().answerAfter("invoke", Duration.ofMillis(1000));
-    String capability = vacp.capability(provider, "PULL");
-    String msisdn = vacp.subscriber(null, provider.id());
-    String generous = "\"ratePerSecond\":100,\"burst\":100";
-    Platform low = consumer(capability, generous + ",\"priority\":1", msisdn, provider);
-    Platform high = consumer(capability, generous + ",\"priority\":8", msisdn, provider);
+  void underContentionHigherPriorityConsumersAreServedFirst() throws Exception {
+    try (GatedProvider gated = GatedProvider.start()) {
+      Platform provider = gated.register();
+      String capability = vacp.capability(provider, "PULL");
+      String msisdn = vacp.subscriber(null, provider.id());
+      String generous = "\"ratePerSecond\":100,\"burst\":100";
+      Platform low = consumer(capability, generous + ",\"priority\":1", msisdn, provider);
+      Platform high = consumer(capability, generous + ",\"priority\":8", msisdn, provider);
 
-    List<CompletableFuture<ApiClient.Response>> calls = new ArrayList<>();
-    calls.add(send(low, "first", msisdn, capability));
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> routing(provider).get("inFlight").asInt() == 1);
-    int queued = 0;
-    for (String id : List.of("low-1", "low-2", "low-3", "high-1", "high-2", "high-3")) {
-      calls.add(send(id.startsWith("low") ? low : high, id, msisdn, capability));
-      int expected = ++queued;
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> routing(provider).get("queued").asInt() >= expected);
+      // the first call holds the provider's one slot until the gate opens; the others queue
+      List<CompletableFuture<ApiClient.Response>> calls = new ArrayList<>();
+      calls.add(send(low, "first", msisdn, capability));
+      await().atMost(Duration.ofSeconds(10)).until(() -> gated.order().size() == 1);
+      int queued = 0;
+      for (String id : List.of("low-1", "low-2", "low-3", "high-1", "high-2", "high-3")) {
+        calls.add(send(id.startsWith("low") ? low : high, id, msisdn, capability));
+        int expected = ++queued;
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> routing(provider).get("queued").asInt() == expected);
+      }
+      assertThat(routing(provider).get("inFlight").asInt()).isEqualTo(1);
+      gated.open();
+      calls.forEach(c -> assertThat(c.join().status()).as(c.join().toString()).isEqualTo(200));
+
+      assertThat(gated.order())
+          .containsExactly("first", "high-1", "high-2", "high-3", "low-1", "low-2", "low-3");
     }
-    calls.forEach(c -> assertThat(c.join().status()).as(c.join().toString()).isEqualTo(200));
+  }
 
-    List<String> order =
-        provider.stub().received("invoke").stream()
-            .map(r -> r.fields().get("invocationId"))
-            .toList();
-    assertThat(order)
-        .containsExactly("first", "high-1", "high-2", "high-3", "low-1", "low-2", "low-3");
+  /**
+   * A provider platform that records the invocation ids it is called with, in order, and answers
+   * only once its gate is open.
+   */
+  static final class GatedProvider implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final CountDownLatch gate = new CountDownLatch(1);
+    private final List<String> order = new CopyOnWriteArrayList<>();
+
+    private GatedProvider(HttpServer server) {
+      this.server = server;
+    }
+
+    static GatedProvider start() throws IOException {
+      var gated = new GatedProvider(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0));
+      gated.server.createContext("/", gated::handle);
+      gated.server.setExecutor(gated.executor);
+      gated.server.start();
+      return gated;
+    }
+
+    Platform register() {
+      String id = VacpFixture.newId("pf-gated");
+      var r =
+          api.put(
+              "/v1/vacp/platforms/" + id,
+              "{\"serviceClass\":1,\"callbackUrl\":\"http://127.0.0.1:"
+                  + server.getAddress().getPort()
+                  + "/gated\"}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(201);
+      String key = r.json().get("apiKey").asText();
+      return new Platform(id, key, null, api.withToken(key));
+    }
+
+    List<String> order() {
+      return List.copyOf(order);
+    }
+
+    void open() {
+      gate.countDown();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+      try (exchange) {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        if (exchange.getRequestURI().getPath().endsWith("/invoke")) {
+          order.add(new ObjectMapper().readTree(body).path("invocationId").asText());
+          gate.await(30, TimeUnit.SECONDS);
+        }
+        byte[] out = "{\"result\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, out.length);
+        exchange.getResponseBody().write(out);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void close() {
+      open();
+      server.stop(0);
+      executor.shutdownNow();
+    }
   }
 
   static CompletableFuture<ApiClient.Response> send(
