@@ -12,7 +12,9 @@ import io.scp.api.routes.OpsRoutes;
 import io.scp.api.routes.SipUriRoutes;
 import io.scp.api.routes.SubscriberRoutes;
 import io.scp.api.routes.VacpEventRoutes;
+import io.scp.api.routes.VacpInvocationRoutes;
 import io.scp.api.routes.VacpRoutes;
+import io.scp.api.routes.VacpTokenRoutes;
 import io.scp.api.routes.VpnGroupRoutes;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
@@ -58,6 +60,8 @@ public final class ApiRoutes extends AllDirectives {
             new CpmRoutes(api).route(),
             new VacpRoutes(api).route(),
             new VacpEventRoutes(api).route(),
+            new VacpInvocationRoutes(api).route(),
+            new VacpTokenRoutes(api).route(),
             new SipUriRoutes(api).route(),
             new OpsRoutes(api).route());
     Route all = concat(new MetricsRoutes(api).route(), pathPrefix("v1", () -> v1));

@@ -9,6 +9,8 @@ import io.scp.actors.sipuri.SipUriSettings;
 import io.scp.actors.sipuri.SipUriSlot;
 import io.scp.actors.subscriber.Subscriber;
 import io.scp.actors.vacp.VacpEntities;
+import io.scp.actors.vacp.VacpInvocationEntities;
+import io.scp.actors.vacp.VacpRoutingSettings;
 import io.scp.actors.vacp.VacpSettings;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.actors.vpn.VpnGroup;
@@ -28,8 +30,14 @@ final class Entities {
     VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
     CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
-    VacpEntities.init(
-        system, VacpSettings.fromConfig(config), clock, HttpPlatformGateway.fromConfig(config));
+    var platforms = HttpPlatformGateway.fromConfig(config);
+    VacpEntities.init(system, VacpSettings.fromConfig(config), clock, platforms);
+    VacpInvocationEntities.init(
+        system,
+        VacpSettings.fromConfig(config),
+        VacpRoutingSettings.fromConfig(config),
+        clock,
+        platforms);
     var sipUri = SipUriSettings.fromConfig(config);
     SipUriSlot.init(system, sipUri, clock, new RecordingImsDeregistration());
     SipUriPool.init(system, sipUri, clock);

@@ -40,7 +40,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * handed to the capability's home VACP (retried until the VACP confirms, also after a restart),
  * which publishes it further down the hierarchy. The caller is answered once the home VACP has it.
  * Only the platform that registered a capability may change or deregister it. On deregistration the
- * provider is sent {@code capability-removed} through the notice outbox.
+ * provider is sent {@code capability-removed} through the notice outbox. Each revision is also
+ * handed to the index of its service ({@link VacpServiceIndex}), retried the same way, and the
+ * caller is answered once the index has it too, so an invocation by service name finds it at once.
  */
 public final class VacpCapability
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -99,6 +101,14 @@ public final class VacpCapability
   record SyncFailed(String detail) implements Command {}
 
   enum DriveSync implements Command {
+    INSTANCE
+  }
+
+  record IndexAnswered(long revision) implements Command {}
+
+  record IndexFailed(String detail) implements Command {}
+
+  enum DriveIndex implements Command {
     INSTANCE
   }
 
@@ -198,11 +208,17 @@ public final class VacpCapability
   private final Runnable passivate;
   private final NoticeSender<Command> notices;
 
-  // Not persisted: answers owed once the home VACP confirms a revision; after a crash callers
-  // retry.
+  // Not persisted: answers owed once the home VACP and the service index confirm a revision;
+  // after a crash callers retry.
   private final List<Map.Entry<Long, Consumer<Capability>>> owed = new ArrayList<>();
   private boolean syncing;
   private int syncFailures;
+  // Not persisted: the newest revision the service index confirmed since this incarnation started.
+  // Every recovery hands the current revision to the index again (it ignores what it has), and the
+  // entity does not passivate before the index confirmed, so no revision is missed.
+  private long indexedRevision;
+  private boolean indexing;
+  private int indexFailures;
 
   private VacpCapability(
       String capabilityId,
@@ -238,6 +254,7 @@ public final class VacpCapability
             state -> {
               if (state instanceof Capability c) {
                 driveSync(c);
+                driveIndex(c);
                 notices.sendAll(c.notices());
               }
               armIdleCheck();
@@ -279,6 +296,14 @@ public final class VacpCapability
               if (notice != null) notices.send(notice);
               return Effect().noReply();
             })
+        .onCommand(IndexAnswered.class, this::onIndexAnswered)
+        .onCommand(IndexFailed.class, this::onIndexFailed)
+        .onCommand(
+            DriveIndex.class,
+            (s, c) -> {
+              driveIndex(s);
+              return Effect().noReply();
+            })
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     return builder.build();
@@ -317,6 +342,7 @@ public final class VacpCapability
               Capability after = (Capability) s;
               owe(after, revision, c -> reply(cmd, c, created));
               driveSync(after);
+              driveIndex(after);
             })
         .thenNoReply();
   }
@@ -350,15 +376,29 @@ public final class VacpCapability
               Capability after = (Capability) s;
               owe(after, revision, c -> cmd.replyTo().tell(StatusReply.success(view(c))));
               driveSync(after);
+              driveIndex(after);
               notices.send(notice);
             })
         .thenNoReply();
   }
 
-  /** Answers now if {@code revision} is confirmed, else once it is. */
+  /**
+   * Answers now if {@code revision} is confirmed (by the home VACP and the service index), else
+   * once it is.
+   */
   private void owe(Capability state, long revision, Consumer<Capability> answer) {
-    if (state.syncedRevision() >= revision) answer.accept(state);
+    if (confirmed(state, revision)) answer.accept(state);
     else owed.add(Map.entry(revision, answer));
+  }
+
+  private boolean confirmed(Capability state, long revision) {
+    return state.syncedRevision() >= revision && indexedRevision >= revision;
+  }
+
+  private void payOwed(Capability state) {
+    var due = owed.stream().filter(o -> confirmed(state, o.getKey())).toList();
+    owed.removeAll(due);
+    due.forEach(o -> o.getValue().accept(state));
   }
 
   // ---- handing revisions to the home VACP
@@ -389,9 +429,7 @@ public final class VacpCapability
         .thenRun(
             s -> {
               Capability after = (Capability) s;
-              var due = owed.stream().filter(o -> o.getKey() <= after.syncedRevision()).toList();
-              owed.removeAll(due);
-              due.forEach(o -> o.getValue().accept(after));
+              payOwed(after);
               driveSync(after);
             })
         .thenNoReply();
@@ -411,6 +449,45 @@ public final class VacpCapability
     return Effect().noReply();
   }
 
+  // ---- handing revisions to the index of the service
+
+  private void driveIndex(Capability state) {
+    if (indexedRevision >= state.revision() || indexing) return;
+    indexing = true;
+    DirectoryEntry entry = entry(state);
+    context.pipeToSelf(
+        ports.<VacpServiceIndex.Command, org.apache.pekko.Done>ask(
+            VacpServiceIndex.KEY, entry.service(), r -> new VacpServiceIndex.Put(entry, r)),
+        (done, failure) ->
+            failure == null
+                ? new IndexAnswered(entry.revision())
+                : new IndexFailed(String.valueOf(failure)));
+  }
+
+  private ReplyEffect<Event, State> onIndexAnswered(Capability state, IndexAnswered answer) {
+    indexing = false;
+    indexFailures = 0;
+    indexedRevision = Math.max(indexedRevision, answer.revision());
+    payOwed(state);
+    driveIndex(state);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onIndexFailed(Capability state, IndexFailed failed) {
+    indexing = false;
+    indexFailures++;
+    context
+        .getLog()
+        .warn(
+            "capability {}: the index of service {} did not confirm ({}), retrying",
+            capabilityId,
+            state.spec().service(),
+            failed.detail());
+    timers.startSingleTimer(
+        DriveIndex.INSTANCE, DriveIndex.INSTANCE, settings.backoff(indexFailures));
+    return Effect().noReply();
+  }
+
   private ReplyEffect<Event, State> onNoticeAnswered(Capability state, NoticeAnswered answer) {
     Optional<Boolean> closed = notices.onAnswered(answer.noticeId(), answer.delivered());
     if (closed.isEmpty() || !state.notices().containsKey(answer.noticeId())) {
@@ -422,7 +499,11 @@ public final class VacpCapability
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck check) {
     boolean busy =
         state instanceof Capability c
-            && (!c.synced() || !c.notices().isEmpty() || notices.busy() || !owed.isEmpty());
+            && (!c.synced()
+                || indexedRevision < c.revision()
+                || !c.notices().isEmpty()
+                || notices.busy()
+                || !owed.isEmpty());
     if (busy) armIdleCheck();
     else passivate.run();
     return Effect().noReply();

@@ -45,6 +45,8 @@ class VacpCapabilityTest {
     gateway = new RecordingGateway();
     ports = VacpTesting.ports(testKit, entities, gateway);
     entities.put(
+        VacpServiceIndex.KEY, "weather", testKit.spawn(VacpServiceIndex.create("weather")));
+    entities.put(
         VacpPlatform.KEY, PROVIDER.platformId(), testKit.spawn(VacpPlatform.create("pf-weather")));
     success(
         VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(

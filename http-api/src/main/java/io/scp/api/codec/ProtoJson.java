@@ -12,12 +12,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.NullValue;
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import java.io.IOException;
 
 /**
@@ -116,7 +112,7 @@ public final class ProtoJson {
       case ENUM:
         return enumValue(node, field, path);
       case MESSAGE:
-        if (isJsonValue(field)) return toValue(node);
+        if (JsonValues.isValue(field.getMessageType())) return JsonValues.toValue(node);
         Message.Builder child = parent.newBuilderForField(field);
         merge(node, child, path);
         return child.build();
@@ -192,71 +188,12 @@ public final class ProtoJson {
       case BOOLEAN -> f.booleanNode((Boolean) value);
       case STRING -> f.textNode((String) value);
       case ENUM -> f.textNode(((EnumValueDescriptor) value).getName());
-      case MESSAGE -> value instanceof Value v ? toJson(v) : toTree((Message) value);
+      case MESSAGE ->
+          value instanceof com.google.protobuf.Value v
+              ? JsonValues.toNode(v)
+              : toTree((Message) value);
       default -> f.nullNode();
     };
-  }
-
-  // ---------------------------------------------------------------- free JSON
-
-  private static boolean isJsonValue(FieldDescriptor field) {
-    return field.getMessageType().getFullName().equals(Value.getDescriptor().getFullName());
-  }
-
-  /** Any JSON value as a {@code google.protobuf.Value}. */
-  public static Value toValue(JsonNode node) {
-    var out = Value.newBuilder();
-    switch (node.getNodeType()) {
-      case BOOLEAN -> out.setBoolValue(node.booleanValue());
-      case NUMBER -> out.setNumberValue(node.doubleValue());
-      case STRING -> out.setStringValue(node.textValue());
-      case ARRAY -> {
-        var list = ListValue.newBuilder();
-        node.forEach(element -> list.addValues(toValue(element)));
-        out.setListValue(list);
-      }
-      case OBJECT -> {
-        var struct = Struct.newBuilder();
-        node.fields().forEachRemaining(e -> struct.putFields(e.getKey(), toValue(e.getValue())));
-        out.setStructValue(struct);
-      }
-      default -> out.setNullValue(NullValue.NULL_VALUE);
-    }
-    return out.build();
-  }
-
-  /**
-   * A {@code google.protobuf.Value} as JSON: whole numbers within 2^53 as integers; a value without
-   * a kind as {@code null}. A number JSON cannot hold (NaN, infinite) is a {@link DecodeException}.
-   */
-  public static JsonNode toJson(Value value) {
-    var f = JsonNodeFactory.instance;
-    return switch (value.getKindCase()) {
-      case BOOL_VALUE -> f.booleanNode(value.getBoolValue());
-      case NUMBER_VALUE -> number(value.getNumberValue());
-      case STRING_VALUE -> f.textNode(value.getStringValue());
-      case LIST_VALUE -> {
-        ArrayNode array = f.arrayNode();
-        value.getListValue().getValuesList().forEach(v -> array.add(toJson(v)));
-        yield array;
-      }
-      case STRUCT_VALUE -> {
-        ObjectNode object = f.objectNode();
-        value.getStructValue().getFieldsMap().forEach((k, v) -> object.set(k, toJson(v)));
-        yield object;
-      }
-      default -> f.nullNode();
-    };
-  }
-
-  private static JsonNode number(double d) {
-    if (Double.isNaN(d) || Double.isInfinite(d)) {
-      throw new DecodeException("a number must be finite");
-    }
-    if (d == Math.rint(d) && Math.abs(d) <= (double) (1L << 53)) {
-      return JsonNodeFactory.instance.numberNode((long) d);
-    }
-    return JsonNodeFactory.instance.numberNode(d);
   }
 
   /** Compact JSON text of a tree. */

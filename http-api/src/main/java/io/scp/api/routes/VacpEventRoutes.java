@@ -7,7 +7,7 @@ import com.typesafe.config.Config;
 import io.scp.actors.vacp.VacpEvent;
 import io.scp.actors.vacp.VacpPlatform;
 import io.scp.actors.vacp.VacpPushSettings;
-import io.scp.api.codec.ProtoJson;
+import io.scp.api.codec.JsonValues;
 import io.scp.api.platform.ApiKeys;
 import io.scp.api.proto.VacpEventAccepted;
 import io.scp.api.proto.VacpEventDelivery;
@@ -134,7 +134,7 @@ public final class VacpEventRoutes extends ApiDirectives {
         || b.getPayload().getKindCase() == Value.KindCase.NULL_VALUE) {
       throw ApiError.badRequest("payload is required");
     }
-    String json = ProtoJson.text(ProtoJson.toJson(b.getPayload()));
+    String json = JsonValues.toJson(b.getPayload());
     if (json.getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
       throw new ApiError(
           413,

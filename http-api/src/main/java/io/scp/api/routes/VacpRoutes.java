@@ -220,7 +220,7 @@ public final class VacpRoutes extends ApiDirectives {
   }
 
   /** Endpoints open to any caller: a platform key, or the API tokens' rules. */
-  private Route anyCaller(Supplier<Route> inner) {
+  Route anyCaller(Supplier<Route> inner) {
     return extractRequest(
         request -> {
           Optional<String> presented = bearerToken(request).filter(ApiKeys::plausible);

@@ -37,10 +37,14 @@ public final class VacpFixture implements AutoCloseable {
     String id = newId("vacp");
     var r =
         operator.put(
-            "/v1/vacp/nodes/" + id,
-            "{\"level\":\"REGIONAL\",\"region\":\"" + id.replace("vacp", "reg") + "\"}");
+            "/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\",\"region\":\"" + regionOf(id) + "\"}");
     assertThat(r.status()).as(r.toString()).isEqualTo(201);
     return id;
+  }
+
+  /** The region of a regional VACP made by {@link #regional()}. */
+  public static String regionOf(String vacpId) {
+    return vacpId.replace("vacp", "reg");
   }
 
   public Platform platform(int serviceClass, String vacpId) {
@@ -72,13 +76,18 @@ public final class VacpFixture implements AutoCloseable {
 
   public String capability(Platform provider, String style) {
     String id = newId("cap");
+    return capability(provider, style, id, "svc-" + id);
+  }
+
+  /** A capability with the given id offering {@code service}. */
+  public String capability(Platform provider, String style, String id, String service) {
     var r =
         provider
             .client()
             .put(
                 "/v1/vacp/capabilities/" + id,
-                "{\"service\":\"svc-"
-                    + id
+                "{\"service\":\""
+                    + service
                     + "\",\"name\":\"Capability "
                     + id
                     + "\",\"description\":\"what it does\",\"style\":\""
@@ -98,6 +107,11 @@ public final class VacpFixture implements AutoCloseable {
 
   /** An active subscriber with the given services; prepaid when {@code balance} is not null. */
   public String subscriber(Long balance, String... services) {
+    return subscriber("north", balance, services);
+  }
+
+  /** An active subscriber of {@code homeRegion} with the given services. */
+  public String subscriber(String homeRegion, Long balance, String... services) {
     String msisdn = newMsisdn();
     String account = "null";
     if (balance != null) {
@@ -109,7 +123,7 @@ public final class VacpFixture implements AutoCloseable {
     var s =
         operator.put(
             "/v1/subscribers/" + msisdn,
-            "{\"homeRegion\":\"north\",\"prepaidAccountId\":" + account + "}");
+            "{\"homeRegion\":\"" + homeRegion + "\",\"prepaidAccountId\":" + account + "}");
     assertThat(s.status()).as(s.toString()).isEqualTo(201);
     for (String service : services) subscribe(msisdn, service);
     return msisdn;
