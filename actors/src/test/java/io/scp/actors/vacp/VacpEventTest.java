@@ -94,6 +94,8 @@ class VacpEventTest {
                       Optional.of("hash-" + platform),
                       r)));
     }
+    // a registration answers once the service index has the capability
+    entities.put(VacpServiceIndex.KEY, "svc-b", testKit.spawn(VacpServiceIndex.create("svc-b")));
     var capability =
         entities.put(
             VacpCapability.KEY,

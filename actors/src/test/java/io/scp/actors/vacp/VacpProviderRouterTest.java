@@ -109,6 +109,17 @@ class VacpProviderRouterTest {
                 outcome, 200, "scripted", Map.of(), Optional.of("{\"result\":42}")));
   }
 
+  void awaitBreaker(ActorRef<VacpProviderRouter.Command> router, String state) {
+    org.awaitility.Awaitility.await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              TestProbe<VacpProviderRouter.Stats> stats = testKit.createTestProbe();
+              router.tell(new VacpProviderRouter.GetStats(stats.ref()));
+              return stats.receiveMessage(WAIT).breaker().equals(state);
+            });
+  }
+
   void awaitCalls(int count) {
     org.awaitility.Awaitility.await().atMost(WAIT).until(() -> gateway.calls.size() == count);
   }
@@ -174,14 +185,19 @@ class VacpProviderRouterTest {
         .until(
             () -> {
               var p = call(router, "a", "probe", 0, 100, 100);
-              if (gateway.calls.size() == 3) return true;
-              p.receiveMessage(WAIT);
-              return false;
+              try {
+                p.receiveMessage(Duration.ofMillis(300));
+                return false; // refused at once: still cooling down
+              } catch (AssertionError noAnswerYet) {
+                return gateway.calls.size() == 3; // admitted as the probe
+              }
             });
     assertThat(call(router, "a", "during", 0, 100, 100).receiveMessage(WAIT))
         .as("one probe at a time")
         .isInstanceOf(Unavailable.class);
     complete(2, PlatformGateway.Outcome.ACCEPTED);
+    // the probe's answer reaches the router asynchronously; the breaker closes when it has
+    awaitBreaker(router, "CLOSED");
     var after = call(router, "a", "after", 0, 100, 100);
     awaitCalls(4);
     complete(3, PlatformGateway.Outcome.ACCEPTED);
