@@ -1,17 +1,11 @@
 package io.scp.loadtest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.ConcurrentHistogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -131,13 +125,7 @@ final class BenchCommand implements Callable<Integer> {
         if (name.equals("none")) continue;
         var figure = scenarioBench.prepare(name, maxOf(scenarioConcurrency));
         figures.add(
-            new BenchMarkdown.Figure(
-                figure.name(),
-                name,
-                figure.unit(),
-                figure.scenario().labels(),
-                scenarioBench.measure(
-                    figure, scenarioConcurrency, scenarioWarmup, scenarioDuration)));
+            scenarioBench.measure(figure, scenarioConcurrency, scenarioWarmup, scenarioDuration));
       }
 
       cluster.startNode(1);
@@ -191,21 +179,13 @@ final class BenchCommand implements Callable<Integer> {
 
   /** The node counts every call request it served; they must match what the loadtest sent. */
   private static String crossCheck(LocalCluster cluster, List<BenchRun> runs) throws Exception {
-    var request = HttpRequest.newBuilder(URI.create(cluster.apiUrls().get(0) + "/metrics")).build();
-    String text =
-        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m =
-        Pattern.compile(
-                "scp_http_request_duration_seconds_count\\{[^}]*method=\"POST\"[^}]*route=\"/v1/calls\"[^}]*} ([0-9.eE+]+)")
-            .matcher(text);
-    double served = 0;
-    while (m.find()) served += Double.parseDouble(m.group(1));
+    long served = ServedRequests.count(cluster.apiUrls().get(0), "POST", "/v1/calls");
     long sent = 0;
     for (BenchRun r : runs)
       sent +=
           r.latencies().byKind().getOrDefault("setup", new ConcurrentHistogram(3)).getTotalCount();
     return String.format(
-        "setup requests the loadtest sent in the measured 1-node runs: %d; `POST /v1/calls` the node counted in `/metrics` (warm-up included): %.0f",
+        "setup requests the loadtest sent in the measured 1-node runs: %d; `POST /v1/calls` the node counted in `/metrics` (warm-up included): %d",
         sent, served);
   }
 }

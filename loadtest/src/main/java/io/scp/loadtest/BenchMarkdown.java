@@ -16,7 +16,12 @@ final class BenchMarkdown {
 
   /** One measured figure beside the calls: its rows at every concurrency. */
   record Figure(
-      String name, String command, String unit, Scenario.Labels labels, List<BenchRun> runs) {}
+      String name,
+      String command,
+      String unit,
+      Scenario.Labels labels,
+      List<BenchRun> runs,
+      String crossCheck) {}
 
   private final Pgbench.Result baseline;
   private final BenchCommand settings;
@@ -97,8 +102,7 @@ final class BenchMarkdown {
     s.append("![latency over time, best 1-node row](benchmarks-latency.png)\n\n");
     s.append("### Per request kind, best 1-node row\n\n")
         .append(
-            Report.summary(
-                "1 node, " + best.concurrency() + " callers", best.result(), best.latencies()))
+            section("1 node, " + best.concurrency() + " callers", best.result(), best.latencies()))
         .append('\n');
   }
 
@@ -121,7 +125,8 @@ final class BenchMarkdown {
     s.append(
         "\n| figure | clients | units/s | × pgbench tps | request p50 | p99 | p99.9 | failed |\n|---|---|---|---|---|---|---|---|\n");
     for (Figure f : figures) for (BenchRun r : f.runs()) row(s, f.name(), r);
-    s.append("\nBest row of every figure against its bars:\n\n");
+    s.append(
+        "\nBest row of every figure (the one with the most units per second) against its bars:\n\n");
     s.append(
         String.format(
             Locale.ROOT,
@@ -145,18 +150,26 @@ final class BenchMarkdown {
               p99,
               met ? "yes" : "no"));
     }
+    s.append("\nCross-check with the server's own metrics:\n\n");
+    for (Figure f : figures)
+      s.append("- ").append(f.name()).append(": ").append(f.crossCheck()).append(".\n");
     s.append('\n');
     for (Figure f : figures) {
       BenchRun b = BenchRun.best(f.runs());
       s.append("### ").append(f.name()).append(", best row\n\n");
       s.append("![latency over time](").append(chartName(f)).append(")\n\n");
       s.append(
-              Report.summary(
+              section(
                   f.name() + ", 1 node, " + b.concurrency() + " " + f.labels().workers(),
                   b.result(),
                   b.latencies()))
           .append('\n');
     }
+  }
+
+  /** A run's report, one heading level below the section it is written in. */
+  private static String section(String title, RunResult result, Latencies latencies) {
+    return Report.summary(title, result, latencies).replaceFirst("^## ", "#### ");
   }
 
   private void row(StringBuilder s, String label, BenchRun r) {

@@ -23,7 +23,7 @@ final class SipUriCommand implements Callable<Integer> {
       description = "MSISDNs that take turns; each holds at most one URI")
   int users;
 
-  @Option(names = "--pools", defaultValue = "8", description = "pools the users are spread over")
+  @Option(names = "--pools", defaultValue = "32", description = "pools the users are spread over")
   int pools;
 
   @Option(
