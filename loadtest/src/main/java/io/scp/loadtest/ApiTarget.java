@@ -55,15 +55,32 @@ public final class ApiTarget {
 
   public CompletableFuture<Answer> send(
       String kind, String method, String path, byte[] body, String contentType) {
-    return attempt(kind, method, path, body, contentType, 1);
+    return send(kind, method, path, body, contentType, timeout);
   }
 
-  private CompletableFuture<Answer> attempt(
-      String kind, String method, String path, byte[] body, String contentType, int attempt) {
+  /** As {@link #send(String, String, String, byte[], String)} with a timeout of its own. */
+  public CompletableFuture<Answer> send(
+      String kind,
+      String method,
+      String path,
+      byte[] body,
+      String contentType,
+      Duration requestTimeout) {
+    return attempt(new Request(kind, method, path, body, contentType, requestTimeout), 1);
+  }
+
+  private record Request(
+      String kind, String method, String path, byte[] body, String contentType, Duration timeout) {}
+
+  private CompletableFuture<Answer> attempt(Request r, int attempt) {
     String node = nodes.get(Math.floorMod(next.getAndIncrement(), nodes.size()));
+    String kind = r.kind();
+    String method = r.method();
+    byte[] body = r.body();
+    String contentType = r.contentType();
     var request =
-        HttpRequest.newBuilder(URI.create(node + path))
-            .timeout(timeout)
+        HttpRequest.newBuilder(URI.create(node + r.path()))
+            .timeout(r.timeout())
             .header("Content-Type", contentType)
             .header("Accept", contentType)
             .method(
@@ -82,7 +99,7 @@ public final class ApiTarget {
                       ? isTransient(failure)
                       : response.statusCode() == 503 || response.statusCode() == 502;
               if (retryable && attempt < maxAttempts) {
-                return retryLater(kind, method, path, body, contentType, attempt);
+                return retryLater(r, attempt);
               }
               if (failure != null)
                 return CompletableFuture.completedFuture(new Answer(0, new byte[0], attempt));
@@ -92,13 +109,12 @@ public final class ApiTarget {
         .thenCompose(f -> f);
   }
 
-  private CompletableFuture<Answer> retryLater(
-      String kind, String method, String path, byte[] body, String contentType, int attempt) {
+  private CompletableFuture<Answer> retryLater(Request r, int attempt) {
     long backoffMillis =
         Math.min(2_000, 100L << Math.min(attempt, 4)) + ThreadLocalRandom.current().nextLong(50);
     Executor delayed = CompletableFuture.delayedExecutor(backoffMillis, TimeUnit.MILLISECONDS);
     return CompletableFuture.supplyAsync(() -> null, delayed)
-        .thenCompose(x -> attempt(kind, method, path, body, contentType, attempt + 1));
+        .thenCompose(x -> attempt(r, attempt + 1));
   }
 
   private static boolean isTransient(Throwable failure) {
@@ -113,5 +129,10 @@ public final class ApiTarget {
 
   public List<String> nodes() {
     return nodes;
+  }
+
+  /** Where every attempt's latency goes. */
+  public Latencies latencies() {
+    return latencies;
   }
 }

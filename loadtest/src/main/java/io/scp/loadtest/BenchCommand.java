@@ -1,32 +1,26 @@
 package io.scp.loadtest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.HdrHistogram.Histogram;
+import org.HdrHistogram.ConcurrentHistogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * One benchmark run on one machine: pgbench's TPC-B on the embedded PostgreSQL, then complete
- * prepaid calls on one node and on a three-node cluster using that same PostgreSQL; writes the
- * figures side by side to a markdown file.
+ * One benchmark run on one machine: pgbench's TPC-B on the embedded PostgreSQL; complete prepaid
+ * calls on one node; IMS registrations, SIP-URI allocate+release and CPM messages on that node;
+ * then calls on a three-node cluster using that same PostgreSQL. Writes the figures beside the
+ * baseline to a markdown file ({@link BenchMarkdown}).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "pgbench baseline and the SCP's call figures from the same run; writes docs/benchmarks.md.")
+        "pgbench baseline and the SCP's figures from the same run; writes docs/benchmarks.md.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--jar", defaultValue = "scp-node/target/scp-node.jar")
   Path jar;
@@ -40,8 +34,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--duration",
       defaultValue = "60s",
-      converter = LoadtestMain.DurationConverter.class)
+      converter = LoadtestMain.DurationConverter.class,
+      description = "measured length of every calls row")
   Duration duration;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "45s",
+      converter = LoadtestMain.DurationConverter.class,
+      description = "calls warm-up of a fresh node (one node, then the three)")
+  Duration warmup;
 
   @Option(
       names = "--concurrency",
@@ -49,6 +51,32 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "8,32,96",
       description = "closed-loop callers to try")
   List<Integer> concurrency;
+
+  @Option(
+      names = "--scenarios",
+      split = ",",
+      defaultValue = "ims,sip-uri,cpm",
+      description = "figures measured on the one node after the calls (none: skip)")
+  List<String> scenarios;
+
+  @Option(
+      names = "--scenario-concurrency",
+      split = ",",
+      defaultValue = "16,64",
+      description = "closed-loop clients to try for every scenario")
+  List<Integer> scenarioConcurrency;
+
+  @Option(
+      names = "--scenario-duration",
+      defaultValue = "30s",
+      converter = LoadtestMain.DurationConverter.class)
+  Duration scenarioDuration;
+
+  @Option(
+      names = "--scenario-warmup",
+      defaultValue = "20s",
+      converter = LoadtestMain.DurationConverter.class)
+  Duration scenarioWarmup;
 
   @Option(names = "--pgbench-clients", defaultValue = "16")
   int pgbenchClients;
@@ -61,17 +89,10 @@ final class BenchCommand implements Callable<Integer> {
 
   static final List<String> NODE_OPTIONS = List.of("-Xmx2g", "-Dpekko.loglevel=WARNING");
 
-  record Run(String setup, int concurrency, RunResult result, Latencies latencies) {
-    Histogram calls() {
-      Histogram all = new Histogram(60_000_000L, 3);
-      latencies.byKind().forEach((kind, h) -> all.add(h));
-      return all;
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     Path run = workDir.resolve("run-" + System.currentTimeMillis()).toAbsolutePath();
+    long started = System.nanoTime();
     try (LocalCluster cluster = new LocalCluster(jar.toAbsolutePath(), run, 3, NODE_OPTIONS)) {
       cluster.startDatabase(Duration.ofSeconds(120));
       var pgbench = new Pgbench(Pgbench.locate(), cluster.dbUrl());
@@ -91,137 +112,80 @@ final class BenchCommand implements Callable<Integer> {
                   5,
                   Duration.ofSeconds(10)))
           .provision(population, LoadtestMain.DEFAULT_TARIFF);
-      List<Run> runs = new ArrayList<>();
+      List<BenchRun> runs = new ArrayList<>();
       List<String> one = List.of(cluster.apiUrls().get(0));
-      runCalls(one, population, 16, Duration.ofSeconds(15), "warm-up");
+      runCalls(one, population, 32, warmup, "warm-up");
       for (int c : concurrency) runs.add(runCalls(one, population, c, duration, "1 node"));
       String metricsCheck = crossCheck(cluster, runs);
+      BenchRun best = BenchRun.best(runs);
 
-      Run best =
-          runs.stream()
-              .max(
-                  (a, b) ->
-                      Double.compare(a.result().callsPerSecond(), b.result().callsPerSecond()))
-              .orElseThrow();
+      List<BenchMarkdown.Figure> figures = new ArrayList<>();
+      var scenarioBench = new ScenarioBench(one, System.out);
+      for (String name : scenarios) {
+        if (name.equals("none")) continue;
+        var figure = scenarioBench.prepare(name, maxOf(scenarioConcurrency));
+        figures.add(
+            scenarioBench.measure(figure, scenarioConcurrency, scenarioWarmup, scenarioDuration));
+      }
+
       cluster.startNode(1);
       cluster.startNode(2);
       cluster.awaitReady(1, Duration.ofSeconds(120));
       cluster.awaitReady(2, Duration.ofSeconds(120));
-      runCalls(cluster.apiUrls(), population, 16, Duration.ofSeconds(15), "warm-up");
-      Run three = runCalls(cluster.apiUrls(), population, best.concurrency(), duration, "3 nodes");
+      runCalls(cluster.apiUrls(), population, 32, warmup, "warm-up");
+      BenchRun three =
+          runCalls(cluster.apiUrls(), population, best.concurrency(), duration, "3 nodes");
       runs.add(three);
+
       Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, markdown(baseline, runs, best, three, metricsCheck));
+      var markdown = new BenchMarkdown(baseline, this, (System.nanoTime() - started) / 60e9);
+      Files.writeString(out, markdown.write(runs, best, three, metricsCheck, figures));
       LatencyChart.write(
           best.latencies().perSecond(),
           List.of(),
           "1 node, " + best.concurrency() + " callers",
           out.resolveSibling("benchmarks-latency.png"));
+      for (BenchMarkdown.Figure f : figures) {
+        BenchRun b = BenchRun.best(f.runs());
+        LatencyChart.write(
+            b.latencies().perSecond(),
+            List.of(),
+            f.name() + ", 1 node, " + b.concurrency() + " clients",
+            out.resolveSibling(BenchMarkdown.chartName(f)));
+      }
       System.out.println("wrote " + out);
       return 0;
     }
   }
 
-  private Run runCalls(
+  private static int maxOf(List<Integer> values) {
+    return values.stream().mapToInt(Integer::intValue).max().orElse(1);
+  }
+
+  private BenchRun runCalls(
       List<String> nodes, Population population, int callers, Duration length, String setup)
       throws Exception {
     Latencies latencies = new Latencies();
     var api = new ApiTarget(nodes, null, latencies, 5, Duration.ofSeconds(10));
-    var driver = new TrafficDriver(new CallScenario(api, true), population, latencies, System.out);
+    var scenario = new CallScenario(population, new Wire(true), false, 240);
+    if (setup.equals("warm-up"))
+      System.out.printf("calls warm-up, %d s, %d callers%n", length.toSeconds(), callers);
     RunResult result =
-        driver.run(new TrafficDriver.Plan(length, 0, callers, callers, false, 240, callers));
-    System.out.printf("%s, %d callers: %.1f calls/s%n", setup, callers, result.callsPerSecond());
-    return new Run(setup, callers, result, latencies);
+        new TrafficDriver(scenario, api, System.out)
+            .run(new TrafficDriver.Plan(length, 0, callers, callers, callers));
+    System.out.printf("%s, %d callers: %.1f calls/s%n", setup, callers, result.unitsPerSecond());
+    return new BenchRun(setup, callers, result, latencies);
   }
 
   /** The node counts every call request it served; they must match what the loadtest sent. */
-  private static String crossCheck(LocalCluster cluster, List<Run> runs) throws Exception {
-    var request = HttpRequest.newBuilder(URI.create(cluster.apiUrls().get(0) + "/metrics")).build();
-    String text =
-        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m =
-        Pattern.compile(
-                "scp_http_request_duration_seconds_count\\{[^}]*method=\"POST\"[^}]*route=\"/v1/calls\"[^}]*} ([0-9.eE+]+)")
-            .matcher(text);
-    double served = 0;
-    while (m.find()) served += Double.parseDouble(m.group(1));
+  private static String crossCheck(LocalCluster cluster, List<BenchRun> runs) throws Exception {
+    long served = ServedRequests.count(cluster.apiUrls().get(0), "POST", "/v1/calls");
     long sent = 0;
-    for (Run r : runs)
+    for (BenchRun r : runs)
       sent +=
-          r.latencies()
-              .byKind()
-              .getOrDefault("setup", new org.HdrHistogram.ConcurrentHistogram(3))
-              .getTotalCount();
+          r.latencies().byKind().getOrDefault("setup", new ConcurrentHistogram(3)).getTotalCount();
     return String.format(
-        "setup requests the loadtest sent in the measured 1-node runs: %d; `POST /v1/calls` the node counted in `/metrics` (warm-up included): %.0f",
+        "setup requests the loadtest sent in the measured 1-node runs: %d; `POST /v1/calls` the node counted in `/metrics` (warm-up included): %d",
         sent, served);
-  }
-
-  private String markdown(
-      Pgbench.Result baseline, List<Run> runs, Run best, Run three, String metricsCheck) {
-    StringBuilder s = new StringBuilder("# Benchmarks\n\n");
-    s.append("Measured by `loadtest bench` on ")
-        .append(Instant.now())
-        .append(" on this machine: ")
-        .append(Runtime.getRuntime().availableProcessors())
-        .append(" cores, ")
-        .append(machineMemory())
-        .append(", Java ")
-        .append(System.getProperty("java.version"))
-        .append(
-            ". PostgreSQL (embedded, `synchronous_commit=on`), the node(s) and the load generator all run on it.\n\n");
-    s.append(
-        "Reproduce: `bash loadtest/bench.sh` (installs pgbench, builds, runs; about 10 minutes).\n\n");
-    s.append("## Baseline: pgbench TPC-B on the same PostgreSQL\n\n");
-    s.append(
-        String.format(
-            "| clients | tps | latency avg |%n|---|---|---|%n| %d | %.0f | %.2f ms |%n%n`%s`%n%n",
-            baseline.clients(), baseline.tps(), baseline.latencyMs(), baseline.command()));
-    s.append(
-        "## Complete prepaid VPN calls (setup with reservation, answer, end with deduct and refund, CDR)\n\n");
-    s.append("Closed loop, protobuf bodies, ")
-        .append(duration.toSeconds())
-        .append(" s per row after a warm-up.\n\n");
-    s.append(
-        "| setup | callers | calls/s | × pgbench tps | request p50 | p99 | p99.9 | failed |\n|---|---|---|---|---|---|---|---|\n");
-    for (Run r : runs) {
-      Histogram h = r.calls();
-      s.append(
-          String.format(
-              "| %s | %d | %.1f | %.3f | %.1f ms | %.1f ms | %.1f ms | %d |%n",
-              r.setup(),
-              r.concurrency(),
-              r.result().callsPerSecond(),
-              r.result().callsPerSecond() / baseline.tps(),
-              h.getValueAtPercentile(50) / 1000.0,
-              h.getValueAtPercentile(99) / 1000.0,
-              h.getValueAtPercentile(99.9) / 1000.0,
-              r.result().failed.get()));
-    }
-    s.append(
-        String.format(
-            "%nThree nodes against one node at %d callers: %.2f ×.%n%n",
-            best.concurrency(),
-            three.result().callsPerSecond() / Math.max(0.001, best.result().callsPerSecond())));
-    s.append("Cross-check with the server's own metrics: ").append(metricsCheck).append(".\n\n");
-    s.append("![latency over time, best 1-node row](benchmarks-latency.png)\n\n");
-    s.append("### Per request kind, best 1-node row\n\n")
-        .append(
-            Report.summary(
-                "1 node, " + best.concurrency() + " callers", best.result(), best.latencies()))
-        .append('\n');
-    return s.toString();
-  }
-
-  private static String machineMemory() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:"))
-          return (Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024 / 1024) + " GiB";
-      }
-    } catch (Exception e) {
-      return "unknown memory";
-    }
-    return "unknown memory";
   }
 }

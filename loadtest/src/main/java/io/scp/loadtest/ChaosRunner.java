@@ -87,14 +87,13 @@ public final class ChaosRunner {
               + " s");
 
       var plan =
-          new TrafficDriver.Plan(
-              settings.duration(), settings.callsPerSecond(), 0, 2_000, true, 50, 7);
+          new TrafficDriver.Plan(settings.duration(), settings.callsPerSecond(), 0, 2_000, 7);
+      var scenario = new CallScenario(population, new Wire(true), true, 50);
       CompletableFuture<RunResult> traffic =
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return new TrafficDriver(new CallScenario(api, true), population, latencies, out)
-                      .run(plan);
+                  return new TrafficDriver(scenario, api, out).run(plan);
                 } catch (InterruptedException e) {
                   throw new IllegalStateException(e);
                 }
@@ -176,7 +175,7 @@ public final class ChaosRunner {
     long outside = 0;
     long failedOutside = 0;
     long failedInside = 0;
-    for (CallScenario.Outcome o : result.outcomes) {
+    for (io.scp.loadtest.Outcome o : result.outcomes) {
       long at = o.endedNanos() - latencies.startNanos();
       boolean inside =
           kills.stream()
@@ -184,7 +183,7 @@ public final class ChaosRunner {
                   k ->
                       at >= k.atNanos()
                           && at <= k.atNanos() + (long) ((k.restartSeconds() + 5) * 1e9));
-      boolean failed = o.kind() == CallScenario.Outcome.Kind.FAILED;
+      boolean failed = o.kind() == io.scp.loadtest.Outcome.Kind.FAILED;
       if (inside) {
         if (failed) failedInside++;
       } else {

@@ -76,16 +76,16 @@ public final class InvariantChecker {
       deducted += accountDeducted;
     }
     long acknowledged = 0;
-    for (CallScenario.Outcome o : result.outcomes) {
-      if (o.kind() != CallScenario.Outcome.Kind.ENDED) continue;
+    for (Outcome o : result.outcomes) {
+      if (o.kind() != Outcome.Kind.DONE) continue;
       acknowledged++;
-      JsonNode call = get("/v1/calls/" + o.callId());
+      JsonNode call = get("/v1/calls/" + o.id());
       if (call == null
           || !call.path("state").asText().equals("ENDED")
           || call.path("charge").asLong() != o.charge()) {
         violations.add(
             "acknowledged end of "
-                + o.callId()
+                + o.id()
                 + " (charge "
                 + o.charge()
                 + ") not reflected: "

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
- * The final report of a traffic run: throughput, errors and HdrHistogram percentiles per request.
+ * The final report of a traffic run: units per second, refusals, errors and HdrHistogram
+ * percentiles per request kind.
  */
 public final class Report {
   private Report() {}
@@ -17,17 +18,23 @@ public final class Report {
   public static String summary(String title, RunResult result, Latencies latencies) {
     StringBuilder s = new StringBuilder();
     s.append("## ").append(title).append("\n\n");
+    Scenario.Labels labels = result.labels();
     s.append(
         String.format(
-            "| duration | calls ended | calls/s | released | failed | skipped |%n|---|---|---|---|---|---|%n| %.1f s | %d | %.1f | %d | %d | %d |%n%n",
+            "| duration | %s | %s | %s | failed | skipped |%n|---|---|---|---|---|---|%n| %.1f s | %d | %.1f | %d | %d | %d |%n%n",
+            labels.done(),
+            labels.rate(),
+            labels.refused(),
             result.durationNanos / 1e9,
-            result.ended.get(),
-            result.callsPerSecond(),
-            result.released.get(),
+            result.done.get(),
+            result.unitsPerSecond(),
+            result.refused.get(),
             result.failed.get(),
             result.skipped.get()));
-    if (!result.releaseCauses().isEmpty())
-      s.append("release causes: ").append(result.releaseCauses()).append("\n\n");
+    if (!result.refusalCauses().isEmpty())
+      s.append(labels.refusalCauses()).append(": ").append(result.refusalCauses()).append("\n\n");
+    if (!result.doneKinds().isEmpty())
+      s.append(labels.doneKinds()).append(": ").append(result.doneKinds()).append("\n\n");
     s.append(
         "| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|\n");
     Map<String, Histogram> kinds = new TreeMap<>(latencies.byKind());

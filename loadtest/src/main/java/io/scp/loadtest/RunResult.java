@@ -8,46 +8,67 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * What a traffic run produced: every call's outcome, and the counters of the live progress line.
+ * What a traffic run produced: every unit's outcome, and the counters of the live progress line.
  */
 public final class RunResult {
-  public final ConcurrentLinkedQueue<CallScenario.Outcome> outcomes = new ConcurrentLinkedQueue<>();
-  public final AtomicLong ended = new AtomicLong();
-  public final AtomicLong released = new AtomicLong();
+  private final Scenario.Labels labels;
+  public final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+  public final AtomicLong done = new AtomicLong();
+  public final AtomicLong refused = new AtomicLong();
   public final AtomicLong failed = new AtomicLong();
 
-  /** Calls the open-loop generator could not start because too many were in flight. */
+  /**
+   * Units not started: the open-loop generator had too many in flight, or the scenario had nothing
+   * free to start one with.
+   */
   public final AtomicLong skipped = new AtomicLong();
 
   public volatile long durationNanos;
 
-  void add(CallScenario.Outcome outcome) {
-    outcomes.add(outcome);
+  public RunResult(Scenario.Labels labels) {
+    this.labels = labels;
+  }
+
+  public Scenario.Labels labels() {
+    return labels;
+  }
+
+  void add(Outcome outcome) {
     switch (outcome.kind()) {
-      case ENDED -> ended.incrementAndGet();
-      case RELEASED -> released.incrementAndGet();
+      case DONE -> done.incrementAndGet();
+      case REFUSED -> refused.incrementAndGet();
       case FAILED -> failed.incrementAndGet();
+      case SKIPPED -> skipped.incrementAndGet();
     }
+    if (outcome.kind() != Outcome.Kind.SKIPPED) outcomes.add(outcome);
   }
 
   public long completed() {
-    return ended.get() + released.get();
+    return done.get() + refused.get();
   }
 
-  public double callsPerSecond() {
-    return durationNanos == 0 ? 0 : ended.get() * 1e9 / durationNanos;
+  /** Completed units (not refused ones) per second of the run. */
+  public double unitsPerSecond() {
+    return durationNanos == 0 ? 0 : done.get() * 1e9 / durationNanos;
   }
 
-  /** Release causes and how often they were given. */
-  public Map<String, Long> releaseCauses() {
+  /** Refusal causes and how often they were given. */
+  public Map<String, Long> refusalCauses() {
+    return countDetails(Outcome.Kind.REFUSED);
+  }
+
+  /** Kinds of completed units (those that name one) and how many of each. */
+  public Map<String, Long> doneKinds() {
+    return countDetails(Outcome.Kind.DONE);
+  }
+
+  private Map<String, Long> countDetails(Outcome.Kind kind) {
     return outcomes.stream()
-        .filter(o -> o.kind() == CallScenario.Outcome.Kind.RELEASED)
-        .collect(
-            Collectors.groupingBy(
-                CallScenario.Outcome::detail, TreeMap::new, Collectors.counting()));
+        .filter(o -> o.kind() == kind && !o.detail().isEmpty())
+        .collect(Collectors.groupingBy(Outcome::detail, TreeMap::new, Collectors.counting()));
   }
 
-  public List<CallScenario.Outcome> failures() {
-    return outcomes.stream().filter(o -> o.kind() == CallScenario.Outcome.Kind.FAILED).toList();
+  public List<Outcome> failures() {
+    return outcomes.stream().filter(o -> o.kind() == Outcome.Kind.FAILED).toList();
   }
 }

@@ -2,9 +2,7 @@ package io.scp.loadtest;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -13,44 +11,35 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Drives prepaid VPN calls for a fixed duration, either open-loop (calls start at a target rate,
- * whatever the answers do; at most {@code maxInFlight} at once) or closed-loop (a fixed number of
- * callers, each starting its next call when the last one is done). Prints a progress line every few
- * seconds and stops by itself.
+ * Runs any {@link Scenario} for a fixed duration, either open loop (units start at a target rate,
+ * whatever the answers do; at most {@code maxInFlight} at once, the rest counted as skipped) or
+ * closed loop (a fixed number of workers, each starting its next unit when the last one is done).
+ * Prints a progress line every few seconds and stops by itself. Every request's latency is recorded
+ * by the {@link ApiTarget} into its {@link Latencies}.
  */
 public final class TrafficDriver {
   public record Plan(
-      Duration duration,
-      double ratePerSecond,
-      int concurrency,
-      int maxInFlight,
-      boolean quota,
-      int talkMaxSeconds,
-      long seed) {}
+      Duration duration, double ratePerSecond, int concurrency, int maxInFlight, long seed) {}
 
-  private final CallScenario scenario;
-  private final Population population;
-  private final Latencies latencies;
+  private final Scenario scenario;
+  private final ApiTarget api;
   private final PrintStream out;
 
-  public TrafficDriver(
-      CallScenario scenario, Population population, Latencies latencies, PrintStream out) {
+  public TrafficDriver(Scenario scenario, ApiTarget api, PrintStream out) {
     this.scenario = scenario;
-    this.population = population;
-    this.latencies = latencies;
+    this.api = api;
     this.out = out;
   }
 
   public RunResult run(Plan plan) throws InterruptedException {
-    RunResult result = new RunResult();
-    List<Population.Member> members = population.members();
+    RunResult result = new RunResult(scenario.labels());
     long started = System.nanoTime();
     long deadline = started + plan.duration().toNanos();
     ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
     progress.scheduleAtFixedRate(() -> printProgress(result, started), 5, 5, TimeUnit.SECONDS);
     try {
-      if (plan.ratePerSecond() > 0) openLoop(plan, members, deadline, result);
-      else closedLoop(plan, members, deadline, result);
+      if (plan.ratePerSecond() > 0) openLoop(plan, deadline, result);
+      else closedLoop(plan, deadline, result);
     } finally {
       progress.shutdownNow();
     }
@@ -59,34 +48,18 @@ public final class TrafficDriver {
     return result;
   }
 
-  private CompletableFuture<Void> oneCall(
-      List<Population.Member> members,
-      Random random,
-      boolean quota,
-      int talkMax,
-      RunResult result) {
-    Population.Member[] pair;
-    synchronized (random) {
-      pair = Population.pair(members, population.groups(), random);
+  /** Starts one unit and records its outcome; the future completes when it is recorded. */
+  private CompletableFuture<Void> oneUnit(Random random, RunResult result) {
+    CompletableFuture<Outcome> unit;
+    try {
+      unit = scenario.unit(api, random);
+    } catch (RuntimeException e) {
+      unit = CompletableFuture.failedFuture(e);
     }
-    long talk = 1 + Math.floorMod(random.nextLong(), talkMax);
-    String callId = "lt-" + population.runId() + "-" + UUID.randomUUID();
-    return scenario
-        .run(callId, pair[0].msisdn(), pair[1].shortNumber(), talk, quota)
-        .exceptionally(
-            e ->
-                new CallScenario.Outcome(
-                    callId,
-                    pair[0].msisdn(),
-                    CallScenario.Outcome.Kind.FAILED,
-                    e.toString(),
-                    0,
-                    System.nanoTime()))
-        .thenAccept(result::add);
+    return unit.exceptionally(e -> Outcome.failed("", "", e.toString())).thenAccept(result::add);
   }
 
-  private void openLoop(Plan plan, List<Population.Member> members, long deadline, RunResult result)
-      throws InterruptedException {
+  private void openLoop(Plan plan, long deadline, RunResult result) throws InterruptedException {
     Random random = new Random(plan.seed());
     Semaphore inFlight = new Semaphore(plan.maxInFlight());
     long intervalNanos = (long) (1e9 / plan.ratePerSecond());
@@ -95,8 +68,7 @@ public final class TrafficDriver {
       long wait = next - System.nanoTime();
       if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
       if (inFlight.tryAcquire()) {
-        oneCall(members, random, plan.quota(), plan.talkMaxSeconds(), result)
-            .whenComplete((v, e) -> inFlight.release());
+        oneUnit(random, result).whenComplete((v, e) -> inFlight.release());
       } else {
         result.skipped.incrementAndGet();
       }
@@ -105,41 +77,42 @@ public final class TrafficDriver {
     inFlight.acquire(plan.maxInFlight());
   }
 
-  private void closedLoop(
-      Plan plan, List<Population.Member> members, long deadline, RunResult result)
-      throws InterruptedException {
+  private void closedLoop(Plan plan, long deadline, RunResult result) throws InterruptedException {
     CountDownLatch done = new CountDownLatch(plan.concurrency());
     for (int i = 0; i < plan.concurrency(); i++) {
       Random random = new Random(plan.seed() + i);
-      loop(members, random, plan, deadline, result, done);
+      loop(random, deadline, result, done);
     }
     done.await();
   }
 
-  private void loop(
-      List<Population.Member> members,
-      Random random,
-      Plan plan,
-      long deadline,
-      RunResult result,
-      CountDownLatch done) {
-    if (System.nanoTime() >= deadline) {
-      done.countDown();
-      return;
+  /**
+   * One worker: the next unit starts when the last one is done (in a loop while they finish at
+   * once).
+   */
+  private void loop(Random random, long deadline, RunResult result, CountDownLatch done) {
+    while (System.nanoTime() < deadline) {
+      CompletableFuture<Void> unit = oneUnit(random, result);
+      if (!unit.isDone()) {
+        unit.whenComplete((v, e) -> loop(random, deadline, result, done));
+        return;
+      }
     }
-    oneCall(members, random, plan.quota(), plan.talkMaxSeconds(), result)
-        .whenComplete((v, e) -> loop(members, random, plan, deadline, result, done));
+    done.countDown();
   }
 
   private void printProgress(RunResult result, long started) {
     double seconds = (System.nanoTime() - started) / 1e9;
-    var all = latencies.all();
+    var all = api.latencies().all();
+    Scenario.Labels labels = result.labels();
     out.printf(
-        "t=%5.0fs  calls ended=%d (%.0f/s)  released=%d  failed=%d  skipped=%d  p99 so far=%.1f ms%n",
+        "t=%5.0fs  %s=%d (%.0f/s)  %s=%d  failed=%d  skipped=%d  p99 so far=%.1f ms%n",
         seconds,
-        result.ended.get(),
-        result.ended.get() / Math.max(seconds, 0.001),
-        result.released.get(),
+        labels.done(),
+        result.done.get(),
+        result.done.get() / Math.max(seconds, 0.001),
+        labels.refused(),
+        result.refused.get(),
         result.failed.get(),
         result.skipped.get(),
         all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1000.0);

@@ -1,0 +1,70 @@
+package io.scp.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark's markdown: every figure beside pgbench, with its unit, ratio and bars. */
+class BenchMarkdownTest {
+  private static BenchRun run(
+      String setup, int concurrency, Scenario.Labels labels, int units, long latencyMicros) {
+    RunResult result = new RunResult(labels);
+    Latencies latencies = new Latencies();
+    for (int i = 0; i < units; i++) {
+      result.add(Outcome.done("u" + i, "p", ""));
+      latencies.record("request", 0, latencyMicros * 1_000);
+    }
+    result.durationNanos = 1_000_000_000L;
+    return new BenchRun(setup, concurrency, result, latencies);
+  }
+
+  @Test
+  void figuresStandBesideThePgbenchBaselineWithTheirBars() {
+    var settings = new BenchCommand();
+    settings.duration = Duration.ofSeconds(60);
+    settings.warmup = Duration.ofSeconds(45);
+    settings.scenarioWarmup = Duration.ofSeconds(20);
+    settings.scenarioDuration = Duration.ofSeconds(30);
+    var baseline = new Pgbench.Result(16, 4000, 4.0, "pgbench -c 16");
+    BenchRun calls = run("1 node", 32, CallScenario.LABELS, 200, 20_000);
+    BenchRun three = run("3 nodes", 32, CallScenario.LABELS, 100, 40_000);
+    var ims =
+        new BenchMarkdown.Figure(
+            "IMS registrations",
+            "ims",
+            "one REGISTER of one IMPI",
+            ImsScenario.LABELS,
+            List.of(
+                run("IMS registrations", 16, ImsScenario.LABELS, 6000, 3_000),
+                run("IMS registrations", 64, ImsScenario.LABELS, 9000, 5_000)),
+            "sent 1; counted 1");
+    var cpm =
+        new BenchMarkdown.Figure(
+            "CPM messages",
+            "cpm",
+            "one pager-mode message",
+            CpmScenario.LABELS,
+            List.of(run("CPM messages", 16, CpmScenario.LABELS, 300, 60_000)),
+            "sent 2; counted 2");
+
+    String md =
+        new BenchMarkdown(baseline, settings, 14)
+            .write(List.of(calls, three), calls, three, "calls cross-check", List.of(ims, cpm));
+
+    assertThat(md)
+        .contains("| 16 | 4000 | 4.00 ms |")
+        .contains("| 1 node | 32 | 200.0 | 0.050 |")
+        .contains("warm-up of 45 s")
+        .contains("- **IMS registrations**: one REGISTER of one IMPI.")
+        .contains("- **CPM messages**: one pager-mode message.")
+        .contains("| IMS registrations | 64 | 9000.0 | 2.250 | 5.0 ms | 5.0 ms | 5.0 ms | 0 |")
+        .contains("| IMS registrations | 64 | 9000.0 | 2.250 | 5.0 ms | yes |")
+        .contains("| CPM messages | 16 | 300.0 | 0.075 | 60.0 ms | no |")
+        .contains("- IMS registrations: sent 1; counted 1.")
+        .contains("![latency over time](benchmarks-ims-latency.png)")
+        .contains("#### IMS registrations, 1 node, 64 clients")
+        .contains("this run took 14 minutes");
+  }
+}
