@@ -112,8 +112,13 @@ public final class Provisioner {
   }
 
   private <T> void forEach(List<T> items, Function<T, CompletableFuture<Void>> provision) {
+    // Bounded per item, acquired here on the caller's thread: a request made inside a continuation
+    // must never wait for a permit (the threads that would release it could all be waiting).
     List<CompletableFuture<Void>> pending = new ArrayList<>();
-    for (T item : items) pending.add(provision.apply(item));
+    for (T item : items) {
+      inFlight.acquireUninterruptibly();
+      pending.add(provision.apply(item).whenComplete((done, failure) -> inFlight.release()));
+    }
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
   }
 
@@ -123,13 +128,10 @@ public final class Provisioner {
 
   private CompletableFuture<ApiTarget.Answer> send(
       String method, String path, String json, Duration timeout) {
-    inFlight.acquireUninterruptibly();
     byte[] body = json.getBytes();
-    CompletableFuture<ApiTarget.Answer> answer =
-        timeout == null
-            ? api.send("provision", method, path, body, ApiTarget.JSON)
-            : api.send("provision", method, path, body, ApiTarget.JSON, timeout);
-    return answer.whenComplete((r, f) -> inFlight.release());
+    return timeout == null
+        ? api.send("provision", method, path, body, ApiTarget.JSON)
+        : api.send("provision", method, path, body, ApiTarget.JSON, timeout);
   }
 
   private static void expectOk(ApiTarget.Answer answer, String what) {
