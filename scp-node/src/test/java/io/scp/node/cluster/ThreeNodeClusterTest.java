@@ -61,7 +61,7 @@ class ThreeNodeClusterTest {
   static final String TARIFF =
       "\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":0,"
           + "\"billingIncrementSeconds\":1,\"maxCallSeconds\":3600";
-  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(16);
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(28);
 
   static final List<TestNode> nodes = new ArrayList<>();
 
@@ -228,7 +228,8 @@ class ThreeNodeClusterTest {
   @Order(4)
   void entitiesOfACrashedNodeResumeOnTheSurvivorsWithTheirTimers() {
     TestNode victim = nodes.get(2);
-    Pending pending = pendingOn(victim, nodes.get(0), Duration.ofSeconds(18));
+    // deadlines well beyond the recovery (detection, SBR, removal margin, shard restart: ~10-16 s)
+    Pending pending = pendingOn(victim, nodes.get(0), Duration.ofSeconds(30));
 
     victim.node().system().terminate();
     alive.remove(victim);
