@@ -90,7 +90,8 @@ public final class ChaosRunner {
           new TrafficDriver.Plan(settings.duration(), settings.callsPerSecond(), 0, 2_000, 7);
       var scenario = new CallScenario(population, new Wire(true), true, 50);
       CompletableFuture<RunResult> traffic =
-          CompletableFuture.supplyAsync(
+          Background.supply(
+              "chaos-traffic",
               () -> {
                 try {
                   return new TrafficDriver(scenario, api, out).run(plan);

@@ -85,7 +85,8 @@ public final class LocalCluster implements AutoCloseable {
     db = pb.start();
     var lines = new BufferedReader(new InputStreamReader(db.getInputStream()));
     CompletableFuture<String> url =
-        CompletableFuture.supplyAsync(
+        Background.supply(
+            "db-output",
             () -> {
               try {
                 for (String line; (line = lines.readLine()) != null; ) {
@@ -99,7 +100,7 @@ public final class LocalCluster implements AutoCloseable {
               }
             });
     dbUrl = url.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture.runAsync(() -> lines.lines().forEach(l -> {}));
+    Background.run("db-output-drain", () -> lines.lines().forEach(l -> {}));
   }
 
   public void startNode(int index) throws IOException {
