@@ -54,7 +54,7 @@ public final class ChaosRunner {
           "-Dscp.calls.answer-timeout=15s",
           "-Dscp.calls.end-grace=5s",
           "-Dscp.sharding.idle-timeout=30s",
-          "-Dpekko.loglevel=WARNING");
+          "-Dpekko.loglevel=INFO");
 
   private final Settings settings;
   private final PrintStream out;

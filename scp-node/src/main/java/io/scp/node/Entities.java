@@ -12,6 +12,7 @@ import io.scp.actors.vacp.VacpEntities;
 import io.scp.actors.vacp.VacpInvocationEntities;
 import io.scp.actors.vacp.VacpRoutingSettings;
 import io.scp.actors.vacp.VacpSettings;
+import io.scp.actors.vpn.PostpaidCallWatch;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.actors.vpn.VpnGroup;
 import io.scp.api.platform.HttpPlatformGateway;
@@ -25,9 +26,17 @@ final class Entities {
   static void init(ActorSystem<?> system, Clock clock) {
     var config = system.settings().config();
     Subscriber.init(system);
-    PrepaidAccount.init(system, PrepaidAccount.Settings.fromConfig(config), clock);
+    PrepaidAccount.init(
+        system,
+        PrepaidAccount.Settings.fromConfig(config),
+        clock,
+        VpnCall.reservationOwners(system));
     VpnGroup.init(system);
     VpnCall.init(system, VpnCall.Settings.fromConfig(config), clock);
+    PostpaidCallWatch.init(
+        system,
+        config.getDuration("scp.calls.postpaid-watch-interval"),
+        VpnCall.watchedCalls(system));
     ImsSubscriber.init(system, ImsSubscriber.Settings.fromConfig(config), clock);
     CpmEntities.init(system, CpmSettings.fromConfig(config), clock);
     var platforms = HttpPlatformGateway.fromConfig(config);

@@ -12,11 +12,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -42,6 +44,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * An unsettled reservation is released at its expiry by a timer that is re-armed after recovery;
  * the entity is remembered by sharding, so it is started again after a crash, a rebalance or a
  * restart, and it only passivates itself when no reservation is open.
+ *
+ * <p>While reservations stay open the account periodically tells their owners (see {@link
+ * ReservationOwners}) that it still holds money for them. Owners that are not remembered
+ * themselves, such as prepaid calls, are started again this way after their node died.
  */
 public final class PrepaidAccount
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -52,14 +58,31 @@ public final class PrepaidAccount
 
   /** Settings the entity reads once from {@code scp.prepaid} and {@code scp.sharding}. */
   public record Settings(
-      Duration defaultTtl, Duration maxTtl, int rememberedIds, Duration idleTimeout) {
+      Duration defaultTtl,
+      Duration maxTtl,
+      int rememberedIds,
+      Duration idleTimeout,
+      Duration ownerCheckInterval) {
     public static Settings fromConfig(com.typesafe.config.Config config) {
       return new Settings(
           config.getDuration("scp.prepaid.reservation-ttl"),
           config.getDuration("scp.prepaid.max-reservation-ttl"),
           config.getInt("scp.prepaid.remembered-ids"),
-          config.getDuration("scp.sharding.idle-timeout"));
+          config.getDuration("scp.sharding.idle-timeout"),
+          config.getDuration("scp.prepaid.owner-check-interval"));
     }
+  }
+
+  /**
+   * Who holds reservations, told about each reservation that stays open across two owner checks.
+   * The owner decides what an open reservation means to it (a live call ignores it, a call that
+   * never got connected refunds it).
+   */
+  @FunctionalInterface
+  public interface ReservationOwners {
+    ReservationOwners NONE = (accountId, reservationId) -> {};
+
+    void stillOpen(String accountId, String reservationId);
   }
 
   // ---------------------------------------------------------------- commands and replies
@@ -140,6 +163,11 @@ public final class PrepaidAccount
 
   /** Sent by the entity's own idle timer; passivates when nothing is pending. */
   public enum IdleCheck implements Command {
+    INSTANCE
+  }
+
+  /** Sent by the entity's own timer while reservations are open: their owners are told. */
+  public enum CheckOwners implements Command {
     INSTANCE
   }
 
@@ -304,31 +332,43 @@ public final class PrepaidAccount
 
   // ---------------------------------------------------------------- wiring
 
-  public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
-    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(settings, clock));
+  public static void init(
+      ActorSystem<?> system, Settings settings, Clock clock, ReservationOwners owners) {
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(settings, clock, owners));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
-  public static Behavior<Command> create(String accountId, Settings settings, Clock clock) {
-    return RememberedEntity.standalone(accountId, factory(settings, clock));
+  public static Behavior<Command> create(
+      String accountId, Settings settings, Clock clock, ReservationOwners owners) {
+    return RememberedEntity.standalone(accountId, factory(settings, clock, owners));
   }
 
-  private static RememberedEntity.Factory<Command> factory(Settings settings, Clock clock) {
+  public static Behavior<Command> create(String accountId, Settings settings, Clock clock) {
+    return create(accountId, settings, clock, ReservationOwners.NONE);
+  }
+
+  private static RememberedEntity.Factory<Command> factory(
+      Settings settings, Clock clock, ReservationOwners owners) {
     return (id, context, timers, passivate) ->
-        new PrepaidAccount(id, settings, clock, context, timers, passivate);
+        new PrepaidAccount(id, settings, clock, owners, context, timers, passivate);
   }
 
   private final String accountId;
   private final Settings settings;
   private final Clock clock;
+  private final ReservationOwners owners;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Runnable passivate;
+
+  // Reservations open at the last owner check; told to their owners if still open at the next.
+  private Set<String> openAtLastCheck = Set.of();
 
   private PrepaidAccount(
       String accountId,
       Settings settings,
       Clock clock,
+      ReservationOwners owners,
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
@@ -338,6 +378,7 @@ public final class PrepaidAccount
     this.accountId = accountId;
     this.settings = settings;
     this.clock = clock;
+    this.owners = owners;
     this.context = context;
     this.timers = timers;
     this.passivate = passivate;
@@ -365,6 +406,9 @@ public final class PrepaidAccount
       for (Reservation r : account.reservations().values()) {
         if (r.state() == ReservationState.OPEN) armExpiry(r);
       }
+      // Reservations found open on recovery predate it: their owners are told at the next check.
+      openAtLastCheck = openReservationIds(account);
+      armOwnerCheck(account);
     }
     armIdleCheck();
   }
@@ -380,6 +424,7 @@ public final class PrepaidAccount
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(ExpireReservation.class, (s, c) -> Effect().noReply())
+        .onCommand(CheckOwners.class, (s, c) -> Effect().noReply())
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Amend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(TopUp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -400,6 +445,7 @@ public final class PrepaidAccount
         .onCommand(Settle.class, this::onSettle)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view())))
         .onCommand(ExpireReservation.class, this::onExpireReservation)
+        .onCommand(CheckOwners.class, this::onCheckOwners)
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     return builder.build();
@@ -529,7 +575,11 @@ public final class PrepaidAccount
     Instant expiresAt = clock.instant().plus(ttl);
     return Effect()
         .persist(new FundsReserved(cmd.reservationId(), amount, expiresAt))
-        .thenRun(s -> armExpiry(((Account) s).reservations().get(cmd.reservationId())))
+        .thenRun(
+            s -> {
+              armExpiry(((Account) s).reservations().get(cmd.reservationId()));
+              armOwnerCheck((Account) s);
+            })
         .thenReply(
             cmd.replyTo(),
             s -> StatusReply.success(((Account) s).reservations().get(cmd.reservationId()).view()));
@@ -683,6 +733,31 @@ public final class PrepaidAccount
     Duration delay = Duration.between(clock.instant(), r.expiresAt());
     if (delay.isNegative()) delay = Duration.ZERO;
     timers.startSingleTimer(r.reservationId(), new ExpireReservation(r.reservationId()), delay);
+  }
+
+  private ReplyEffect<Event, State> onCheckOwners(Account state, CheckOwners check) {
+    Set<String> open = openReservationIds(state);
+    for (String reservationId : openAtLastCheck) {
+      if (open.contains(reservationId)) owners.stillOpen(accountId, reservationId);
+    }
+    openAtLastCheck = open;
+    armOwnerCheck(state);
+    return Effect().noReply();
+  }
+
+  private static Set<String> openReservationIds(Account account) {
+    Set<String> open = new HashSet<>();
+    for (Reservation r : account.reservations().values()) {
+      if (r.state() == ReservationState.OPEN) open.add(r.reservationId());
+    }
+    return open;
+  }
+
+  /** Keeps one owner-check timer running while any reservation is open. */
+  private void armOwnerCheck(Account account) {
+    if (timers.isTimerActive(CheckOwners.INSTANCE) || !account.hasOpenReservations()) return;
+    timers.startSingleTimer(
+        CheckOwners.INSTANCE, CheckOwners.INSTANCE, settings.ownerCheckInterval());
   }
 
   private void armIdleCheck() {

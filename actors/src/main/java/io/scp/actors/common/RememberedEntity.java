@@ -30,6 +30,16 @@ public final class RememberedEntity {
   /** Starts sharding for a remembered entity type; {@code stopMessage} must stop the entity. */
   public static <M> void init(
       ActorSystem<?> system, EntityTypeKey<M> key, M stopMessage, Factory<M> factory) {
+    shard(system, key, stopMessage, factory, settings(system));
+  }
+
+  /** Starts sharding for an entity type that asks for its own passivation. */
+  static <M> void shard(
+      ActorSystem<?> system,
+      EntityTypeKey<M> key,
+      M stopMessage,
+      Factory<M> factory,
+      ClusterShardingSettings settings) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
@@ -45,7 +55,7 @@ public final class RememberedEntity {
                                             timers,
                                             passivator(entity, context)))))
                 .withStopMessage(stopMessage)
-                .withSettings(settings(system)));
+                .withSettings(settings));
   }
 
   /** The same entity without sharding, for tests: passivation requests are ignored. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -46,6 +47,26 @@ public final class CallPorts {
         .askWithStatus(
             r -> new PrepaidAccount.Reserve(reservationId, acceptableAmounts, Optional.of(ttl), r),
             timeout);
+  }
+
+  /** Lists an open postpaid call with its watch; answered once durable. */
+  CompletionStage<Done> watchPostpaid(String callId) {
+    return sharding
+        .entityRefFor(PostpaidCallWatch.KEY, PostpaidCallWatch.bucketOf(callId))
+        .askWithStatus(r -> new PostpaidCallWatch.Watch(callId, r), timeout);
+  }
+
+  void forgetPostpaid(String callId) {
+    sharding
+        .entityRefFor(PostpaidCallWatch.KEY, PostpaidCallWatch.bucketOf(callId))
+        .tell(new PostpaidCallWatch.Forget(callId));
+  }
+
+  /** Refunds what is left of a reservation; a closed one answers as before. */
+  CompletionStage<PrepaidAccount.RefundResult> refund(String accountId, String reservationId) {
+    return sharding
+        .entityRefFor(PrepaidAccount.KEY, accountId)
+        .askWithStatus(r -> new PrepaidAccount.Refund(reservationId, r), timeout);
   }
 
   /** Deducts {@code amount} and refunds the rest of the reservation in one step. */

@@ -9,7 +9,7 @@ import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
-import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.WokenEntity;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -51,8 +52,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Setup and quota steps are not persisted until they have an outcome: every account command
  * carries ids derived from the call id, so a retried step makes the same reservation. Settlement is
- * persisted as a plan first and driven until done, also after a crash. Calls are remembered
- * entities: the supervision timers (never answered, never ended) are re-armed after recovery.
+ * persisted as a plan first and driven until done, also after a crash. The supervision timers
+ * (never answered, never ended) are re-armed after recovery. Calls are not remembered entities
+ * (that would cost two blocking writes per call): the account holding a call's reservation tells
+ * the call while the reservation stays open ({@link #reservationOwners}), which starts a call whose
+ * node died again on a survivor; a reservation whose call never got connected is refunded then.
  */
 public final class VpnCall
     extends EventSourcedBehaviorWithEnforcedReplies<VpnCall.Command, VpnCall.Event, VpnCall.State> {
@@ -60,6 +64,7 @@ public final class VpnCall
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VpnCall");
   static final String CONNECT = "CONNECT";
   static final String RELEASE = "RELEASE";
+  static final String RESERVATION_PREFIX = "call:";
 
   public record Settings(
       long quotaSeconds,
@@ -82,8 +87,6 @@ public final class VpnCall
   }
 
   public enum Phase {
-    /** Routed; a prepaid call is reserving its first slice. */
-    SETTING_UP,
     CONNECTED,
     ANSWERED,
     ENDING,
@@ -117,14 +120,17 @@ public final class VpnCall
   record SetupDone(Optional<Connection> connection, Optional<Slice> slice, String cause)
       implements Command {}
 
-  /** A prepaid caller is routed; its first slice is reserved next. */
-  record Routed(Connection connection) implements Command {}
-
   record QuotaDone(int requestNumber, Optional<Slice> slice, String cause) implements Command {}
 
   record Settled(long charged) implements Command {}
 
   record StepFailed(String step, String reason) implements Command {}
+
+  /** The account still holds this reservation for the call; see {@link #reservationOwners}. */
+  record ReservationCheck(String accountId, String reservationId) implements Command {}
+
+  /** The postpaid call watch of this bucket still lists the call; see {@link PostpaidCallWatch}. */
+  record WatchCheck(String bucket) implements Command {}
 
   enum Resume implements Command {
     INSTANCE
@@ -192,13 +198,6 @@ public final class VpnCall
       implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
-
-  /**
-   * A prepaid call is routed and about to reserve money. Persisted first so that a call whose node
-   * dies here is started again elsewhere and finishes (or releases) its reservation.
-   */
-  public record CallRouted(String caller, String called, Instant startedAt, Connection connection)
-      implements Event {}
 
   public record CallConnected(
       String caller, String called, Instant startedAt, Connection connection, Optional<Slice> slice)
@@ -291,12 +290,40 @@ public final class VpnCall
 
   public static void init(ActorSystem<?> system, Settings settings, Clock clock) {
     CallPorts ports = new CallPorts(ClusterSharding.get(system), settings.askTimeout());
-    RememberedEntity.init(
+    WokenEntity.init(
         system,
         KEY,
         Stop.INSTANCE,
         (id, context, timers, passivate) ->
             new VpnCall(id, settings, ports, clock, context, timers, passivate));
+  }
+
+  /**
+   * How accounts reach the calls their reservations belong to: a reservation id names its call. The
+   * call decides whether the reservation is still its business.
+   */
+  public static PrepaidAccount.ReservationOwners reservationOwners(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return (accountId, reservationId) ->
+        callIdOf(reservationId)
+            .ifPresent(
+                callId ->
+                    sharding
+                        .entityRefFor(KEY, callId)
+                        .tell(new ReservationCheck(accountId, reservationId)));
+  }
+
+  /** How the postpaid call watches reach the calls they list. */
+  public static BiConsumer<String, String> watchedCalls(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return (callId, bucket) -> sharding.entityRefFor(KEY, callId).tell(new WatchCheck(bucket));
+  }
+
+  static Optional<String> callIdOf(String reservationId) {
+    int last = reservationId.lastIndexOf(':');
+    return reservationId.startsWith(RESERVATION_PREFIX) && last > RESERVATION_PREFIX.length()
+        ? Optional.of(reservationId.substring(RESERVATION_PREFIX.length(), last))
+        : Optional.empty();
   }
 
   private final String callId;
@@ -352,8 +379,6 @@ public final class VpnCall
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              if (state instanceof Call call && call.phase() == Phase.SETTING_UP)
-                driveReservation(call);
               if (state instanceof Call call && call.phase() == Phase.ENDING) driveSettlement(call);
               armTimers(state);
             })
@@ -369,8 +394,9 @@ public final class VpnCall
         .forStateType(NoCall.class)
         .onCommand(Setup.class, this::onSetup)
         .onCommand(SetupDone.class, this::onSetupDone)
-        .onCommand(Routed.class, this::onRouted)
         .onCommand(StepFailed.class, this::onStepFailed)
+        .onCommand(ReservationCheck.class, this::onReservationCheck)
+        .onCommand(WatchCheck.class, this::onWatchCheck)
         .onCommand(Resume.class, (s, c) -> resumeSetup())
         .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
         .onCommand(
@@ -396,8 +422,9 @@ public final class VpnCall
         .onCommand(Resume.class, this::onResume)
         .onCommand(Supervise.class, this::onSupervise)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(SetupDone.class, this::onReservationDone)
-        .onCommand(Routed.class, (s, c) -> Effect().noReply())
+        .onCommand(SetupDone.class, (s, c) -> Effect().noReply())
+        .onCommand(ReservationCheck.class, this::onReservationCheck)
+        .onCommand(WatchCheck.class, this::onWatchCheck)
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     return builder.build();
@@ -441,10 +468,6 @@ public final class VpnCall
     if (!call.caller().equals(cmd.caller()) || !call.called().equals(cmd.called())) {
       return Effect().reply(cmd.replyTo(), conflict());
     }
-    if (call.phase() == Phase.SETTING_UP) {
-      setupWaiters.add(cmd.replyTo());
-      return Effect().noReply();
-    }
     return Effect().reply(cmd.replyTo(), StatusReply.success(decision(call)));
   }
 
@@ -473,52 +496,6 @@ public final class VpnCall
             failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
   }
 
-  private ReplyEffect<Event, State> onRouted(NoCall state, Routed routed) {
-    if (setupInFlight.isEmpty()) return Effect().noReply();
-    Setup setup = setupInFlight.get();
-    setupInFlight = Optional.empty();
-    return Effect()
-        .persist(
-            new CallRouted(setup.caller(), setup.called(), clock.instant(), routed.connection()))
-        .thenRun(s -> driveReservation((Call) s))
-        .thenNoReply();
-  }
-
-  /** Reserves the first slice of a routed prepaid call; retried until the account answers. */
-  private void driveReservation(Call call) {
-    Connection connection = call.connection().orElseThrow();
-    CompletionStage<SetupDone> outcome =
-        reserveSlice(connection, 0, 1)
-            .thenApply(slice -> new SetupDone(Optional.of(connection), slice, ""))
-            .exceptionally(
-                failure -> {
-                  Optional<Refusal> refusal = refusal(failure);
-                  if (refusal.isPresent()) return released(refusal.get().code().name());
-                  throw new CompletionException(failure);
-                });
-    context.pipeToSelf(
-        outcome,
-        (done, failure) ->
-            failure == null
-                ? done
-                : new StepFailed("reservation", String.valueOf(unwrap(failure))));
-  }
-
-  private ReplyEffect<Event, State> onReservationDone(Call call, SetupDone done) {
-    if (call.phase() != Phase.SETTING_UP) return Effect().noReply();
-    Instant now = clock.instant();
-    Event event =
-        done.connection().isPresent()
-            ? new CallConnected(
-                call.caller(),
-                call.called(),
-                call.startedAt(),
-                done.connection().get(),
-                done.slice())
-            : closedAtSetup(call.caller(), call.called(), call.startedAt(), now, done.cause());
-    return completeSetup(event);
-  }
-
   private CompletionStage<Command> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
     if (subscriber.profile().status() == Subscriber.Status.SUSPENDED) {
       return CompletableFuture.completedFuture(released(ErrorCode.SUBSCRIBER_SUSPENDED.name()));
@@ -534,19 +511,24 @@ public final class VpnCall
                   new Connection(
                       routing.destination(), routing.onNet(), accountId, routing.tariff());
               if (accountId.isEmpty()) {
-                return CompletableFuture.completedFuture(
-                    new SetupDone(Optional.of(connection), Optional.empty(), ""));
+                return ports
+                    .watchPostpaid(callId)
+                    .thenApply(
+                        done -> new SetupDone(Optional.of(connection), Optional.empty(), ""));
               }
               return ports
                   .authenticate(accountId.get())
-                  .thenApply(
+                  .thenCompose(
                       auth ->
                           auth.ok()
-                              ? new Routed(connection)
-                              : released(
-                                  auth.reason()
-                                      .map(Enum::name)
-                                      .orElse(ErrorCode.INSUFFICIENT_FUNDS.name())));
+                              ? reserveSlice(connection, 0, 1)
+                                  .thenApply(
+                                      slice -> new SetupDone(Optional.of(connection), slice, ""))
+                              : CompletableFuture.completedFuture(
+                                  released(
+                                      auth.reason()
+                                          .map(Enum::name)
+                                          .orElse(ErrorCode.INSUFFICIENT_FUNDS.name()))));
             });
   }
 
@@ -648,8 +630,15 @@ public final class VpnCall
         .reserve(
             connection.accountId().orElseThrow(), reservationId, amounts, reservationTtl(tariff))
         .thenApply(
-            r ->
-                Optional.of(new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount())));
+            r -> {
+              // A replayed id answers a reservation refunded meanwhile as closed: not usable.
+              if (r.state() != PrepaidAccount.ReservationState.OPEN) {
+                throw new Refusal(
+                    ErrorCode.RESERVATION_CLOSED, "reservation " + reservationId + " is closed");
+              }
+              return Optional.of(
+                  new Slice(reservationId, secondsByAmount.get(r.amount()), r.amount()));
+            });
   }
 
   /** Slice sizes step down to whole billing increments. */
@@ -659,7 +648,7 @@ public final class VpnCall
   }
 
   private String reservationId(int number) {
-    return "call:" + callId + ":" + number;
+    return RESERVATION_PREFIX + callId + ":" + number;
   }
 
   /** Long enough for the longest possible call, so money stays frozen while the call may use it. */
@@ -672,7 +661,6 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {
-    if (call.phase() == Phase.SETTING_UP) return Effect().stash();
     QuotaResult known = call.quotaAnswers().get(cmd.requestNumber());
     if (known != null) return Effect().reply(cmd.replyTo(), StatusReply.success(known));
     if (call.phase() != Phase.CONNECTED && call.phase() != Phase.ANSWERED) {
@@ -749,7 +737,6 @@ public final class VpnCall
   // ---- answer and end
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
-    if (call.phase() == Phase.SETTING_UP) return Effect().stash();
     if (call.phase() == Phase.ANSWERED)
       return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
     if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
@@ -768,8 +755,6 @@ public final class VpnCall
       case ENDING:
         endWaiters.add(cmd.replyTo());
         return Effect().noReply();
-      case SETTING_UP:
-        return Effect().stash();
       default:
         if (quotaInFlight.isPresent()) return Effect().stash();
         long talk = call.phase() == Phase.ANSWERED ? cmd.talkSeconds() : 0;
@@ -889,6 +874,9 @@ public final class VpnCall
   private void afterClose(State state) {
     Call call = (Call) state;
     timers.cancel(Supervise.INSTANCE);
+    if (call.connection().isPresent() && !call.connection().get().prepaid()) {
+      ports.forgetPostpaid(callId);
+    }
     List<ActorRef<StatusReply<EndResult>>> waiters = List.copyOf(endWaiters);
     endWaiters.clear();
     StatusReply<EndResult> reply =
@@ -912,7 +900,6 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onResume(Call call, Resume resume) {
-    if (call.phase() == Phase.SETTING_UP) driveReservation(call);
     if (call.phase() == Phase.ENDING) driveSettlement(call);
     quotaInFlight.ifPresent(q -> driveQuota(call, q));
     return Effect().noReply();
@@ -931,7 +918,7 @@ public final class VpnCall
       return settle(call, 0, Phase.RELEASED, Optional.of("NO_ANSWER"));
     }
     context.getLog().info("call {} was never ended; ending it with its granted time", callId);
-    return settle(call, call.totalGranted(), Phase.ENDED, Optional.of("SUPERVISION_TIMEOUT"));
+    return settle(call, grantedSeconds(call), Phase.ENDED, Optional.of("SUPERVISION_TIMEOUT"));
   }
 
   private Optional<Instant> supervisionDeadline(Call call) {
@@ -941,10 +928,16 @@ public final class VpnCall
           Optional.of(
               call.answeredAt()
                   .orElseThrow()
-                  .plusSeconds(call.totalGranted())
+                  .plusSeconds(grantedSeconds(call))
                   .plus(settings.endGrace()));
       default -> Optional.empty();
     };
+  }
+
+  /** Talk time granted so far: the slices of a prepaid call, the maximum for a postpaid one. */
+  private static long grantedSeconds(Call call) {
+    Connection connection = call.connection().orElseThrow();
+    return connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
   }
 
   private void armTimers(State state) {
@@ -958,6 +951,32 @@ public final class VpnCall
       if (!call.phase().closed()) return;
     }
     timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.closedLinger());
+  }
+
+  /**
+   * A reservation the account still holds for this call. A live call (setting up or not yet closed)
+   * owns it; being started by the message is the point. Otherwise it is left over from a step that
+   * was interrupted (a node died between the account's answer and the call's event) and nothing
+   * will settle it: it is refunded now rather than at its expiry.
+   */
+  private ReplyEffect<Event, State> onReservationCheck(State state, ReservationCheck check) {
+    boolean live =
+        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
+    if (!live) {
+      context
+          .getLog()
+          .info("call {}: refunding reservation {} left over", callId, check.reservationId());
+      ports.refund(check.accountId(), check.reservationId());
+    }
+    return Effect().noReply();
+  }
+
+  /** The watch lists this call: a live call stays listed, a closed or unknown one is forgotten. */
+  private ReplyEffect<Event, State> onWatchCheck(State state, WatchCheck check) {
+    boolean live =
+        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
+    if (!live) ports.forgetPostpaid(callId);
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck check) {
@@ -991,10 +1010,6 @@ public final class VpnCall
           false,
           0);
     }
-    if (call.phase() == Phase.SETTING_UP) {
-      return new Decision(
-          callId, "PENDING", Optional.empty(), Optional.empty(), Optional.empty(), true, 0);
-    }
     Connection c = call.connection().get();
     long granted =
         c.prepaid()
@@ -1024,10 +1039,7 @@ public final class VpnCall
   private CallView view(Call call) {
     Optional<CallClosed> closed = call.closed();
     Connection connection = call.connection().orElse(null);
-    long totalGranted =
-        connection == null
-            ? 0
-            : connection.prepaid() ? call.totalGranted() : connection.tariff().maxCallSeconds();
+    long totalGranted = connection == null ? 0 : grantedSeconds(call);
     return new CallView(
         callId,
         call.phase(),
@@ -1062,20 +1074,6 @@ public final class VpnCall
                     Phase.CONNECTED,
                     Optional.of(e.connection()),
                     e.slice().map(List::of).orElse(List.of()),
-                    Optional.empty(),
-                    new LinkedHashMap<>(),
-                    Optional.empty(),
-                    Optional.empty()))
-        .onEvent(
-            CallRouted.class,
-            (s, e) ->
-                new Call(
-                    e.caller(),
-                    e.called(),
-                    e.startedAt(),
-                    Phase.SETTING_UP,
-                    Optional.of(e.connection()),
-                    List.of(),
                     Optional.empty(),
                     new LinkedHashMap<>(),
                     Optional.empty(),

@@ -1,6 +1,7 @@
 package io.scp.actors.account;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.scp.actors.account.PrepaidAccount.AccountView;
 import io.scp.actors.account.PrepaidAccount.Command;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,7 +31,11 @@ class PrepaidAccountTest {
   static final ActorTestKit testKit = ActorTestKit.create(EntityTestConfig.config());
   static final PrepaidAccount.Settings SETTINGS =
       new PrepaidAccount.Settings(
-          Duration.ofMinutes(10), Duration.ofHours(1), 3, Duration.ofMinutes(2));
+          Duration.ofMinutes(10),
+          Duration.ofHours(1),
+          3,
+          Duration.ofMinutes(2),
+          Duration.ofSeconds(20));
   static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
   EventSourcedBehaviorTestKit<Command, Event, State> account;
@@ -71,6 +77,35 @@ class PrepaidAccountTest {
     assertThat(v.initialBalance() + v.toppedUp()).isEqualTo(v.balance() + v.deducted());
     assertThat(v.reserved()).isBetween(0L, v.balance());
     assertThat(v.available()).isEqualTo(v.balance() - v.reserved());
+  }
+
+  @Test
+  void ownersAreToldAboutReservationsThatStayOpenAcrossTwoChecks() {
+    var told = new ConcurrentLinkedQueue<String>();
+    var fastChecks =
+        new PrepaidAccount.Settings(
+            Duration.ofMinutes(10),
+            Duration.ofHours(1),
+            3,
+            Duration.ofMinutes(2),
+            Duration.ofMillis(300));
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            PrepaidAccount.create(
+                "a-owners", fastChecks, Clock.systemUTC(), (a, r) -> told.add(a + "/" + r)));
+    ok(r -> new PrepaidAccount.Open(new PrepaidAccount.Terms(1000, TODAY, 100, "CNY"), r));
+    ok(x -> new PrepaidAccount.Reserve("kept", 100, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Reserve("settled", 100, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Refund("settled", x));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> told.contains("a-owners/kept"));
+    assertThat(told).as("closed reservations are nobody's business").containsOnly("a-owners/kept");
+
+    // After a restart (recovery), open reservations are told again without any new command.
+    told.clear();
+    account.restart();
+    await().atMost(Duration.ofSeconds(10)).until(() -> told.contains("a-owners/kept"));
   }
 
   @Test
@@ -213,9 +248,7 @@ class PrepaidAccountTest {
     account.restart();
     assertThat(view().reserved()).isIn(500L, 100L);
     // the expiry timer of r1 is re-armed on recovery and releases it
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> view().reserved() == 100);
+    await().atMost(Duration.ofSeconds(5)).until(() -> view().reserved() == 100);
     AccountView after = view();
     assertThat(after.reservations())
         .extracting(ReservationView::reservationId)

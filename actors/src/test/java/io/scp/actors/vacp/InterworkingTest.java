@@ -145,7 +145,11 @@ class InterworkingTest {
   void account(long balance) {
     var settings =
         new PrepaidAccount.Settings(
-            Duration.ofMinutes(10), Duration.ofHours(24), 100, Duration.ofMinutes(10));
+            Duration.ofMinutes(10),
+            Duration.ofHours(24),
+            100,
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(20));
     var ref =
         entities.put(
             PrepaidAccount.KEY,

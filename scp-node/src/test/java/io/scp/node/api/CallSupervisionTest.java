@@ -7,6 +7,7 @@ import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,11 @@ class CallSupervisionTest {
           "scp.calls.end-grace",
           "1s",
           "scp.calls.quota-seconds",
-          "3s");
+          "3s",
+          "scp.prepaid.owner-check-interval",
+          "1s",
+          "scp.calls.postpaid-watch-interval",
+          "1s");
 
   static String state(ApiClient api, String callId) {
     return api.get("/v1/calls/" + callId).json().get("state").asText();
@@ -102,6 +107,36 @@ class CallSupervisionTest {
                       && vpn.account(caller).get("deducted").asLong() == 3);
       assertThat(state(api, callId)).isEqualTo("ENDED");
       vpn.assertSettled(caller);
+    }
+  }
+
+  @Test
+  void aPostpaidCallWhoseNodeStoppedIsClosedAfterTheRestartWithoutAnyRequest() {
+    String callId = VpnFixture.newId("call");
+    String caller;
+    try (TestNode node = TestNode.start(FAST)) {
+      var vpn = new VpnFixture(node.client());
+      String group = vpn.group(TARIFF.replace("3600", "10"));
+      caller = vpn.postpaid();
+      vpn.join(group, "1", caller);
+      vpn.join(group, "2", vpn.postpaid());
+      assertThat(vpn.setup(callId, caller, "2").get("prepaid").asBoolean()).isFalse();
+      vpn.answer(callId);
+    }
+    Instant stopped = Instant.now();
+    try (TestNode restarted = TestNode.start(FAST)) {
+      var api = restarted.client();
+      // Only the CDR is read: asking for the call itself would start it.
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .until(() -> api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").size() == 1);
+      var cdr = api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").get(0);
+      assertThat(cdr.get("callId").asText()).isEqualTo(callId);
+      assertThat(cdr.get("cause").asText()).isEqualTo("SUPERVISION_TIMEOUT");
+      assertThat(cdr.get("talkSeconds").asLong()).as("its maximum duration").isEqualTo(10);
+      assertThat(Instant.parse(cdr.get("endedAt").asText()))
+          .as("ended by the restarted node")
+          .isAfter(stopped);
     }
   }
 }

@@ -99,6 +99,7 @@ class ThreeNodeClusterTest {
     settings.put("pekko.cluster.split-brain-resolver.stable-after", "2s");
     settings.put("pekko.coordinated-shutdown.run-by-actor-system-terminate", "off");
     settings.put("scp.calls.answer-timeout", ANSWER_TIMEOUT.toSeconds() + "s");
+    settings.put("scp.prepaid.owner-check-interval", "2s");
     return settings;
   }
 
@@ -264,7 +265,8 @@ class ThreeNodeClusterTest {
       String caller) {
 
     void assertResumedOn(List<TestNode> survivors, ApiClient api) {
-      // Remember-entities restarts them on a survivor before anyone asks for them.
+      // Remember-entities restarts the account on a survivor before anyone asks for it; the
+      // account's owner check then starts the call, which is not remembered.
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> hostedOn(survivors, PrepaidAccount.KEY, account));
