@@ -1,5 +1,6 @@
 package io.scp.loadtest;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,9 +9,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Starts a database and a cluster of node processes, drives prepaid VPN calls over all nodes, kills
- * one node with SIGKILL and restarts it at every interval, then checks every money invariant and
- * writes a report. Bounded in time; traffic goes to 127.0.0.1 only.
+ * Starts a database and a cluster of node processes, drives prepaid VPN calls and SIP-URI
+ * allocate+release pairs over all nodes, kills one node with SIGKILL and restarts it at every
+ * interval, then checks every money invariant, SIP-URI exclusivity from the journal, and writes a
+ * report. Bounded in time; traffic goes to 127.0.0.1 only.
  */
 public final class ChaosRunner {
   public record Settings(
@@ -29,20 +31,39 @@ public final class ChaosRunner {
    */
   public record Kill(int node, long atNanos, double recoverySeconds, double restartSeconds) {}
 
+  /** Units that ended outside the kill windows, how many of those failed, and failures inside. */
+  public record Windows(long outside, long failedOutside, long failedInside) {
+    public double errorRateOutside() {
+      return outside == 0 ? 0 : failedOutside / (double) outside;
+    }
+  }
+
   public record Outcome(
       RunResult traffic,
       List<Kill> kills,
       InvariantChecker.Findings findings,
-      double errorRateOutside,
-      long callsOutside,
-      long failedOutside,
-      long failedInside) {
+      Windows calls,
+      RunResult sipUriTraffic,
+      Windows sipUri,
+      SipUriAudit.Findings sipUriAudit) {
+    public double errorRateOutside() {
+      return calls.errorRateOutside();
+    }
+
     public boolean passed(double maxErrorRate, double maxRecoverySeconds) {
       return findings.ok()
-          && errorRateOutside < maxErrorRate
+          && sipUriAudit.ok()
+          && calls.errorRateOutside() < maxErrorRate
+          && sipUri.errorRateOutside() < maxErrorRate
           && kills.stream().allMatch(k -> k.recoverySeconds() <= maxRecoverySeconds);
     }
   }
+
+  /** Side traffic on shared SIP-URIs, so that exclusivity is checked across kills too. */
+  static final int SIP_URI_USERS = 40;
+
+  static final int SIP_URI_POOLS = 4;
+  static final double SIP_URI_PAIRS_PER_SECOND = 5;
 
   /** A probe gives up waiting for the accounts to answer after this long. */
   static final Duration RECOVERY_GIVE_UP = Duration.ofSeconds(90);
@@ -68,6 +89,7 @@ public final class ChaosRunner {
     String runId = "chaos" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
     Population population =
         new Population(runId, settings.groups(), settings.subscribers(), 10_000_000L);
+    SipUriPopulation sipUris = new SipUriPopulation(runId, SIP_URI_USERS, SIP_URI_POOLS);
     try (LocalCluster cluster =
         new LocalCluster(settings.jar(), settings.workDir(), settings.nodes(), NODE_OPTIONS)) {
       out.println("starting database and " + settings.nodes() + " nodes in " + settings.workDir());
@@ -76,15 +98,20 @@ public final class ChaosRunner {
       for (int i = 0; i < cluster.size(); i++) cluster.awaitReady(i, Duration.ofSeconds(120));
       Latencies latencies = new Latencies();
       ApiTarget api = new ApiTarget(cluster.apiUrls(), null, latencies, 12, Duration.ofSeconds(6));
-      new Provisioner(
-              new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10)))
-          .provision(population, LoadtestMain.DEFAULT_TARIFF);
+      var provisioner =
+          new Provisioner(
+              new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10)));
+      provisioner.provision(population, LoadtestMain.DEFAULT_TARIFF);
+      provisioner.provision(sipUris, "ROUND_ROBIN");
       out.println(
           "provisioned "
               + settings.subscribers()
-              + " prepaid subscribers; traffic for "
+              + " prepaid subscribers and "
+              + SIP_URI_POOLS
+              + " SIP-URI pools; traffic for "
               + settings.duration().toSeconds()
               + " s");
+      CompletableFuture<RunResult> sipUriTraffic = sipUriTraffic(cluster, sipUris);
 
       var plan =
           new TrafficDriver.Plan(settings.duration(), settings.callsPerSecond(), 0, 2_000, 7);
@@ -101,6 +128,7 @@ public final class ChaosRunner {
               });
       List<Kill> kills = killLoop(cluster, population, latencies);
       RunResult result = traffic.get();
+      RunResult sipUriResult = sipUriTraffic.get();
 
       ApiTarget checks =
           new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(10));
@@ -108,10 +136,40 @@ public final class ChaosRunner {
       boolean settled = checker.awaitSettled(population, Duration.ofSeconds(120));
       out.println(settled ? "all reservations settled" : "reservations still open after 120 s");
       var findings = checker.check(population, result, Duration.ofSeconds(60));
-      Outcome outcome = attribute(result, kills, findings, latencies);
+      var audit = new SipUriAudit(checks).audit(sipUris);
+      Outcome outcome =
+          new Outcome(
+              result,
+              kills,
+              findings,
+              windows(result, kills, latencies),
+              sipUriResult,
+              windows(sipUriResult, kills, latencies),
+              audit);
       writeReport(outcome, latencies);
       return outcome;
     }
+  }
+
+  /**
+   * Allocate+release pairs at a steady rate over all nodes, with the same client retries as the
+   * calls; progress lines are left to the calls.
+   */
+  private CompletableFuture<RunResult> sipUriTraffic(LocalCluster cluster, SipUriPopulation pools) {
+    ApiTarget api =
+        new ApiTarget(cluster.apiUrls(), null, new Latencies(), 12, Duration.ofSeconds(6));
+    var plan = new TrafficDriver.Plan(settings.duration(), SIP_URI_PAIRS_PER_SECOND, 0, 200, 11);
+    var quiet = new PrintStream(OutputStream.nullOutputStream());
+    return Background.supply(
+        "chaos-sip-uri-traffic",
+        () -> {
+          try {
+            return new TrafficDriver(new SipUriScenario(pools, new Wire(true)), api, quiet)
+                .run(plan);
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   /**
@@ -171,8 +229,7 @@ public final class ChaosRunner {
   /**
    * Failures inside a kill window (from the kill until the node is back, plus 5 s) are expected.
    */
-  private Outcome attribute(
-      RunResult result, List<Kill> kills, InvariantChecker.Findings findings, Latencies latencies) {
+  private static Windows windows(RunResult result, List<Kill> kills, Latencies latencies) {
     long outside = 0;
     long failedOutside = 0;
     long failedInside = 0;
@@ -192,8 +249,7 @@ public final class ChaosRunner {
         if (failed) failedOutside++;
       }
     }
-    double rate = outside == 0 ? 0 : failedOutside / (double) outside;
-    return new Outcome(result, kills, findings, rate, outside, failedOutside, failedInside);
+    return new Windows(outside, failedOutside, failedInside);
   }
 
   private void writeReport(Outcome o, Latencies latencies) throws Exception {
@@ -210,7 +266,17 @@ public final class ChaosRunner {
     extra.append(
         String.format(
             "%n### Errors%n%ncalls outside kill windows: %d, failed: %d (%.3f %%); failed inside kill windows: %d%n",
-            o.callsOutside(), o.failedOutside(), o.errorRateOutside() * 100, o.failedInside()));
+            o.calls().outside(),
+            o.calls().failedOutside(),
+            o.calls().errorRateOutside() * 100,
+            o.calls().failedInside()));
+    extra.append(
+        String.format(
+            "%nSIP-URI allocate+release pairs outside kill windows: %d, failed: %d (%.3f %%); failed inside kill windows: %d%n",
+            o.sipUri().outside(),
+            o.sipUri().failedOutside(),
+            o.sipUri().errorRateOutside() * 100,
+            o.sipUri().failedInside()));
     var f = o.findings();
     extra.append(
         String.format(
@@ -221,6 +287,16 @@ public final class ChaosRunner {
             f.cdrCharges(),
             f.violations().size()));
     f.violations().stream().limit(20).forEach(v -> extra.append("- ").append(v).append('\n'));
+    var audit = o.sipUriAudit();
+    extra.append(
+        String.format(
+            "%n### SIP-URI exclusivity (from the journal)%n%npools audited: %d; allocations: %d; releases: %d; still held: %d; violations: %d%n",
+            audit.pools(),
+            audit.allocations(),
+            audit.releases(),
+            audit.held(),
+            audit.violations().size()));
+    audit.violations().stream().limit(20).forEach(v -> extra.append("- ").append(v).append('\n'));
     List<Long> markers = o.kills().stream().map(k -> k.atNanos() / 1_000_000_000L).toList();
     out.println(
         Report.write(

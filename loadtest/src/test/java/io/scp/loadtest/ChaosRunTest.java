@@ -37,6 +37,14 @@ class ChaosRunTest {
     assertThat(outcome.findings().acknowledgedEnds()).isGreaterThan(500);
     assertThat(outcome.findings().deducted()).isEqualTo(outcome.findings().cdrCharges());
     assertThat(outcome.errorRateOutside()).as("error rate outside kill windows").isLessThan(0.001);
+    assertThat(outcome.sipUriAudit().pools()).isEqualTo(ChaosRunner.SIP_URI_POOLS);
+    assertThat(outcome.sipUriAudit().violations()).as("SIP-URI exclusivity").isEmpty();
+    assertThat(outcome.sipUriAudit().allocations())
+        .as("allocations seen in the journal")
+        .isGreaterThan(100);
+    assertThat(outcome.sipUri().errorRateOutside())
+        .as("SIP-URI error rate outside kill windows")
+        .isLessThan(0.001);
     // Recovery time is a speed figure: reported (target/chaos-report, docs/operations.md) and
     // judged
     // by the chaos command against the 20 s bar, not asserted in a timed test. Here: it recovers.

@@ -42,20 +42,22 @@ public final class RememberedEntity {
       ClusterShardingSettings settings) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(
-                    key,
-                    entity ->
-                        Behaviors.<M>setup(
-                            context ->
-                                Behaviors.withTimers(
-                                    timers ->
-                                        factory.create(
-                                            entity.getEntityId(),
-                                            context,
-                                            timers,
-                                            passivator(entity, context)))))
-                .withStopMessage(stopMessage)
-                .withSettings(settings));
+            WarmNodesFirst.applyTo(
+                system,
+                Entity.of(
+                        key,
+                        entity ->
+                            Behaviors.<M>setup(
+                                context ->
+                                    Behaviors.withTimers(
+                                        timers ->
+                                            factory.create(
+                                                entity.getEntityId(),
+                                                context,
+                                                timers,
+                                                passivator(entity, context)))))
+                    .withStopMessage(stopMessage)
+                    .withSettings(settings)));
   }
 
   /** The same entity without sharding, for tests: passivation requests are ignored. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -64,7 +65,8 @@ public final class CpmGroup
   public record Group(Optional<String> name, List<String> members) implements State {}
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding.get(system)
+        .init(WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
   }
 
   public static Behavior<Command> create(String groupId) {

@@ -1,6 +1,7 @@
 package io.scp.actors.cpm;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -71,7 +72,10 @@ public final class SmsOutbox
 
   public static void init(ActorSystem<?> system, CpmSettings settings) {
     ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings.smsOutboxLimit())));
+        .init(
+            WarmNodesFirst.applyTo(
+                system,
+                Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings.smsOutboxLimit()))));
   }
 
   public static Behavior<Command> create(String msisdn, int limit) {

@@ -7,6 +7,7 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.Secret;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -224,24 +225,26 @@ public final class SipUriSlot
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
     ClusterSharding.get(system)
         .init(
-            Entity.of(
-                    KEY,
-                    ctx ->
-                        Behaviors.setup(
-                            context ->
-                                new SipUriSlot(
-                                    ctx.getEntityId(),
-                                    settings,
-                                    clock,
-                                    deregistration,
-                                    context,
-                                    RememberedEntity.passivator(ctx, context))))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(
-                    sharding.withPassivationStrategy(
-                        sharding
-                            .passivationStrategySettings()
-                            .withIdleEntityPassivation(settings.slotIdleTimeout()))));
+            WarmNodesFirst.applyTo(
+                system,
+                Entity.of(
+                        KEY,
+                        ctx ->
+                            Behaviors.setup(
+                                context ->
+                                    new SipUriSlot(
+                                        ctx.getEntityId(),
+                                        settings,
+                                        clock,
+                                        deregistration,
+                                        context,
+                                        RememberedEntity.passivator(ctx, context))))
+                    .withStopMessage(Stop.INSTANCE)
+                    .withSettings(
+                        sharding.withPassivationStrategy(
+                            sharding
+                                .passivationStrategySettings()
+                                .withIdleEntityPassivation(settings.slotIdleTimeout())))));
   }
 
   /** For tests without sharding: passivation requests are ignored. */

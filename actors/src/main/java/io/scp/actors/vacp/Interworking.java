@@ -7,6 +7,7 @@ import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.WarmNodesFirst;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -258,9 +259,11 @@ public final class Interworking
       ActorSystem<?> system, VacpPorts ports, VacpSettings settings, Clock clock) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(KEY, ctx -> create(ctx, ports, settings, clock))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
+            WarmNodesFirst.applyTo(
+                system,
+                Entity.of(KEY, ctx -> create(ctx, ports, settings, clock))
+                    .withStopMessage(Stop.INSTANCE)
+                    .withSettings(RememberedEntity.settings(system))));
   }
 
   private static Behavior<Command> create(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -56,7 +57,8 @@ public final class VacpApiKey
   public record BoundState(String platformId) implements State {}
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding.get(system)
+        .init(WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
   }
 
   public static Behavior<Command> create(String keyHash) {

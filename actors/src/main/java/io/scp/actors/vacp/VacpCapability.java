@@ -6,6 +6,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -170,9 +171,11 @@ public final class VacpCapability
   public static void init(ActorSystem<?> system, VacpPorts ports, VacpSettings settings) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(KEY, ctx -> create(ctx, ports, settings))
-                .withStopMessage(Stop.INSTANCE)
-                .withSettings(RememberedEntity.settings(system)));
+            WarmNodesFirst.applyTo(
+                system,
+                Entity.of(KEY, ctx -> create(ctx, ports, settings))
+                    .withStopMessage(Stop.INSTANCE)
+                    .withSettings(RememberedEntity.settings(system))));
   }
 
   private static Behavior<Command> create(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.WarmNodesFirst;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -112,7 +113,8 @@ public final class VacpPlatform
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding.get(system)
+        .init(WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
   }
 
   public static Behavior<Command> create(String platformId) {

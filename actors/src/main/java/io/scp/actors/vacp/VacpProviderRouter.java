@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.WarmNodesFirst;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -102,7 +103,9 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
   public static void init(
       ActorSystem<?> system, PlatformGateway gateway, VacpRoutingSettings settings) {
     ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), gateway, settings)));
+        .init(
+            WarmNodesFirst.applyTo(
+                system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), gateway, settings))));
   }
 
   public static Behavior<Command> create(

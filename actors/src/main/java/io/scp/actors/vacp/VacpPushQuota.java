@@ -1,6 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +67,9 @@ public final class VacpPushQuota
 
   public static void init(ActorSystem<?> system, VacpSettings settings, Clock clock) {
     ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+        .init(
+            WarmNodesFirst.applyTo(
+                system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings, clock))));
   }
 
   public static Behavior<Command> create(

@@ -1,6 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.WarmNodesFirst;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +56,8 @@ public final class VacpServiceIndex
   public record State(LinkedHashMap<String, DirectoryEntry> entries) implements CborSerializable {}
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding.get(system)
+        .init(WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
   }
 
   public static Behavior<Command> create(String service) {

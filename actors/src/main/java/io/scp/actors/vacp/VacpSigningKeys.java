@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Secret;
+import io.scp.actors.common.WarmNodesFirst;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -87,7 +88,10 @@ public final class VacpSigningKeys
   public record State(List<SigningKey> keys) implements CborSerializable {}
 
   public static void init(ActorSystem<?> system, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), clock)));
+    ClusterSharding.get(system)
+        .init(
+            WarmNodesFirst.applyTo(
+                system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), clock))));
   }
 
   public static Behavior<Command> create(String entityId, Clock clock) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.WarmNodesFirst;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,7 +163,8 @@ public final class VpnGroup
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding)));
+    sharding.init(
+        WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding))));
   }
 
   public static Behavior<Command> create(String groupId, ClusterSharding sharding) {
