@@ -23,7 +23,8 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Pekko's default shard allocation, except that a node that became Up less than {@code warmUp} ago
- * gets no shards while a warmer node can take them, and no rebalancing runs meanwhile.
+ * gets no shards while a warmer node can take them; meanwhile rebalancing evens out the warm nodes
+ * only.
  *
  * <p>Why: when a node dies, the default strategy hands every orphaned shard to the region with the
  * fewest shards — usually a node that was just restarted, whose JVM is still cold. On the 2-core
@@ -89,15 +90,13 @@ public final class WarmNodesFirst extends ShardCoordinator.AbstractShardAllocati
     return warmOnes.isEmpty() ? allocations : warmOnes;
   }
 
+  /** Balances the warm regions among themselves; a young node's turn comes once it is warm. */
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> allocations, Set<String> inProgress) {
-    if (!allocations.keySet().stream().allMatch(this::isWarm)) {
-      return Future.successful(Set.of());
-    }
     return delegate
         .rebalance(
-            immutable(allocations),
+            immutable(candidates(allocations, this::isWarm)),
             scala.collection.immutable.Set.from(CollectionConverters.asScala(inProgress)))
         .map(CollectionConverters::asJava, ExecutionContext.parasitic$.MODULE$);
   }
