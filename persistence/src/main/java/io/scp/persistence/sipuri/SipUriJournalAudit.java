@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.scp.actors.sipuri.SipUriPool;
 import io.scp.actors.sipuri.SipUriSlot;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -11,10 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.japi.function.Procedure;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -22,6 +25,7 @@ import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -36,8 +40,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * nothing here blocks; the replay itself runs on {@code scp-sip-uri-audit-dispatcher}, so a large
  * audit leaves the default dispatcher to the entities. Slot journals are read {@code
  * scp.sip-uri.audit-parallelism} at a time, at most {@link #MAX_RUNNING} audits run at once per
- * node (more are refused), and an audit that takes longer than {@code scp.sip-uri.audit-timeout}
- * fails with a {@link java.util.concurrent.TimeoutException}.
+ * node (more are refused with a {@link RejectedExecutionException}), and an audit that takes longer
+ * than {@code scp.sip-uri.audit-timeout} is cancelled and fails with a {@link TimeoutException}.
  *
  * <p>The audit relies on events never being deleted (the pools and slots snapshot without deleting
  * events).
@@ -69,9 +73,8 @@ public final class SipUriJournalAudit {
           new RejectedExecutionException(MAX_RUNNING + " SIP-URI audits are running already"));
     }
     try {
-      return run(poolId)
-          .toCompletableFuture()
-          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+      // The permit is returned when the streams have stopped, a timed-out audit included.
+      return run(poolId, Instant.now().plus(timeout))
           .whenComplete((report, failure) -> running.release());
     } catch (RuntimeException e) {
       running.release();
@@ -79,30 +82,47 @@ public final class SipUriJournalAudit {
     }
   }
 
-  private CompletionStage<Optional<SipUriExclusivity.Report>> run(String poolId) {
+  private CompletionStage<Optional<SipUriExclusivity.Report>> run(String poolId, Instant deadline) {
     SipUriExclusivity check = new SipUriExclusivity(poolId);
-    return events(PersistenceId.of(SipUriPool.KEY.name(), poolId))
-        .runWith(Sink.foreach(e -> check.pool(e.ordering(), e.event())), materializer)
+    return replay(
+            events(PersistenceId.of(SipUriPool.KEY.name(), poolId)),
+            e -> check.pool(e.ordering(), e.event()),
+            deadline)
         .thenCompose(
             done -> {
-              if (check.poolEvents() == 0)
+              if (check.poolEvents() == 0) {
                 return CompletableFuture.completedFuture(Optional.empty());
-              return Source.from(check.allocatedUris())
-                  .flatMapMerge(
-                      parallelism,
-                      uri ->
-                          events(PersistenceId.of(SipUriSlot.KEY.name(), uri))
-                              .fold(
-                                  new ArrayList<SipUriExclusivity.Entry<Object>>(),
-                                  SipUriJournalAudit::add)
-                              .map(
-                                  entries ->
-                                      Pair.create(
-                                          uri, (List<SipUriExclusivity.Entry<Object>>) entries)))
-                  .withAttributes(ActorAttributes.dispatcher(DISPATCHER))
-                  .runWith(Sink.foreach(p -> check.slot(p.first(), p.second())), materializer)
+              }
+              Source<Pair<String, List<SipUriExclusivity.Entry<Object>>>, NotUsed> slots =
+                  Source.from(check.allocatedUris())
+                      .flatMapMerge(
+                          parallelism,
+                          uri ->
+                              events(PersistenceId.of(SipUriSlot.KEY.name(), uri))
+                                  .fold(
+                                      new ArrayList<SipUriExclusivity.Entry<Object>>(),
+                                      SipUriJournalAudit::add)
+                                  .map(entries -> Pair.create(uri, List.copyOf(entries))));
+              return replay(slots, p -> check.slot(p.first(), p.second()), deadline)
                   .thenApply(finished -> Optional.of(check.report()));
             });
+  }
+
+  /**
+   * Runs {@code source} into {@code step} on the audit's dispatcher; past {@code deadline} the
+   * stream is cancelled and fails with a {@link java.util.concurrent.TimeoutException}.
+   */
+  private <T> CompletionStage<Done> replay(
+      Source<T, NotUsed> source, Procedure<T> step, Instant deadline) {
+    Duration left = Duration.between(Instant.now(), deadline);
+    if (left.isNegative() || left.isZero()) {
+      return CompletableFuture.failedFuture(new TimeoutException("the audit took too long"));
+    }
+    return source
+        .completionTimeout(left)
+        .toMat(Sink.foreach(step), Keep.right())
+        .withAttributes(ActorAttributes.dispatcher(DISPATCHER))
+        .run(materializer);
   }
 
   private static ArrayList<SipUriExclusivity.Entry<Object>> add(
@@ -115,8 +135,7 @@ public final class SipUriJournalAudit {
   private Source<SipUriExclusivity.Entry<Object>, NotUsed> events(PersistenceId id) {
     return journal
         .currentEventsByPersistenceId(id.id(), 0L, Long.MAX_VALUE)
-        .map(SipUriJournalAudit::entry)
-        .withAttributes(ActorAttributes.dispatcher(DISPATCHER));
+        .map(SipUriJournalAudit::entry);
   }
 
   private static SipUriExclusivity.Entry<Object> entry(EventEnvelope envelope) {
