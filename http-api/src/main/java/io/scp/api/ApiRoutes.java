@@ -22,6 +22,7 @@ import io.scp.api.support.ApiError;
 import io.scp.api.support.ErrorMapping;
 import io.scp.api.support.WireFormat;
 import io.scp.persistence.cdr.CdrReadModel;
+import io.scp.persistence.sipuri.SipUriJournalAudit;
 import java.util.List;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -62,7 +63,7 @@ public final class ApiRoutes extends AllDirectives {
             new VacpEventRoutes(api).route(),
             new VacpInvocationRoutes(api).route(),
             new VacpTokenRoutes(api).route(),
-            new SipUriRoutes(api).route(),
+            new SipUriRoutes(api, new SipUriJournalAudit(api.system())).route(),
             new OpsRoutes(api).route());
     Route all = concat(new MetricsRoutes(api).route(), pathPrefix("v1", () -> v1));
     ExceptionHandler exceptions = exceptions();

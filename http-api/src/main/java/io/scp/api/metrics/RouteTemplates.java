@@ -17,6 +17,7 @@ public final class RouteTemplates {
       List.of(
           "/metrics",
           "/v1/ops/cluster",
+          "/v1/ops/sip-uri-pools/{poolId}/audit",
           "/v1/subscribers/{msisdn}",
           "/v1/subscribers/{msisdn}/services/{serviceId}",
           "/v1/accounts/{accountId}",

@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Secret;
 import io.scp.actors.sipuri.SipUriPool;
 import io.scp.actors.sipuri.SipUriSlot;
@@ -14,6 +15,7 @@ import io.scp.api.proto.Empty;
 import io.scp.api.proto.SipUri;
 import io.scp.api.proto.SipUriAllocation;
 import io.scp.api.proto.SipUriEntry;
+import io.scp.api.proto.SipUriPoolAudit;
 import io.scp.api.proto.SipUriPoolSettings;
 import io.scp.api.proto.SipUriRange;
 import io.scp.api.proto.SipUriReleasePlanned;
@@ -25,15 +27,22 @@ import io.scp.api.support.ApiError;
 import io.scp.api.support.Reply;
 import io.scp.api.support.Role;
 import io.scp.api.support.Validate;
+import io.scp.persistence.sipuri.SipUriExclusivity;
+import io.scp.persistence.sipuri.SipUriJournalAudit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** SIP-URI pools: provisioning (operator), allocation and release (front end), lookups. */
+/**
+ * SIP-URI pools: provisioning (operator), allocation and release (front end), lookups, and the
+ * exclusivity audit from the journal (operator).
+ */
 public final class SipUriRoutes extends ApiDirectives {
   /** Largest number a range may reach: 15 digits, like the longest MSISDN. */
   static final long MAX_RANGE_NUMBER = 999_999_999_999_999L;
@@ -50,14 +59,18 @@ public final class SipUriRoutes extends ApiDirectives {
   private final long maxBodyBytes;
   private final Duration provisioningTimeout;
   private final long defaultMaxHoldSeconds;
+  private final Duration auditTimeout;
+  private final SipUriJournalAudit audit;
 
-  public SipUriRoutes(ApiContext api) {
+  public SipUriRoutes(ApiContext api, SipUriJournalAudit audit) {
     super(api);
+    this.audit = audit;
     Config config = api.system().settings().config().getConfig("scp.sip-uri");
     this.maxBatch = config.getInt("max-batch");
     this.maxBodyBytes = config.getBytes("max-body-bytes");
     this.provisioningTimeout = config.getDuration("provisioning-timeout");
     this.defaultMaxHoldSeconds = config.getDuration("default-max-hold").toSeconds();
+    this.auditTimeout = config.getDuration("audit-timeout");
   }
 
   public Route route() {
@@ -119,7 +132,15 @@ public final class SipUriRoutes extends ApiDirectives {
                                         b -> callEnded(poolId, msisdn)))))),
         path(
             segment("sip-uris").slash(segment()),
-            uri -> get(() -> query(Role.OPERATOR, () -> getUri(uri)))));
+            uri -> get(() -> query(Role.OPERATOR, () -> getUri(uri)))),
+        path(
+            segment("ops").slash("sip-uri-pools").slash(segment()).slash("audit"),
+            poolId ->
+                get(
+                    () ->
+                        withRequestTimeout(
+                            auditTimeout.plusSeconds(5),
+                            () -> query(Role.OPERATOR, () -> audit(poolId))))));
   }
 
   private CompletionStage<Reply> configure(String poolId, SipUriPoolSettings body) {
@@ -293,6 +314,49 @@ public final class SipUriRoutes extends ApiDirectives {
               v.deregisteredAt().ifPresent(t -> out.setDeregisteredAt(t.toString()));
               return Reply.ok(out.build());
             });
+  }
+
+  /** Reads the journal only: the pool and its slots are not asked (nor woken). */
+  private CompletionStage<Reply> audit(String poolId) {
+    Validate.id("poolId", poolId);
+    return audit
+        .audit(poolId)
+        .handle(
+            (report, failure) -> {
+              if (failure != null) throw unavailableIfBusy(failure);
+              return Reply.ok(
+                  audited(
+                      report.orElseThrow(
+                          () ->
+                              new ApiError(
+                                  404,
+                                  ErrorCode.UNKNOWN_POOL.name(),
+                                  "pool " + poolId + " has no event in the journal"))));
+            });
+  }
+
+  /** Too many audits at once is a 503 the caller may retry; anything else stays as it is. */
+  private static RuntimeException unavailableIfBusy(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof RejectedExecutionException) {
+      return new ApiError(503, "UNAVAILABLE", cause.getMessage() + "; retry later");
+    }
+    return failure instanceof RuntimeException r ? r : new CompletionException(failure);
+  }
+
+  private static SipUriPoolAudit audited(SipUriExclusivity.Report r) {
+    return SipUriPoolAudit.newBuilder()
+        .setPoolId(r.poolId())
+        .setEvents(r.events())
+        .setAllocations(r.allocations())
+        .setReleases(r.releases())
+        .setHeld(r.held())
+        .setSlotsChecked(r.slotsChecked())
+        .addAllViolations(r.violations())
+        .build();
   }
 
   private static Reply added(SipUriPool.Added a) {

@@ -21,6 +21,8 @@ class RouteTemplatesTest {
     assertThat(RouteTemplates.of("/v1/vacp/tokens/verify")).isEqualTo("/v1/vacp/tokens/verify");
     assertThat(RouteTemplates.of("/v1/calls")).isEqualTo("/v1/calls");
     assertThat(RouteTemplates.of("/v1/ops/cluster")).isEqualTo("/v1/ops/cluster");
+    assertThat(RouteTemplates.of("/v1/ops/sip-uri-pools/p1/audit"))
+        .isEqualTo("/v1/ops/sip-uri-pools/{poolId}/audit");
     assertThat(RouteTemplates.of("/metrics")).isEqualTo("/metrics");
   }
 

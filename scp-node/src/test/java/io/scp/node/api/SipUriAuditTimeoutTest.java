@@ -1,0 +1,27 @@
+package io.scp.node.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scp.node.testing.TestNode;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** An audit that outlasts {@code scp.sip-uri.audit-timeout} is 503 and frees its place. */
+class SipUriAuditTimeoutTest {
+  @Test
+  void anAuditPastItsTimeoutIsUnavailableAndDoesNotBlockLaterOnes() {
+    try (TestNode node = TestNode.start(Map.of("scp.sip-uri.audit-timeout", "1ms"))) {
+      var api = node.client();
+      String poolId = "audit-timeout-" + UUID.randomUUID();
+      assertThat(api.put("/v1/sip-uri-pools/" + poolId, "{}").status()).isEqualTo(201);
+      // More than the audits that may run at once: each must have returned its place.
+      for (int i = 0; i < 4; i++) {
+        var r = api.get("/v1/ops/sip-uri-pools/" + poolId + "/audit");
+        assertThat(r.status()).as(r.toString()).isEqualTo(503);
+        assertThat(r.code()).isEqualTo("UNAVAILABLE");
+        assertThat(r.json().get("message").asText()).doesNotContain("running already");
+      }
+    }
+  }
+}
