@@ -960,9 +960,7 @@ public final class VpnCall
    * will settle it: it is refunded now rather than at its expiry.
    */
   private ReplyEffect<Event, State> onReservationCheck(State state, ReservationCheck check) {
-    boolean live =
-        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
-    if (!live) {
+    if (!isLive(state)) {
       context
           .getLog()
           .info("call {}: refunding reservation {} left over", callId, check.reservationId());
@@ -973,16 +971,17 @@ public final class VpnCall
 
   /** The watch lists this call: a live call stays listed, a closed or unknown one is forgotten. */
   private ReplyEffect<Event, State> onWatchCheck(State state, WatchCheck check) {
-    boolean live =
-        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
-    if (!live) ports.forgetPostpaid(callId);
+    if (!isLive(state)) ports.forgetPostpaid(callId);
     return Effect().noReply();
   }
 
+  /** Setting up, or connected and not closed yet. */
+  private boolean isLive(State state) {
+    return setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
+  }
+
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck check) {
-    boolean busy =
-        setupInFlight.isPresent() || (state instanceof Call call && !call.phase().closed());
-    if (!busy) passivate.run();
+    if (!isLive(state)) passivate.run();
     return Effect().noReply();
   }
 
