@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.OpenAcrossChecks;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import java.time.Clock;
@@ -12,13 +13,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -361,8 +360,7 @@ public final class PrepaidAccount
   private final TimerScheduler<Command> timers;
   private final Runnable passivate;
 
-  // Reservations open at the last owner check; told to their owners if still open at the next.
-  private Set<String> openAtLastCheck = Set.of();
+  private final OpenAcrossChecks ownerChecks = new OpenAcrossChecks();
 
   private PrepaidAccount(
       String accountId,
@@ -406,8 +404,7 @@ public final class PrepaidAccount
       for (Reservation r : account.reservations().values()) {
         if (r.state() == ReservationState.OPEN) armExpiry(r);
       }
-      // Reservations found open on recovery predate it: their owners are told at the next check.
-      openAtLastCheck = openReservationIds(account);
+      ownerChecks.recovered(openReservationIds(account));
       armOwnerCheck(account);
     }
     armIdleCheck();
@@ -736,17 +733,15 @@ public final class PrepaidAccount
   }
 
   private ReplyEffect<Event, State> onCheckOwners(Account state, CheckOwners check) {
-    Set<String> open = openReservationIds(state);
-    for (String reservationId : openAtLastCheck) {
-      if (open.contains(reservationId)) owners.stillOpen(accountId, reservationId);
+    for (String reservationId : ownerChecks.check(openReservationIds(state))) {
+      owners.stillOpen(accountId, reservationId);
     }
-    openAtLastCheck = open;
     armOwnerCheck(state);
     return Effect().noReply();
   }
 
-  private static Set<String> openReservationIds(Account account) {
-    Set<String> open = new HashSet<>();
+  private static List<String> openReservationIds(Account account) {
+    List<String> open = new ArrayList<>();
     for (Reservation r : account.reservations().values()) {
       if (r.state() == ReservationState.OPEN) open.add(r.reservationId());
     }

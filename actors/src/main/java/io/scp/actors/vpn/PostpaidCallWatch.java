@@ -1,11 +1,10 @@
 package io.scp.actors.vpn;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.OpenAcrossChecks;
 import io.scp.actors.common.RememberedEntity;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -96,8 +95,7 @@ public final class PostpaidCallWatch
   private final TimerScheduler<Command> timers;
   private final Runnable passivate;
 
-  // Calls watched at the last check; told if still watched at the next.
-  private Set<String> watchedAtLastCheck = Set.of();
+  private final OpenAcrossChecks checks = new OpenAcrossChecks();
 
   private PostpaidCallWatch(
       String bucket,
@@ -131,8 +129,7 @@ public final class PostpaidCallWatch
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              // Calls found watched on recovery predate it: they are told at the next check.
-              watchedAtLastCheck = new HashSet<>(state.callIds());
+              checks.recovered(state.callIds());
               armCheck(state);
             })
         .build();
@@ -165,10 +162,7 @@ public final class PostpaidCallWatch
   }
 
   private ReplyEffect<Event, State> onCheck(State state, Check check) {
-    for (String callId : watchedAtLastCheck) {
-      if (state.callIds().contains(callId)) tell.accept(callId, bucket);
-    }
-    watchedAtLastCheck = new HashSet<>(state.callIds());
+    for (String callId : checks.check(state.callIds())) tell.accept(callId, bucket);
     armCheck(state);
     if (state.callIds().isEmpty()) passivate.run();
     return Effect().noReply();
