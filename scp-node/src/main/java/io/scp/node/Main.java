@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
       "Starts an scp Service Control Point node: Pekko cluster member, HTTP API, management endpoints.",
       "Without SCP_DB_URL it runs its own embedded PostgreSQL with data under SCP_DATA_DIR."
     },
-    subcommands = {DbCommand.class},
+    subcommands = {DbCommand.class, ResetShardLayoutCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
       "  SCP_HTTP_HOST         API address (default 127.0.0.1; another address needs SCP_API_TOKENS)",

@@ -7,9 +7,11 @@ import io.scp.api.support.ApiTokens;
 import io.scp.persistence.DatabaseUrls;
 import io.scp.persistence.EmbeddedDatabase;
 import io.scp.persistence.Migrations;
+import io.scp.persistence.ShardLayout;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +45,12 @@ final class NodeLauncher {
     }
     log.info("database {}", DatabaseUrls.redacted(jdbcUrl));
     Migrations.apply(jdbcUrl, base.getString("scp.db.user"), base.getString("scp.db.password"));
+    Optional<String> layoutRefusal = checkShardLayout(base, jdbcUrl);
+    if (layoutRefusal.isPresent()) {
+      System.err.println(layoutRefusal.get());
+      embedded.ifPresent(EmbeddedDatabase::close);
+      return 2;
+    }
 
     Config config = withSeedNodes(withJdbcUrl(jdbcUrl));
     ScpNode node = ScpNode.start(config);
@@ -84,6 +92,20 @@ final class NodeLauncher {
               + "or bind to 127.0.0.1.");
     }
     return Optional.empty();
+  }
+
+  /** The database must have been used with the configured number of shards (or with none yet). */
+  static Optional<String> checkShardLayout(Config config, String jdbcUrl) {
+    try {
+      return ShardLayout.check(
+          jdbcUrl,
+          config.getString("scp.db.user"),
+          config.getString("scp.db.password"),
+          config.getInt("pekko.cluster.sharding.number-of-shards"));
+    } catch (SQLException e) {
+      return Optional.of(
+          "scp-node: cannot check the shard layout in the database: " + e.getMessage());
+    }
   }
 
   private static boolean isLoopback(String host) {

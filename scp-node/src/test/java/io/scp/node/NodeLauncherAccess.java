@@ -10,4 +10,8 @@ public final class NodeLauncherAccess {
   public static Optional<String> refusal(Config config) {
     return NodeLauncher.refuseUnprotectedBind(config);
   }
+
+  public static Optional<String> shardLayoutRefusal(Config config, String jdbcUrl) {
+    return NodeLauncher.checkShardLayout(config, jdbcUrl);
+  }
 }
