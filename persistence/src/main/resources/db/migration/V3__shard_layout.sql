@@ -8,8 +8,9 @@ CREATE TABLE scp_shard_layout (
   number_of_shards INTEGER  NOT NULL CHECK (number_of_shards > 0)
 );
 
--- Versions before this one ran 128 shards per type and are replaced by 32; their
--- remember-entities stores are dropped here, once. Remembered entities then start on
+-- Versions before this one ran 128 shards per type and Pekko's default id-to-shard
+-- function; now 32 shards and io.scp.actors.common.ShardIds. Their remember-entities
+-- stores are dropped here, once. Remembered entities then start on
 -- first use instead of at node start.
 DELETE FROM event_journal WHERE persistence_id LIKE '/sharding/%';
 DELETE FROM snapshot WHERE persistence_id LIKE '/sharding/%';

@@ -42,7 +42,7 @@ public final class RememberedEntity {
       ClusterShardingSettings settings) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system,
                 Entity.of(
                         key,

@@ -14,8 +14,6 @@ import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.ShardCoordinator;
-import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import scala.collection.immutable.IndexedSeq;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
@@ -51,12 +49,6 @@ public final class WarmNodesFirst extends ShardCoordinator.AbstractShardAllocati
     MemberUpTimes.get(system);
     return new WarmNodesFirst(
         system.settings().config().getDuration("scp.sharding.warm-up"), Clock.systemUTC());
-  }
-
-  /** The entity with this allocation strategy. */
-  public static <M> Entity<M, ShardingEnvelope<M>> applyTo(
-      org.apache.pekko.actor.typed.ActorSystem<?> system, Entity<M, ShardingEnvelope<M>> entity) {
-    return entity.withAllocationStrategy(create(system));
   }
 
   @Override

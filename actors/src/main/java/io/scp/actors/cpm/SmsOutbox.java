@@ -1,7 +1,7 @@
 package io.scp.actors.cpm;
 
 import io.scp.actors.common.CborSerializable;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -73,7 +73,7 @@ public final class SmsOutbox
   public static void init(ActorSystem<?> system, CpmSettings settings) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system,
                 Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings.smsOutboxLimit()))));
   }

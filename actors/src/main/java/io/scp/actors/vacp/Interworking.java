@@ -7,7 +7,7 @@ import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -259,7 +259,7 @@ public final class Interworking
       ActorSystem<?> system, VacpPorts ports, VacpSettings settings, Clock clock) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system,
                 Entity.of(KEY, ctx -> create(ctx, ports, settings, clock))
                     .withStopMessage(Stop.INSTANCE)

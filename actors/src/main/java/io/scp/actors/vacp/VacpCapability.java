@@ -6,7 +6,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -171,7 +171,7 @@ public final class VacpCapability
   public static void init(ActorSystem<?> system, VacpPorts ports, VacpSettings settings) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system,
                 Entity.of(KEY, ctx -> create(ctx, ports, settings))
                     .withStopMessage(Stop.INSTANCE)

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scp.actors.common.CborSerializable;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -104,7 +104,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
       ActorSystem<?> system, PlatformGateway gateway, VacpRoutingSettings settings) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), gateway, settings))));
   }
 

@@ -1,7 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,7 +68,7 @@ public final class VacpPushQuota
   public static void init(ActorSystem<?> system, VacpSettings settings, Clock clock) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings, clock))));
   }
 

@@ -1,7 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +57,7 @@ public final class VacpServiceIndex
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
-        .init(WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
+        .init(ShardPlacement.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId()))));
   }
 
   public static Behavior<Command> create(String service) {

@@ -2,7 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Secret;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -90,7 +90,7 @@ public final class VacpSigningKeys
   public static void init(ActorSystem<?> system, Clock clock) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), clock))));
   }
 

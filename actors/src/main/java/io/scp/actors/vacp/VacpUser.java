@@ -4,7 +4,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +131,7 @@ public final class VacpUser
   public static void init(ActorSystem<?> system, VacpPorts ports, VacpSettings settings) {
     ClusterSharding.get(system)
         .init(
-            WarmNodesFirst.applyTo(
+            ShardPlacement.applyTo(
                 system,
                 Entity.of(KEY, ctx -> create(ctx, ports, settings))
                     .withStopMessage(Stop.INSTANCE)

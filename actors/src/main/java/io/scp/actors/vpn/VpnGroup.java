@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
-import io.scp.actors.common.WarmNodesFirst;
+import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -164,7 +164,7 @@ public final class VpnGroup
   public static void init(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
-        WarmNodesFirst.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding))));
+        ShardPlacement.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding))));
   }
 
   public static Behavior<Command> create(String groupId, ClusterSharding sharding) {

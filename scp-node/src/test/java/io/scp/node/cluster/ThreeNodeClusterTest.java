@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.ShardIds;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
@@ -342,9 +343,8 @@ class ThreeNodeClusterTest {
   /**
    * A new entity id likely to live on {@code host}: one whose shard is already there, or, when the
    * host has no shard of the type, one of a shard not allocated anywhere yet (least-shard
-   * allocation gives it to the emptiest region). Picking by shard (|hashCode| mod number-of-shards,
-   * as sharding does) keeps the test independent of how earlier tests' remembered shards are
-   * spread.
+   * allocation gives it to the emptiest region). Picking by shard ({@link ShardIds}, as sharding
+   * does) keeps the test independent of how earlier tests' remembered shards are spread.
    */
   static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix) {
     int shards =
@@ -357,7 +357,7 @@ class ThreeNodeClusterTest {
     Set<String> anywhere = allocatedAnywhere(key);
     for (int i = 0; i < 1_000_000; i++) {
       String candidate = prefix + UUID.randomUUID();
-      String shard = Integer.toString(Math.abs(candidate.hashCode() % shards));
+      String shard = ShardIds.shardOf(candidate, shards);
       if (onHost.contains(shard) || (onHost.isEmpty() && !anywhere.contains(shard))) {
         return candidate;
       }
