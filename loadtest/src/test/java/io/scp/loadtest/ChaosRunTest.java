@@ -46,8 +46,8 @@ class ChaosRunTest {
         .as("SIP-URI error rate outside kill windows")
         .isLessThan(0.001);
     // Recovery time is a speed figure: reported (target/chaos-report, docs/operations.md) and
-    // judged
-    // by the chaos command against the 20 s bar, not asserted in a timed test. Here: it recovers.
+    // judged by the chaos command against the 20 s bar, not asserted in a timed test. Here: it
+    // recovers.
     for (ChaosRunner.Kill kill : outcome.kills()) {
       assertThat(kill.recoverySeconds())
           .as("every account answers again after node %d was killed", kill.node())
