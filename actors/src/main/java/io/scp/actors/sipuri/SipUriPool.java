@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -206,10 +205,7 @@ public final class SipUriPool
   public static final class Pool implements State {
     private Strategy strategy;
     private long maxHoldSeconds;
-    private final List<UriSegment> segments;
-    private final List<Integer> starts = new ArrayList<>();
-    private int capacity;
-    private final BitSet absent;
+    private final UriPositions positions;
     private final BitSet unavailable;
     private int cursor;
     private IdleQueue queue;
@@ -245,9 +241,7 @@ public final class SipUriPool
         @JsonProperty("recentReleases") Map<String, Integer> recentReleases) {
       this.strategy = strategy;
       this.maxHoldSeconds = maxHoldSeconds;
-      this.segments = new ArrayList<>();
-      segments.forEach(this::append);
-      this.absent = BitSet.valueOf(absent);
+      this.positions = new UriPositions(segments, absent);
       this.unavailable = BitSet.valueOf(unavailable);
       this.cursor = cursor;
       this.queue = queue == null ? null : new IdleQueue(queue);
@@ -268,12 +262,12 @@ public final class SipUriPool
 
     @JsonProperty("segments")
     List<UriSegment> segments() {
-      return segments;
+      return positions.segments();
     }
 
     @JsonProperty("absent")
     long[] absentWords() {
-      return absent.toLongArray();
+      return positions.absentWords();
     }
 
     @JsonProperty("unavailable")
@@ -307,11 +301,11 @@ public final class SipUriPool
     }
 
     public int capacity() {
-      return capacity;
+      return positions.capacity();
     }
 
     public int total() {
-      return capacity - absent.cardinality();
+      return positions.total();
     }
 
     public int occupied() {
@@ -319,28 +313,17 @@ public final class SipUriPool
     }
 
     boolean isMember(int position) {
-      return position >= 0 && position < capacity && !absent.get(position);
+      return positions.isMember(position);
     }
 
     public String uri(int position) {
-      int segment = segmentOf(position);
-      return segments.get(segment).uri(position - starts.get(segment));
-    }
-
-    private int segmentOf(int position) {
-      int low = 0;
-      int high = starts.size() - 1;
-      while (low < high) {
-        int mid = (low + high + 1) >>> 1;
-        if (starts.get(mid) <= position) low = mid;
-        else high = mid - 1;
-      }
-      return low;
+      return positions.uri(position);
     }
 
     /** The position the strategy hands out next, or -1 when none is idle. */
     int nextIdle() {
       if (queue != null) return queue.peek();
+      int capacity = capacity();
       int next = cursor + 1 >= capacity ? capacity : unavailable.nextClearBit(cursor + 1);
       if (next >= capacity) next = unavailable.nextClearBit(0);
       return next >= capacity ? -1 : next;
@@ -351,12 +334,6 @@ public final class SipUriPool
       return new PoolView(poolId, strategy, maxHoldSeconds, total, total - occupied(), occupied());
     }
 
-    private void append(UriSegment segment) {
-      segments.add(segment);
-      starts.add(capacity);
-      capacity += segment.size();
-    }
-
     private void configure(Strategy strategy, long maxHoldSeconds) {
       this.maxHoldSeconds = maxHoldSeconds;
       if (strategy == this.strategy) return;
@@ -365,6 +342,7 @@ public final class SipUriPool
     }
 
     private int[] idlePositions() {
+      int capacity = capacity();
       int[] idle = new int[capacity - unavailable.cardinality()];
       int i = 0;
       for (int p = unavailable.nextClearBit(0); p < capacity; p = unavailable.nextClearBit(p + 1)) {
@@ -374,11 +352,9 @@ public final class SipUriPool
     }
 
     private void add(UriSegment segment, BitSet skipped) {
-      int start = capacity;
-      append(segment);
+      int start = positions.add(segment, skipped);
       for (int offset = 0; offset < segment.size(); offset++) {
         if (skipped.get(offset)) {
-          absent.set(start + offset);
           unavailable.set(start + offset);
         } else if (queue != null) {
           queue.add(start + offset);

@@ -2,7 +2,7 @@ package io.scp.persistence.sipuri;
 
 import io.scp.actors.sipuri.SipUriPool;
 import io.scp.actors.sipuri.SipUriSlot;
-import io.scp.actors.sipuri.UriSegment;
+import io.scp.actors.sipuri.UriPositions;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -94,11 +94,8 @@ public final class SipUriExclusivity {
   private final List<String> violations = new ArrayList<>();
   private long unlisted;
 
-  // The pool's positions, as the pool numbers them: segments one after the other.
-  private final List<UriSegment> segments = new ArrayList<>();
-  private final List<Integer> starts = new ArrayList<>();
-  private int capacity;
-  private final BitSet absent = new BitSet();
+  // The pool's positions, numbered as the pool numbers them.
+  private final UriPositions positions = new UriPositions();
 
   private long events;
   private long allocations;
@@ -140,29 +137,7 @@ public final class SipUriExclusivity {
   }
 
   private void added(SipUriPool.UrisAdded e) {
-    int start = capacity;
-    segments.add(e.uris());
-    starts.add(start);
-    capacity += e.uris().size();
-    BitSet skipped = BitSet.valueOf(e.skipped());
-    for (int offset = skipped.nextSetBit(0); offset >= 0; offset = skipped.nextSetBit(offset + 1)) {
-      absent.set(start + offset);
-    }
-  }
-
-  private boolean isMember(int position) {
-    return position >= 0 && position < capacity && !absent.get(position);
-  }
-
-  private String uriAt(int position) {
-    int low = 0;
-    int high = starts.size() - 1;
-    while (low < high) {
-      int mid = (low + high + 1) >>> 1;
-      if (starts.get(mid) <= position) low = mid;
-      else high = mid - 1;
-    }
-    return segments.get(low).uri(position - starts.get(low));
+    positions.add(e.uris(), BitSet.valueOf(e.skipped()));
   }
 
   private void allocated(long ordering, SipUriPool.UriAllocated e) {
@@ -175,7 +150,7 @@ public final class SipUriExclusivity {
           e.allocation(), e.msisdn(), lastAllocation);
     }
     lastAllocation = Math.max(lastAllocation, e.allocation());
-    String uri = isMember(p) ? uriAt(p) : null;
+    String uri = positions.isMember(p) ? positions.uri(p) : null;
     if (uri == null) {
       violation(
           "pool: allocation %d (%s) hands out position %d, which is no URI of the pool",
