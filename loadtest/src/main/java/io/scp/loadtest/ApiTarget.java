@@ -1,5 +1,8 @@
 package io.scp.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -46,10 +50,22 @@ public final class ApiTarget {
             .build();
   }
 
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** The answer to a request after retries: status (0 when no node answered) and body. */
   public record Answer(int status, byte[] body, int attempts) {
     public boolean ok() {
       return status >= 200 && status < 300;
+    }
+
+    /** The body of a 2xx answer as JSON; empty for any other answer or a body that is no JSON. */
+    public Optional<JsonNode> json() {
+      if (!ok()) return Optional.empty();
+      try {
+        return Optional.of(MAPPER.readTree(body));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
     }
   }
 
@@ -124,7 +140,7 @@ public final class ApiTarget {
             : failure;
     return t instanceof HttpTimeoutException
         || t instanceof ConnectException
-        || t instanceof java.io.IOException;
+        || t instanceof IOException;
   }
 
   public List<String> nodes() {

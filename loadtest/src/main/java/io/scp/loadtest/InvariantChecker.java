@@ -1,7 +1,6 @@
 package io.scp.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,7 +13,6 @@ import java.util.Map;
  * every caller equal to what was deducted from its account.
  */
 public final class InvariantChecker {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final ApiTarget api;
 
   public InvariantChecker(ApiTarget operatorApi) {
@@ -139,11 +137,6 @@ public final class InvariantChecker {
   }
 
   private JsonNode get(String path) {
-    try {
-      ApiTarget.Answer a = api.send("check", "GET", path, null, ApiTarget.JSON).join();
-      return a.ok() ? JSON.readTree(a.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
+    return api.send("check", "GET", path, null, ApiTarget.JSON).join().json().orElse(null);
   }
 }

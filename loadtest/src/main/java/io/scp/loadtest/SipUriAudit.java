@@ -1,7 +1,6 @@
 package io.scp.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +10,6 @@ import java.util.List;
  * without asking the entities) and collects what the audits found.
  */
 public final class SipUriAudit {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final ApiTarget operatorApi;
 
   public SipUriAudit(ApiTarget operatorApi) {
@@ -37,7 +35,7 @@ public final class SipUriAudit {
               .send(
                   "audit", "GET", "/v1/ops/sip-uri-pools/" + pool + "/audit", null, ApiTarget.JSON)
               .join();
-      JsonNode audit = a.ok() ? parse(a.body()) : null;
+      JsonNode audit = a.json().orElse(null);
       if (audit == null) {
         violations.add("pool " + pool + ": no audit (status " + a.status() + ")");
         continue;
@@ -48,13 +46,5 @@ public final class SipUriAudit {
       audit.path("violations").forEach(v -> violations.add("pool " + pool + ": " + v.asText()));
     }
     return new Findings(population.pools(), allocations, releases, held, violations);
-  }
-
-  private static JsonNode parse(byte[] body) {
-    try {
-      return JSON.readTree(body);
-    } catch (java.io.IOException e) {
-      return null;
-    }
   }
 }
