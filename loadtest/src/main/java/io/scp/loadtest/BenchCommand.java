@@ -42,8 +42,17 @@ final class BenchCommand implements Callable<Integer> {
       names = "--warmup",
       defaultValue = "45s",
       converter = LoadtestMain.DurationConverter.class,
-      description = "calls warm-up of a fresh node (one node, then the three)")
+      description = "calls warm-up of the fresh single node")
   Duration warmup;
+
+  @Option(
+      names = "--cluster-warmup",
+      defaultValue = "150s",
+      converter = LoadtestMain.DurationConverter.class,
+      description =
+          "calls warm-up of the three nodes before their row: two fresh JVMs sharing the cores"
+              + " with a third still compile (JIT) for minutes, see docs/loadtest.md")
+  Duration clusterWarmup;
 
   @Option(
       names = "--concurrency",
@@ -132,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
       cluster.startNode(2);
       cluster.awaitReady(1, Duration.ofSeconds(120));
       cluster.awaitReady(2, Duration.ofSeconds(120));
-      runCalls(cluster.apiUrls(), population, 32, warmup, "warm-up");
+      runCalls(cluster.apiUrls(), population, 32, clusterWarmup, "warm-up");
       BenchRun three =
           runCalls(cluster.apiUrls(), population, best.concurrency(), duration, "3 nodes");
       runs.add(three);

@@ -86,9 +86,10 @@ final class BenchMarkdown {
             Locale.ROOT,
             "One unit is one complete call (3 requests). Bar: ≥ 1.0 × pgbench tps, request p99 ≤ 25 ms."
                 + " Closed loop, protobuf bodies, %d s per row, after a warm-up of %d s at 32 callers"
-                + " (the three nodes get the same warm-up before their row).%n%n",
+                + " (the three nodes: %d s before their row).%n%n",
             settings.duration.toSeconds(),
-            settings.warmup.toSeconds()));
+            settings.warmup.toSeconds(),
+            settings.clusterWarmup.toSeconds()));
     s.append(
         "| setup | callers | calls/s | × pgbench tps | request p50 | p99 | p99.9 | failed |\n|---|---|---|---|---|---|---|---|\n");
     for (BenchRun r : runs) row(s, r.setup(), r);

@@ -25,6 +25,7 @@ class BenchMarkdownTest {
     var settings = new BenchCommand();
     settings.duration = Duration.ofSeconds(60);
     settings.warmup = Duration.ofSeconds(45);
+    settings.clusterWarmup = Duration.ofSeconds(150);
     settings.scenarioWarmup = Duration.ofSeconds(20);
     settings.scenarioDuration = Duration.ofSeconds(30);
     var baseline = new Pgbench.Result(16, 4000, 4.0, "pgbench -c 16");
@@ -57,6 +58,7 @@ class BenchMarkdownTest {
         .contains("| 16 | 4000 | 4.00 ms |")
         .contains("| 1 node | 32 | 200.0 | 0.050 |")
         .contains("warm-up of 45 s")
+        .contains("the three nodes: 150 s before their row")
         .contains("- **IMS registrations**: one REGISTER of one IMPI.")
         .contains("- **CPM messages**: one pager-mode message.")
         .contains("| IMS registrations | 64 | 9000.0 | 2.250 | 5.0 ms | 5.0 ms | 5.0 ms | 0 |")
