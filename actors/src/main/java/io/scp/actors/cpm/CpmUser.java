@@ -6,6 +6,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.SnapshotCopies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -309,6 +311,12 @@ public final class CpmUser
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(context.getSystem());
   }
 
   @Override

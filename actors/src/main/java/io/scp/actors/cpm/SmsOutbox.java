@@ -2,6 +2,7 @@ package io.scp.actors.cpm;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ShardPlacement;
+import io.scp.actors.common.SnapshotCopies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -12,11 +13,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -79,16 +82,18 @@ public final class SmsOutbox
   }
 
   public static Behavior<Command> create(String msisdn, int limit) {
-    return new SmsOutbox(msisdn, limit);
+    return Behaviors.setup(ctx -> new SmsOutbox(msisdn, limit, ctx.getSystem()));
   }
 
   private final String msisdn;
   private final int limit;
+  private final ActorSystem<?> system;
 
-  private SmsOutbox(String msisdn, int limit) {
+  private SmsOutbox(String msisdn, int limit, ActorSystem<?> system) {
     super(
         PersistenceId.of(KEY.name(), msisdn),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.system = system;
     this.msisdn = msisdn;
     this.limit = limit;
   }
@@ -101,6 +106,12 @@ public final class SmsOutbox
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(system);
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.ShardPlacement;
+import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +37,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -348,6 +350,12 @@ public final class Interworking
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(200, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(context.getSystem());
   }
 
   @Override

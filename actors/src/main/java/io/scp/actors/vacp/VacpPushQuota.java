@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ShardPlacement;
+import io.scp.actors.common.SnapshotCopies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,11 +13,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -74,16 +77,20 @@ public final class VacpPushQuota
 
   public static Behavior<Command> create(
       String interworkingId, VacpSettings settings, Clock clock) {
-    return new VacpPushQuota(interworkingId, settings, clock);
+    return Behaviors.setup(
+        ctx -> new VacpPushQuota(interworkingId, settings, clock, ctx.getSystem()));
   }
 
   private final VacpSettings settings;
   private final Clock clock;
+  private final ActorSystem<?> system;
 
-  private VacpPushQuota(String interworkingId, VacpSettings settings, Clock clock) {
+  private VacpPushQuota(
+      String interworkingId, VacpSettings settings, Clock clock, ActorSystem<?> system) {
     super(
         PersistenceId.of(KEY.name(), interworkingId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.system = system;
     this.settings = settings;
     this.clock = clock;
   }
@@ -96,6 +103,12 @@ public final class VacpPushQuota
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(200, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(system);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ShardPlacement;
+import io.scp.actors.common.SnapshotCopies;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,11 +11,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -61,15 +64,17 @@ public final class VacpServiceIndex
   }
 
   public static Behavior<Command> create(String service) {
-    return new VacpServiceIndex(service);
+    return Behaviors.setup(ctx -> new VacpServiceIndex(service, ctx.getSystem()));
   }
 
   private final String service;
+  private final ActorSystem<?> system;
 
-  private VacpServiceIndex(String service) {
+  private VacpServiceIndex(String service, ActorSystem<?> system) {
     super(
         PersistenceId.of(KEY.name(), service),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.system = system;
     this.service = service;
   }
 
@@ -81,6 +86,12 @@ public final class VacpServiceIndex
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(system);
   }
 
   @Override

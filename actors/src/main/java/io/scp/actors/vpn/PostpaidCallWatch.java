@@ -3,6 +3,7 @@ package io.scp.actors.vpn;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.OpenAcrossChecks;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.SnapshotCopies;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.function.BiConsumer;
@@ -16,6 +17,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -77,7 +79,7 @@ public final class PostpaidCallWatch
         KEY,
         Stop.INSTANCE,
         (id, context, timers, passivate) ->
-            new PostpaidCallWatch(id, checkInterval, tell, timers, passivate));
+            new PostpaidCallWatch(id, checkInterval, tell, timers, passivate, context.getSystem()));
   }
 
   /** For tests without sharding. */
@@ -86,7 +88,7 @@ public final class PostpaidCallWatch
     return RememberedEntity.standalone(
         bucket,
         (id, context, timers, passivate) ->
-            new PostpaidCallWatch(id, checkInterval, tell, timers, passivate));
+            new PostpaidCallWatch(id, checkInterval, tell, timers, passivate, context.getSystem()));
   }
 
   private final String bucket;
@@ -94,6 +96,7 @@ public final class PostpaidCallWatch
   private final BiConsumer<String, String> tell;
   private final TimerScheduler<Command> timers;
   private final Runnable passivate;
+  private final ActorSystem<?> system;
 
   private final OpenAcrossChecks checks = new OpenAcrossChecks();
 
@@ -102,7 +105,8 @@ public final class PostpaidCallWatch
       Duration checkInterval,
       BiConsumer<String, String> tell,
       TimerScheduler<Command> timers,
-      Runnable passivate) {
+      Runnable passivate,
+      ActorSystem<?> system) {
     super(
         PersistenceId.of(KEY.name(), bucket),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -111,6 +115,7 @@ public final class PostpaidCallWatch
     this.tell = tell;
     this.timers = timers;
     this.passivate = passivate;
+    this.system = system;
   }
 
   @Override
@@ -121,6 +126,12 @@ public final class PostpaidCallWatch
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(200, 2);
+  }
+
+  /** A copy, so that the snapshot store never reads collections the event handler still changes. */
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotCopies<>(system);
   }
 
   @Override
