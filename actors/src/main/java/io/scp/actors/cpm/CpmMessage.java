@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.subscriber.Subscriber;
@@ -38,6 +39,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -240,6 +242,12 @@ public final class CpmMessage
     this.passivate = passivate;
     this.sharding = ClusterSharding.get(context.getSystem());
     this.retryDelay = settings.dispatchRetry();
+  }
+
+  /** One per request and never snapshotted: recovery goes straight to the journal. */
+  @Override
+  public Recovery recovery() {
+    return JournalOnlyRecovery.get();
   }
 
   @Override

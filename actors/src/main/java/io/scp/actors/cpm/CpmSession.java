@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -238,6 +240,12 @@ public final class CpmSession
     this.clock = clock;
     this.timers = timers;
     this.passivate = passivate;
+  }
+
+  /** One per request and never snapshotted: recovery goes straight to the journal. */
+  @Override
+  public Recovery recovery() {
+    return JournalOnlyRecovery.get();
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.ims.ImsSubscriber;
@@ -39,6 +40,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -327,6 +329,12 @@ public final class VacpEvent
     this.context = context;
     this.timers = timers;
     this.passivate = passivate;
+  }
+
+  /** One per request and never snapshotted: recovery goes straight to the journal. */
+  @Override
+  public Recovery recovery() {
+    return JournalOnlyRecovery.get();
   }
 
   @Override
