@@ -12,6 +12,7 @@ import io.scp.persistence.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -193,9 +194,16 @@ class ScenarioRunTest {
         .as("exit code of the cpm command in JSON")
         .isZero();
     long pending = 0;
-    for (int u = 0; u < population.users(); u++)
-      pending += get("/v1/cpm/users/" + population.pathSegment(u)).path("pending").asLong();
-    assertThat(pending).as("messages waiting in the mailboxes").isGreaterThan(result.done.get());
+    List<JsonNode> users = new ArrayList<>();
+    for (int u = 0; u < population.users(); u++) {
+      users.add(get("/v1/cpm/users/" + population.pathSegment(u)));
+      pending += users.get(u).path("pending").asLong();
+    }
+    // The users' views (pending and stored counts) say, should this fail, whether messages left
+    // the mailboxes or never reached the histories.
+    assertThat(pending)
+        .as("messages waiting in the mailboxes of %s", users)
+        .isGreaterThan(result.done.get());
   }
 
   @Test
