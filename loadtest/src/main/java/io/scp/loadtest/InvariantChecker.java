@@ -52,6 +52,7 @@ public final class InvariantChecker {
       throws InterruptedException {
     List<String> violations = new ArrayList<>();
     Map<String, Long> deductedByCaller = new HashMap<>();
+    Map<String, JsonNode> accountViews = new HashMap<>();
     long deducted = 0;
     for (Population.Member m : population.members()) {
       JsonNode a = get("/v1/accounts/" + m.accountId());
@@ -71,6 +72,7 @@ public final class InvariantChecker {
       if (reserved != 0)
         violations.add("money still reserved on " + m.accountId() + ": " + reserved);
       deductedByCaller.put(m.msisdn(), accountDeducted);
+      accountViews.put(m.msisdn(), a);
       deducted += accountDeducted;
     }
     long acknowledged = 0;
@@ -90,7 +92,7 @@ public final class InvariantChecker {
                 + call);
       }
     }
-    long cdrCharges = awaitCdrs(population, deductedByCaller, cdrLag, violations);
+    long cdrCharges = awaitCdrs(population, deductedByCaller, accountViews, cdrLag, violations);
     return new Findings(
         violations, population.members().size(), deducted, cdrCharges, acknowledged);
   }
@@ -99,6 +101,7 @@ public final class InvariantChecker {
   private long awaitCdrs(
       Population population,
       Map<String, Long> deductedByCaller,
+      Map<String, JsonNode> accountViews,
       Duration lag,
       List<String> violations)
       throws InterruptedException {
@@ -120,7 +123,10 @@ public final class InvariantChecker {
                 + ": CDR charges "
                 + cdr
                 + " but deducted "
-                + entry.getValue());
+                + entry.getValue()
+                + " (account as read: "
+                + accountViews.get(entry.getKey())
+                + ")");
       }
     }
     return charges.values().stream().mapToLong(Long::longValue).sum();
