@@ -548,10 +548,16 @@ public final class VpnCall
   }
 
   private boolean firstSliceIsPaid(Connection connection) {
-    Tariff tariff = connection.tariff();
-    long first =
-        tariff.affordableSlice(0, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
-    return first > 0 && tariff.sliceCost(0, first, connection.onNet()) > 0;
+    long first = fullSlice(connection, 0);
+    return first > 0 && connection.tariff().sliceCost(0, first, connection.onNet()) > 0;
+  }
+
+  /** Talk time the next slice asks for: a quota, capped by what is left of the longest call. */
+  private long fullSlice(Connection connection, long grantedBefore) {
+    return connection
+        .tariff()
+        .affordableSlice(
+            grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
   }
 
   private static SetupDone released(String cause) {
@@ -632,9 +638,7 @@ public final class VpnCall
   private CompletionStage<Optional<Slice>> reserveSlice(
       Connection connection, long grantedBefore, int number) {
     Tariff tariff = connection.tariff();
-    long full =
-        tariff.affordableSlice(
-            grantedBefore, settings.quotaSeconds(), Long.MAX_VALUE, connection.onNet());
+    long full = fullSlice(connection, grantedBefore);
     if (full == 0)
       return CompletableFuture.failedFuture(
           new Refusal(ErrorCode.INSUFFICIENT_FUNDS, "no time left"));
