@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.OpenAcrossChecks;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
@@ -44,7 +45,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * reserved <= balance}. Every mutating command carries its own id and a replay answers from state.
  * An unsettled reservation is released at its expiry by a timer that is re-armed after recovery;
  * the entity is remembered by sharding, so it is started again after a crash, a rebalance or a
- * restart, and it only passivates itself when no reservation is open.
+ * restart, and it only passivates itself when it got no command for the idle timeout and no
+ * reservation is open.
  *
  * <p>While reservations stay open the account periodically tells their owners (see {@link
  * ReservationOwners}) that it still holds money for them. Owners that are not remembered
@@ -162,7 +164,10 @@ public final class PrepaidAccount
   /** Sent by the entity's own timer when a reservation reaches its expiry. */
   public record ExpireReservation(String reservationId) implements Command {}
 
-  /** Sent by the entity's own idle timer; passivates when nothing is pending. */
+  /**
+   * Sent by the entity's own idle timer; passivates when no command came for the idle timeout and
+   * no reservation is open.
+   */
   public enum IdleCheck implements Command {
     INSTANCE
   }
@@ -348,6 +353,13 @@ public final class PrepaidAccount
     return create(accountId, settings, clock, ReservationOwners.NONE);
   }
 
+  /** For tests without sharding: passivation requests run {@code passivate}. */
+  public static Behavior<Command> create(
+      String accountId, Settings settings, Clock clock, Runnable passivate) {
+    return RememberedEntity.standalone(
+        accountId, factory(settings, clock, ReservationOwners.NONE), passivate);
+  }
+
   private static RememberedEntity.Factory<Command> factory(
       Settings settings, Clock clock, ReservationOwners owners) {
     return (id, context, timers, passivate) ->
@@ -360,7 +372,7 @@ public final class PrepaidAccount
   private final ReservationOwners owners;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
 
   private final OpenAcrossChecks ownerChecks = new OpenAcrossChecks();
 
@@ -381,7 +393,8 @@ public final class PrepaidAccount
     this.owners = owners;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -415,7 +428,7 @@ public final class PrepaidAccount
       ownerChecks.recovered(openReservationIds(account));
       armOwnerCheck(account);
     }
-    armIdleCheck();
+    idle.arm();
   }
 
   // ---------------------------------------------------------------- command handlers
@@ -453,7 +466,7 @@ public final class PrepaidAccount
         .onCommand(CheckOwners.class, this::onCheckOwners)
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    return idle.counting(builder.build());
   }
 
   private <T> StatusReply<T> notFound() {
@@ -470,7 +483,7 @@ public final class PrepaidAccount
   }
 
   private ReplyEffect<Event, State> onOpen(Unopened state, Open cmd) {
-    armIdleCheck();
+    idle.arm();
     return Effect()
         .persist(new AccountOpened(cmd.terms()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Opened(((Account) s).view(), true)));
@@ -726,11 +739,7 @@ public final class PrepaidAccount
   }
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck cmd) {
-    if (state instanceof Account account && account.hasOpenReservations()) {
-      armIdleCheck();
-    } else {
-      passivate.run();
-    }
+    idle.onCheck(state instanceof Account account && account.hasOpenReservations());
     return Effect().noReply();
   }
 
@@ -761,10 +770,6 @@ public final class PrepaidAccount
     if (timers.isTimerActive(CheckOwners.INSTANCE) || !account.hasOpenReservations()) return;
     timers.startSingleTimer(
         CheckOwners.INSTANCE, CheckOwners.INSTANCE, settings.ownerCheckInterval());
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- event handler

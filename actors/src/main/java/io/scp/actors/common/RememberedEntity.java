@@ -62,9 +62,15 @@ public final class RememberedEntity {
 
   /** The same entity without sharding, for tests: passivation requests are ignored. */
   public static <M> Behavior<M> standalone(String entityId, Factory<M> factory) {
+    return standalone(entityId, factory, () -> {});
+  }
+
+  /** The same entity without sharding, for tests: passivation requests run {@code passivate}. */
+  public static <M> Behavior<M> standalone(
+      String entityId, Factory<M> factory, Runnable passivate) {
     return Behaviors.setup(
         context ->
-            Behaviors.withTimers(timers -> factory.create(entityId, context, timers, () -> {})));
+            Behaviors.withTimers(timers -> factory.create(entityId, context, timers, passivate)));
   }
 
   public static ClusterShardingSettings settings(ActorSystem<?> system) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.SnapshotCopies;
@@ -280,7 +281,7 @@ public final class CpmUser
   private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
 
   /** Connected devices: live connections, deliberately not part of the persisted state. */
   private final Set<ActorRef<DeviceEvent>> devices = new HashSet<>();
@@ -300,7 +301,8 @@ public final class CpmUser
     this.clock = clock;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -328,7 +330,7 @@ public final class CpmUser
 
   private void onRecoveryCompleted(State state) {
     if (state instanceof User user) armExpiry(user);
-    armIdleCheck();
+    idle.arm();
   }
 
   // ---------------------------------------------------------------- command handlers
@@ -371,7 +373,7 @@ public final class CpmUser
         .forAnyState()
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    return idle.counting(builder.build());
   }
 
   private <T> StatusReply<T> unknown() {
@@ -562,11 +564,7 @@ public final class CpmUser
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck cmd) {
     boolean busy = state instanceof User user && !user.mailbox().isEmpty() || !devices.isEmpty();
-    if (busy) {
-      armIdleCheck();
-    } else {
-      passivate.run();
-    }
+    idle.onCheck(busy);
     return Effect().noReply();
   }
 
@@ -584,10 +582,6 @@ public final class CpmUser
     Duration delay = Duration.between(clock.instant(), earliest);
     if (delay.isNegative()) delay = Duration.ZERO;
     timers.startSingleTimer(ExpireDue.INSTANCE, ExpireDue.INSTANCE, delay);
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- event handler

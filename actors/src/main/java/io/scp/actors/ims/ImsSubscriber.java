@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import java.time.Clock;
@@ -131,7 +132,10 @@ public final class ImsSubscriber
   /** Sent by the entity's own timer when a registration reaches its expiry. */
   public record ExpireRegistration(Optional<String> sic) implements Command {}
 
-  /** Sent by the entity's own idle timer; passivates when no registration is held. */
+  /**
+   * Sent by the entity's own idle timer; passivates when no command came for the idle timeout and
+   * no registration is held.
+   */
   public enum IdleCheck implements Command {
     INSTANCE
   }
@@ -323,7 +327,7 @@ public final class ImsSubscriber
   private final Settings settings;
   private final Clock clock;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
 
   private ImsSubscriber(
       String imsi,
@@ -338,7 +342,8 @@ public final class ImsSubscriber
     this.settings = settings;
     this.clock = clock;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -365,7 +370,7 @@ public final class ImsSubscriber
           .services()
           .forEach((sic, s) -> s.binding().ifPresent(b -> armExpiry(Optional.of(sic), b)));
     }
-    armIdleCheck();
+    idle.arm();
   }
 
   // ---------------------------------------------------------------- command handlers
@@ -399,7 +404,7 @@ public final class ImsSubscriber
         .onCommand(ExpireRegistration.class, this::onExpireRegistration)
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    return idle.counting(builder.build());
   }
 
   private Instant now() {
@@ -564,11 +569,7 @@ public final class ImsSubscriber
   }
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck cmd) {
-    if (state instanceof Known known && known.holdsBindings()) {
-      armIdleCheck();
-    } else {
-      passivate.run();
-    }
+    idle.onCheck(state instanceof Known known && known.holdsBindings());
     return Effect().noReply();
   }
 
@@ -580,10 +581,6 @@ public final class ImsSubscriber
     Duration delay = Duration.between(now(), binding.expiresAt());
     if (delay.isNegative()) delay = Duration.ZERO;
     timers.startSingleTimer(expiryTimer(sic), new ExpireRegistration(sic), delay);
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- event handler

@@ -5,6 +5,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.ShardPlacement;
@@ -301,7 +302,7 @@ public final class Interworking
   private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
   private final NoticeSender<Command> notices;
 
   // Not persisted: the checks in flight and who waits; after a crash, callers retry.
@@ -331,7 +332,8 @@ public final class Interworking
     this.clock = clock;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
     this.notices =
         new NoticeSender<>(
             ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
@@ -367,7 +369,7 @@ public final class Interworking
               state.pending().ifPresent(this::callProvider);
               state.settlement().ifPresent(this::driveSettlement);
               notices.sendAll(state.notices());
-              armIdleCheck();
+              idle.arm();
             })
         .build();
   }
@@ -376,29 +378,30 @@ public final class Interworking
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(Setup.class, this::onSetup)
-        .onCommand(ChecksDone.class, this::onChecksDone)
-        .onCommand(ProviderAnswered.class, this::onProviderAnswered)
-        .onCommand(Cancel.class, this::onCancel)
-        .onCommand(PayerFound.class, this::onPayerFound)
-        .onCommand(SettlementDone.class, this::onSettlementDone)
-        .onCommand(StepFailed.class, this::onStepFailed)
-        .onCommand(Resume.class, this::onResume)
-        .onCommand(RecordUse.class, this::onRecordUse)
-        .onCommand(Get.class, this::onGet)
-        .onCommand(NoticeAnswered.class, this::onNoticeAnswered)
-        .onCommand(
-            ResendNotice.class,
-            (s, c) -> {
-              Notice notice = s.notices().get(c.noticeId());
-              if (notice != null) notices.send(notice);
-              return Effect().noReply();
-            })
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
-        .build();
+    return idle.counting(
+        newCommandHandlerWithReplyBuilder()
+            .forAnyState()
+            .onCommand(Setup.class, this::onSetup)
+            .onCommand(ChecksDone.class, this::onChecksDone)
+            .onCommand(ProviderAnswered.class, this::onProviderAnswered)
+            .onCommand(Cancel.class, this::onCancel)
+            .onCommand(PayerFound.class, this::onPayerFound)
+            .onCommand(SettlementDone.class, this::onSettlementDone)
+            .onCommand(StepFailed.class, this::onStepFailed)
+            .onCommand(Resume.class, this::onResume)
+            .onCommand(RecordUse.class, this::onRecordUse)
+            .onCommand(Get.class, this::onGet)
+            .onCommand(NoticeAnswered.class, this::onNoticeAnswered)
+            .onCommand(
+                ResendNotice.class,
+                (s, c) -> {
+                  Notice notice = s.notices().get(c.noticeId());
+                  if (notice != null) notices.send(notice);
+                  return Effect().noReply();
+                })
+            .onCommand(IdleCheck.class, this::onIdleCheck)
+            .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+            .build());
   }
 
   private <T> StatusReply<T> noInterworking() {
@@ -855,13 +858,8 @@ public final class Interworking
             || payerLookup.isPresent()
             || !state.notices().isEmpty()
             || notices.busy();
-    if (busy) armIdleCheck();
-    else passivate.run();
+    idle.onCheck(busy);
     return Effect().noReply();
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.ShardPlacement;
@@ -208,7 +209,7 @@ public final class VacpCapability
   private final VacpSettings settings;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
   private final NoticeSender<Command> notices;
 
   // Not persisted: answers owed once the home VACP and the service index confirm a revision;
@@ -238,7 +239,8 @@ public final class VacpCapability
     this.settings = settings;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
     this.notices =
         new NoticeSender<>(
             ports, settings, context, timers, NoticeAnswered::new, ResendNotice::new);
@@ -260,7 +262,7 @@ public final class VacpCapability
                 driveIndex(c);
                 notices.sendAll(c.notices());
               }
-              armIdleCheck();
+              idle.arm();
             })
         .build();
   }
@@ -309,7 +311,7 @@ public final class VacpCapability
             })
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    return idle.counting(builder.build());
   }
 
   private <T> StatusReply<T> unknown() {
@@ -507,13 +509,8 @@ public final class VacpCapability
                 || !c.notices().isEmpty()
                 || notices.busy()
                 || !owed.isEmpty());
-    if (busy) armIdleCheck();
-    else passivate.run();
+    idle.onCheck(busy);
     return Effect().noReply();
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- views

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.ShardPlacement;
@@ -253,7 +254,7 @@ public final class VacpNode
   private final VacpSettings settings;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
 
   // Not persisted: who waits for a publication, and which deliveries are in flight.
   private final Map<String, List<ActorRef<StatusReply<Published>>>> waiters = new HashMap<>();
@@ -277,7 +278,8 @@ public final class VacpNode
     this.settings = settings;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -308,7 +310,7 @@ public final class VacpNode
                 driveAttach(node);
                 driveAllSyncs(node);
               }
-              armIdleCheck();
+              idle.arm();
             })
         .build();
   }
@@ -362,7 +364,7 @@ public final class VacpNode
             })
         .onCommand(IdleCheck.class, this::onIdleCheck)
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
+    return idle.counting(builder.build());
   }
 
   private <T> StatusReply<T> unknown() {
@@ -563,13 +565,8 @@ public final class VacpNode
                 || (node.level() == Level.REGIONAL && !node.attached())
                 || !waiters.isEmpty()
                 || !syncing.isEmpty());
-    if (busy) armIdleCheck();
-    else passivate.run();
+    idle.onCheck(busy);
     return Effect().noReply();
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- views

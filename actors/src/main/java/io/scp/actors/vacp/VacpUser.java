@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.ShardPlacement;
@@ -168,7 +169,7 @@ public final class VacpUser
   private final VacpSettings settings;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
 
   // Not persisted: the drop without settings to cancel, and who waits for the drop in progress.
   private Optional<String> unpersistedDrop = Optional.empty();
@@ -191,7 +192,8 @@ public final class VacpUser
     this.settings = settings;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -217,7 +219,7 @@ public final class VacpUser
             RecoveryCompleted.instance(),
             state -> {
               state.drop().ifPresent(this::driveCancels);
-              armIdleCheck();
+              idle.arm();
             })
         .build();
   }
@@ -226,25 +228,27 @@ public final class VacpUser
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(Track.class, this::onTrack)
-        .onCommand(Untrack.class, this::onUntrack)
-        .onCommand(DropService.class, this::onDropService)
-        .onCommand(
-            Get.class,
-            (s, c) ->
-                Effect()
-                    .reply(
-                        c.replyTo(),
-                        StatusReply.success(new UserView(msisdn, List.copyOf(s.links().values())))))
-        .onCommand(CancelsDone.class, this::onCancelsDone)
-        .onCommand(Unsubscribed.class, this::onUnsubscribed)
-        .onCommand(StepFailed.class, this::onStepFailed)
-        .onCommand(Resume.class, this::onResume)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
-        .build();
+    return idle.counting(
+        newCommandHandlerWithReplyBuilder()
+            .forAnyState()
+            .onCommand(Track.class, this::onTrack)
+            .onCommand(Untrack.class, this::onUntrack)
+            .onCommand(DropService.class, this::onDropService)
+            .onCommand(
+                Get.class,
+                (s, c) ->
+                    Effect()
+                        .reply(
+                            c.replyTo(),
+                            StatusReply.success(
+                                new UserView(msisdn, List.copyOf(s.links().values())))))
+            .onCommand(CancelsDone.class, this::onCancelsDone)
+            .onCommand(Unsubscribed.class, this::onUnsubscribed)
+            .onCommand(StepFailed.class, this::onStepFailed)
+            .onCommand(Resume.class, this::onResume)
+            .onCommand(IdleCheck.class, this::onIdleCheck)
+            .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+            .build());
   }
 
   private Optional<String> dropping(State state) {
@@ -401,13 +405,8 @@ public final class VacpUser
   }
 
   private ReplyEffect<Event, State> onIdleCheck(State state, IdleCheck check) {
-    if (dropping(state).isPresent() || stepInFlight) armIdleCheck();
-    else passivate.run();
+    idle.onCheck(dropping(state).isPresent() || stepInFlight);
     return Effect().noReply();
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   private UserView view(State state) {
