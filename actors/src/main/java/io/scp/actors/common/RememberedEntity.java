@@ -14,8 +14,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 /**
  * Sharding of entities that own deadlines (expiries, supervision timers). They are remembered, so
  * sharding starts them again after a crash, a rebalance or a full restart and their timers are
- * re-armed on recovery. Sharding never passivates them on its own; they ask for passivation when
- * nothing is pending.
+ * re-armed on recovery. Sharding never passivates them on its own; they ask for passivation
+ * themselves when nothing is pending (the long-lived ones only after an idle timeout without a
+ * command, see {@link IdlePassivation}).
  */
 public final class RememberedEntity {
   private RememberedEntity() {}
