@@ -73,11 +73,15 @@ public final class ApiTarget {
       return status >= 200 && status < 300;
     }
 
-    /** The body of a 2xx answer as JSON; empty for any other answer or a body that is no JSON. */
+    /**
+     * The body of a 2xx answer as JSON; empty for any other answer, an empty body or a body that is
+     * no JSON.
+     */
     public Optional<JsonNode> json() {
       if (!ok()) return Optional.empty();
       try {
-        return Optional.of(MAPPER.readTree(body));
+        JsonNode node = MAPPER.readTree(body);
+        return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
       } catch (IOException e) {
         return Optional.empty();
       }

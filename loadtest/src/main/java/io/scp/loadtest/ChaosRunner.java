@@ -309,6 +309,13 @@ public final class ChaosRunner {
             f.cdrCharges(),
             f.violations().size()));
     f.violations().stream().limit(20).forEach(v -> extra.append("- ").append(v).append('\n'));
+    if (!f.bodilessAnswers().isEmpty()) {
+      extra.append(
+          String.format(
+              "%n2xx answers without a body during the check (read again): %d%n",
+              f.bodilessAnswers().size()));
+      f.bodilessAnswers().stream().limit(5).forEach(b -> extra.append("- ").append(b).append('\n'));
+    }
     var audit = o.sipUriAudit();
     extra.append(
         String.format(

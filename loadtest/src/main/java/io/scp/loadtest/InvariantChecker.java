@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Checks the money rules of quality.md through the API after a run: conservation and nothing left
@@ -13,7 +14,10 @@ import java.util.Map;
  * every caller equal to what was deducted from its account.
  */
 public final class InvariantChecker {
+  private static final int BODILESS_READS = 5;
+
   private final ApiTarget api;
+  private final List<String> bodilessAnswers = new ArrayList<>();
 
   public InvariantChecker(ApiTarget operatorApi) {
     this.api = operatorApi;
@@ -24,7 +28,8 @@ public final class InvariantChecker {
       long accounts,
       long deducted,
       long cdrCharges,
-      long acknowledgedEnds) {
+      long acknowledgedEnds,
+      List<String> bodilessAnswers) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -94,7 +99,12 @@ public final class InvariantChecker {
     }
     long cdrCharges = awaitCdrs(population, deductedByCaller, accountViews, cdrLag, violations);
     return new Findings(
-        violations, population.members().size(), deducted, cdrCharges, acknowledged);
+        violations,
+        population.members().size(),
+        deducted,
+        cdrCharges,
+        acknowledged,
+        List.copyOf(bodilessAnswers));
   }
 
   /** Sum of CALL CDR charges per caller must equal that caller's deductions (CDRs lag a little). */
@@ -161,7 +171,25 @@ public final class InvariantChecker {
     return reads.toString();
   }
 
+  /**
+   * The resource as JSON, or null when it cannot be read. A 2xx answer without a JSON body says
+   * nothing about the state (read as zeros it would even hide a broken balance), so it is noted in
+   * {@link Findings#bodilessAnswers} and the resource is read again.
+   */
   private JsonNode get(String path) {
-    return api.send("check", "GET", path, null, ApiTarget.JSON).join().json().orElse(null);
+    for (int attempt = 1; ; attempt++) {
+      ApiTarget.Answer a = api.send("check", "GET", path, null, ApiTarget.JSON).join();
+      Optional<JsonNode> json = a.json();
+      if (json.isPresent() || !a.ok()) return json.orElse(null);
+      bodilessAnswers.add(
+          path + ": status " + a.status() + " with a body of " + a.body().length + " bytes");
+      if (attempt == BODILESS_READS) return null;
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
   }
 }
