@@ -151,11 +151,6 @@ public final class ApiTarget {
     return nodes;
   }
 
-  /** The same target on one node only, to tell which node gave an answer. */
-  public ApiTarget only(String node) {
-    return new ApiTarget(List.of(node), token, latencies, maxAttempts, timeout);
-  }
-
   /** Where every attempt's latency goes. */
   public Latencies latencies() {
     return latencies;

@@ -124,8 +124,6 @@ public final class InvariantChecker {
       if (charges.equals(deductedByCaller)) break;
       Thread.sleep(1_000);
     } while (System.nanoTime() < deadline);
-    Map<String, String> accountIds = new HashMap<>();
-    for (Population.Member m : population.members()) accountIds.put(m.msisdn(), m.accountId());
     for (var entry : deductedByCaller.entrySet()) {
       long cdr = charges.getOrDefault(entry.getKey(), -1L);
       if (cdr != entry.getValue()) {
@@ -138,8 +136,6 @@ public final class InvariantChecker {
                 + entry.getValue()
                 + " (account as read: "
                 + accountViews.get(entry.getKey())
-                + "; read again now: "
-                + readOnEveryNode("/v1/accounts/" + accountIds.get(entry.getKey()))
                 + ")");
       }
     }
@@ -154,21 +150,6 @@ public final class InvariantChecker {
       if (cdr.path("chargedParty").asText().equals(msisdn)) sum += cdr.path("charge").asLong();
     }
     return sum;
-  }
-
-  /**
-   * The same resource read once through every node, to tell a stale or wrong answer of one node (a
-   * second live copy of an entity) from a wrong state everywhere.
-   */
-  private String readOnEveryNode(String path) {
-    StringBuilder reads = new StringBuilder();
-    for (String node : api.nodes()) {
-      ApiTarget.Answer a = api.only(node).send("check", "GET", path, null, ApiTarget.JSON).join();
-      reads.append(node).append(" -> ").append(a.status()).append(' ');
-      reads.append(a.json().map(j -> "deducted=" + j.path("deducted").asText()).orElse("?"));
-      reads.append("; ");
-    }
-    return reads.toString();
   }
 
   /**

@@ -483,7 +483,6 @@ public final class PrepaidAccount
   }
 
   private ReplyEffect<Event, State> onOpen(Unopened state, Open cmd) {
-    idle.arm();
     return Effect()
         .persist(new AccountOpened(cmd.terms()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Opened(((Account) s).view(), true)));

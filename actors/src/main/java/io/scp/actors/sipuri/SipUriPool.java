@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
+import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.Secret;
@@ -25,7 +26,6 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -451,13 +451,12 @@ public final class SipUriPool
   private final Function<String, RecipientRef<SipUriSlot.Command>> slots;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Runnable passivate;
+  private final IdlePassivation<Command> idle;
   private final PriorityQueue<Deadline> deadlines =
       new PriorityQueue<>((a, b) -> a.at().compareTo(b.at()));
   private final Queue<AddUris> waitingJobs = new ArrayDeque<>();
   private ClaimJob job;
   private long jobIds;
-  private Instant lastActive;
 
   private SipUriPool(
       String poolId,
@@ -476,8 +475,8 @@ public final class SipUriPool
     this.slots = slots;
     this.context = context;
     this.timers = timers;
-    this.passivate = passivate;
-    this.lastActive = clock.instant();
+    this.idle =
+        new IdlePassivation<>(timers, IdleCheck.INSTANCE, settings.idleTimeout(), passivate);
   }
 
   @Override
@@ -509,7 +508,7 @@ public final class SipUriPool
               });
       armDeadline();
     }
-    armIdleCheck();
+    idle.arm();
   }
 
   // ---------------------------------------------------------------- command handlers
@@ -529,29 +528,20 @@ public final class SipUriPool
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
     builder
         .forStateType(Pool.class)
-        .onCommand(Configure.class, active(this::onConfigure))
-        .onCommand(AddUris.class, active(this::onAddUris))
+        .onCommand(Configure.class, this::onConfigure)
+        .onCommand(AddUris.class, this::onAddUris)
         .onCommand(ClaimAnswered.class, this::onClaimAnswered)
-        .onCommand(Allocate.class, active(this::onAllocate))
+        .onCommand(Allocate.class, this::onAllocate)
         .onCommand(HoldAnswered.class, this::onHoldAnswered)
-        .onCommand(Release.class, active(this::onRelease))
+        .onCommand(Release.class, this::onRelease)
         .onCommand(UnbindAnswered.class, this::onUnbindAnswered)
-        .onCommand(CallEnded.class, active(this::onCallEnded))
+        .onCommand(CallEnded.class, this::onCallEnded)
         .onCommand(ReleaseDue.class, this::onReleaseDue)
         .onCommand(
             Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(poolId))))
         .onCommand(IdleCheck.class, (s, c) -> onIdleCheck())
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return builder.build();
-  }
-
-  /** A request from outside keeps the pool in memory for another idle timeout. */
-  private <C extends Command> BiFunction<Pool, C, ReplyEffect<Event, State>> active(
-      BiFunction<Pool, C, ReplyEffect<Event, State>> handler) {
-    return (state, cmd) -> {
-      lastActive = clock.instant();
-      return handler.apply(state, cmd);
-    };
+    return idle.counting(builder.build());
   }
 
   private <T> StatusReply<T> unknownPool() {
@@ -919,20 +909,10 @@ public final class SipUriPool
 
   // ---------------------------------------------------------------- passivation
 
-  /**
-   * Passivates after an idle timeout without requests, unless a deadline is pending or a
-   * provisioning request is under way (sharding does not passivate remembered entities itself).
-   */
+  /** Passivates after an idle timeout without commands, unless a deadline or provisioning waits. */
   private ReplyEffect<Event, State> onIdleCheck() {
-    boolean idle =
-        Duration.between(lastActive, clock.instant()).compareTo(settings.idleTimeout()) >= 0;
-    if (idle && deadlines.isEmpty() && job == null) passivate.run();
-    else armIdleCheck();
+    idle.onCheck(!deadlines.isEmpty() || job != null);
     return Effect().noReply();
-  }
-
-  private void armIdleCheck() {
-    timers.startSingleTimer(IdleCheck.INSTANCE, settings.idleTimeout());
   }
 
   // ---------------------------------------------------------------- event handler
