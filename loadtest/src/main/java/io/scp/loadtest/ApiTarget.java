@@ -2,11 +2,13 @@ package io.scp.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -63,12 +65,32 @@ public final class ApiTarget {
             // fail and are retried, the reset itself is not worth a log line
             .withConnectHandler(connection -> connection.exceptionHandler(ignored -> {}))
             .build();
+    static final Context LOOP = VERTX.getOrCreateContext();
+
+    /**
+     * Runs a request's whole chain on the client's event loop. Vert.x hands a response's body to
+     * whatever handler is set when the bytes arrive and drops it otherwise; a chain built on
+     * another thread may set its body handler only after the response already arrived (the thread
+     * preempted in between on a busy machine) and then reads a 2xx with an empty body. On the event
+     * loop no response is read while the chain is being built.
+     */
+    static void onEventLoop(Runnable start) {
+      if (Vertx.currentContext() == LOOP) start.run();
+      else LOOP.runOnContext(ignored -> start.run());
+    }
   }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  /** The answer to a request after retries: status (0 when no node answered) and body. */
-  public record Answer(int status, byte[] body, int attempts) {
+  /**
+   * The answer to a request after retries: status (0 when no node answered), body, and where it
+   * came from (the node and the headers that describe the body), for reports of odd answers.
+   */
+  public record Answer(int status, byte[] body, int attempts, String origin) {
+    public Answer(int status, byte[] body, int attempts) {
+      this(status, body, attempts, "");
+    }
+
     public boolean ok() {
       return status >= 200 && status < 300;
     }
@@ -118,14 +140,21 @@ public final class ApiTarget {
             .putHeader("Accept", r.contentType());
     if (token != null && !token.isBlank()) options.putHeader("Authorization", "Bearer " + token);
     long started = System.nanoTime();
-    return Transport.HTTP
-        .request(options)
-        .compose(req -> r.body() == null ? req.send() : req.send(Buffer.buffer(r.body())))
-        .compose(
-            response ->
-                response.body().map(b -> new Answer(response.statusCode(), b.getBytes(), attempt)))
-        .toCompletionStage()
-        .toCompletableFuture()
+    CompletableFuture<Answer> answered = new CompletableFuture<>();
+    Transport.onEventLoop(
+        () ->
+            Transport.HTTP
+                .request(options)
+                .compose(req -> r.body() == null ? req.send() : req.send(Buffer.buffer(r.body())))
+                .compose(
+                    response ->
+                        response.body().map(b -> answer(response, b.getBytes(), node, attempt)))
+                .onComplete(
+                    (answer, failure) -> {
+                      if (failure != null) answered.completeExceptionally(failure);
+                      else answered.complete(answer);
+                    }));
+    return answered
         .handle(
             (answer, failure) -> {
               latencies.record(r.kind(), started, System.nanoTime());
@@ -137,6 +166,19 @@ public final class ApiTarget {
                   failure != null ? new Answer(0, new byte[0], attempt) : answer);
             })
         .thenCompose(f -> f);
+  }
+
+  private static Answer answer(HttpClientResponse response, byte[] body, String node, int attempt) {
+    return new Answer(
+        response.statusCode(),
+        body,
+        attempt,
+        node
+            + " (Content-Type "
+            + response.getHeader("Content-Type")
+            + ", Content-Length "
+            + response.getHeader("Content-Length")
+            + ")");
   }
 
   private CompletableFuture<Answer> retryLater(Request r, int attempt) {

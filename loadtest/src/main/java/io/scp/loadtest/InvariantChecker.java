@@ -163,7 +163,13 @@ public final class InvariantChecker {
       Optional<JsonNode> json = a.json();
       if (json.isPresent() || !a.ok()) return json.orElse(null);
       bodilessAnswers.add(
-          path + ": status " + a.status() + " with a body of " + a.body().length + " bytes");
+          path
+              + ": status "
+              + a.status()
+              + " with a body of "
+              + a.body().length
+              + " bytes from "
+              + a.origin());
       if (attempt == BODILESS_READS) return null;
       try {
         Thread.sleep(500);
