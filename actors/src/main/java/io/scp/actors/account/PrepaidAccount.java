@@ -3,6 +3,8 @@ package io.scp.actors.account;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.Cdr;
+import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.OpenAcrossChecks;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -146,17 +149,21 @@ public final class PrepaidAccount
   public record Refund(String reservationId, ActorRef<StatusReply<RefundResult>> replyTo)
       implements Command {}
 
+  /** A call's share of one reservation at its end: charge {@code amount}, refund the rest. */
+  public record SliceCharge(String reservationId, String deductionId, long amount)
+      implements CborSerializable {}
+
   /**
-   * Deduct then refund in one step: charges {@code amount} (0 for nothing) and returns the rest,
-   * closing the reservation; both events are written together. For a caller that knows its final
-   * charge (a call at its end), this is one round trip and one write instead of two. Idempotent on
-   * the deduction id.
+   * Settles every reservation of a call in one step and writes the call's charging record with it:
+   * each slice is charged its amount (at most what is left on it; a closed or unknown reservation
+   * gives nothing) and closed, and the CDR carries what was actually charged. {@code cdr} comes as
+   * the call sees it, {@code charge} being the charge of the talk time; the account sets its charge
+   * to what it deducted and its shortfall to the rest. Money and record are one event, so no crash
+   * leaves a deduction without its CDR. A replay (a slice already carries its deduction id) answers
+   * what was charged then and writes nothing.
    */
-  public record Settle(
-      String reservationId,
-      String deductionId,
-      long amount,
-      ActorRef<StatusReply<ReservationView>> replyTo)
+  public record SettleCall(
+      List<SliceCharge> slices, Cdr cdr, ActorRef<StatusReply<CallSettlement>> replyTo)
       implements Command {}
 
   public record Get(ActorRef<StatusReply<AccountView>> replyTo) implements Command {}
@@ -203,6 +210,9 @@ public final class PrepaidAccount
 
   public record RefundResult(String reservationId, long refunded) implements CborSerializable {}
 
+  /** What a call's settlement deducted, over all its slices. */
+  public record CallSettlement(long charged) implements CborSerializable {}
+
   public record AccountView(
       String accountId,
       String currency,
@@ -239,6 +249,18 @@ public final class PrepaidAccount
   public record ReservationRefunded(String reservationId, long refunded) implements Event {}
 
   public record ReservationExpired(String reservationId, long released) implements Event {}
+
+  /** One reservation closed by a call's settlement: {@code deducted} charged, the rest refunded. */
+  public record SliceSettled(String reservationId, String deductionId, long deducted, long refunded)
+      implements CborSerializable {}
+
+  /** A call's reservations settled together; carries the call's CDR. */
+  public record CallSettled(List<SliceSettled> slices, Cdr cdr) implements Event, CdrEvent {
+    @Override
+    public Cdr chargingRecord() {
+      return cdr;
+    }
+  }
 
   // ---------------------------------------------------------------- state
 
@@ -414,6 +436,11 @@ public final class PrepaidAccount
   }
 
   @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof CdrEvent ? Set.of(CdrEvent.TAG) : Set.of();
+  }
+
+  @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
@@ -450,7 +477,7 @@ public final class PrepaidAccount
         .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Deduct.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Refund.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Settle.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(SettleCall.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     builder
         .forStateType(Account.class)
         .onCommand(Open.class, this::onOpenAgain)
@@ -460,7 +487,7 @@ public final class PrepaidAccount
         .onCommand(Reserve.class, this::onReserve)
         .onCommand(Deduct.class, this::onDeduct)
         .onCommand(Refund.class, this::onRefund)
-        .onCommand(Settle.class, this::onSettle)
+        .onCommand(SettleCall.class, this::onSettleCall)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view())))
         .onCommand(ExpireReservation.class, this::onExpireReservation)
         .onCommand(CheckOwners.class, this::onCheckOwners)
@@ -676,54 +703,36 @@ public final class PrepaidAccount
             s -> StatusReply.success(new RefundResult(cmd.reservationId(), r.remaining())));
   }
 
-  private ReplyEffect<Event, State> onSettle(Account state, Settle cmd) {
-    if (cmd.amount() < 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
-    Reservation r = state.reservations().get(cmd.reservationId());
-    if (r == null) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.RESERVATION_NOT_FOUND,
-                  "reservation " + cmd.reservationId() + " is not known"));
+  private ReplyEffect<Event, State> onSettleCall(Account state, SettleCall cmd) {
+    for (SliceCharge slice : cmd.slices()) {
+      if (slice.amount() < 0) return Effect().reply(cmd.replyTo(), mustBePositive(slice.amount()));
     }
-    Long applied = r.deductions().get(cmd.deductionId());
-    if (applied != null && applied != cmd.amount()) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.IDEMPOTENCY_CONFLICT,
-                  "deduction " + cmd.deductionId() + " was applied with another amount"));
+    boolean replay = false;
+    long chargedBefore = 0;
+    List<SliceSettled> slices = new ArrayList<>();
+    for (SliceCharge slice : cmd.slices()) {
+      Reservation r = state.reservations().get(slice.reservationId());
+      if (r == null) continue;
+      Long applied = r.deductions().get(slice.deductionId());
+      if (applied != null) {
+        replay = true;
+        chargedBefore += applied;
+      } else if (r.state() == ReservationState.OPEN) {
+        long charge = Math.min(slice.amount(), r.remaining());
+        slices.add(
+            new SliceSettled(
+                r.reservationId(), slice.deductionId(), charge, r.remaining() - charge));
+      }
     }
-    if (r.state() != ReservationState.OPEN) {
-      return applied != null
-          ? Effect().reply(cmd.replyTo(), StatusReply.success(r.view()))
-          : Effect()
-              .reply(
-                  cmd.replyTo(),
-                  refuse(
-                      ErrorCode.RESERVATION_CLOSED,
-                      "reservation " + cmd.reservationId() + " is " + r.state()));
+    if (replay) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new CallSettlement(chargedBefore)));
     }
-    long charge = applied != null ? 0 : cmd.amount();
-    if (charge > r.remaining()) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.EXCEEDS_RESERVATION,
-                  "settling " + charge + " exceeds the " + r.remaining() + " left"));
-    }
-    List<Event> events = new ArrayList<>();
-    if (charge > 0) events.add(new FundsDeducted(cmd.reservationId(), cmd.deductionId(), charge));
-    events.add(new ReservationRefunded(cmd.reservationId(), r.remaining() - charge));
+    long charged = slices.stream().mapToLong(SliceSettled::deducted).sum();
+    Cdr asCharged = cmd.cdr().withCharge(charged, Math.max(0, cmd.cdr().charge() - charged));
     return Effect()
-        .persist(events)
-        .thenRun(s -> timers.cancel(cmd.reservationId()))
-        .thenReply(
-            cmd.replyTo(),
-            s -> StatusReply.success(((Account) s).reservations().get(cmd.reservationId()).view()));
+        .persist(new CallSettled(List.copyOf(slices), asCharged))
+        .thenRun(s -> slices.forEach(slice -> timers.cancel(slice.reservationId())))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new CallSettlement(charged)));
   }
 
   private ReplyEffect<Event, State> onExpireReservation(Account state, ExpireReservation cmd) {
@@ -803,7 +812,8 @@ public final class PrepaidAccount
             (s, e) -> closed(s, e.reservationId(), ReservationState.REFUNDED, e.refunded()))
         .onEvent(
             ReservationExpired.class,
-            (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()));
+            (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()))
+        .onEvent(CallSettled.class, this::callSettled);
     return builder.build();
   }
 
@@ -882,6 +892,18 @@ public final class PrepaidAccount
                 r.deductions()));
     forgetOldestClosed(s.reservations(), settings.rememberedIds());
     return s.withMoney(s.balance(), s.reserved() - released, s.deducted(), s.toppedUp());
+  }
+
+  private Account callSettled(Account s, CallSettled e) {
+    Account account = s;
+    for (SliceSettled slice : e.slices()) {
+      account =
+          deducted(
+              account,
+              new FundsDeducted(slice.reservationId(), slice.deductionId(), slice.deducted()));
+      account = closed(account, slice.reservationId(), ReservationState.REFUNDED, slice.refunded());
+    }
+    return account;
   }
 
   private static void forgetOldest(LinkedHashMap<String, Long> ids, int keep) {

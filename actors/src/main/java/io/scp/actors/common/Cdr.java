@@ -34,6 +34,29 @@ public record Cdr(
     long shortfall)
     implements CborSerializable {
 
+  /** The same record with what was actually charged and what could not be. */
+  public Cdr withCharge(long charged, long unpaid) {
+    return new Cdr(
+        cdrId,
+        type,
+        chargedParty,
+        accountId,
+        callId,
+        caller,
+        called,
+        destination,
+        onNet,
+        decision,
+        cause,
+        startedAt,
+        answeredAt,
+        endedAt,
+        talkSeconds,
+        billedSeconds,
+        charged,
+        unpaid);
+  }
+
   public enum Type {
     CALL,
     MESSAGE,

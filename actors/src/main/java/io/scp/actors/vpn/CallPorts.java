@@ -1,6 +1,7 @@
 package io.scp.actors.vpn;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.Cdr;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
 import java.util.List;
@@ -69,12 +70,11 @@ public final class CallPorts {
         .askWithStatus(r -> new PrepaidAccount.Refund(reservationId, r), timeout);
   }
 
-  /** Deducts {@code amount} and refunds the rest of the reservation in one step. */
-  CompletionStage<PrepaidAccount.ReservationView> settle(
-      String accountId, String reservationId, String deductionId, long amount) {
+  /** Settles all of a call's reservations and writes its CDR, in one step on the account. */
+  CompletionStage<PrepaidAccount.CallSettlement> settleCall(
+      String accountId, List<PrepaidAccount.SliceCharge> slices, Cdr cdr) {
     return sharding
         .entityRefFor(PrepaidAccount.KEY, accountId)
-        .askWithStatus(
-            r -> new PrepaidAccount.Settle(reservationId, deductionId, amount, r), timeout);
+        .askWithStatus(r -> new PrepaidAccount.SettleCall(slices, cdr, r), timeout);
   }
 }

@@ -54,12 +54,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * shortfall.
  *
  * <p>Setup and quota steps are not persisted until they have an outcome: every account command
- * carries ids derived from the call id, so a retried step makes the same reservation. Settlement is
- * persisted as a plan first and driven until done, also after a crash. The supervision timers
- * (never answered, never ended) are re-armed after recovery. Calls are not remembered entities
- * (that would cost two blocking writes per call): the account holding a call's reservation tells
- * the call while the reservation stays open ({@link #reservationOwners}), which starts a call whose
- * node died again on a survivor; a reservation whose call never got connected is refunded then.
+ * carries ids derived from the call id, so a retried step makes the same reservation. At the end
+ * the account settles every slice and writes the CDR in one event, then the call closes; a retried
+ * end after a crash in between finds the settlement done (its deduction ids) and closes with what
+ * was charged. The supervision timers (never answered, never ended) are re-armed after recovery.
+ * Calls are not remembered entities (that would cost two blocking writes per call): the account
+ * holding a call's reservation tells the call while the reservation stays open ({@link
+ * #reservationOwners}), which starts a call whose node died again on a survivor; a reservation
+ * whose call never got connected is refunded then.
  */
 public final class VpnCall
     extends EventSourcedBehaviorWithEnforcedReplies<VpnCall.Command, VpnCall.Event, VpnCall.State> {
@@ -125,7 +127,8 @@ public final class VpnCall
 
   record QuotaDone(int requestNumber, Optional<Slice> slice, String cause) implements Command {}
 
-  record Settled(long charged) implements Command {}
+  /** The account settled the call: what it charged, and whether it wrote the CDR with it. */
+  record Settled(long charged, boolean cdrOnAccount) implements Command {}
 
   record StepFailed(String step, String reason) implements Command {}
 
@@ -212,17 +215,11 @@ public final class VpnCall
 
   public record QuotaRefused(int requestNumber, String cause) implements Event {}
 
-  /** The charge is fixed; the deductions and refunds that follow are driven until done. */
-  public record SettlementStarted(
-      long talkSeconds,
-      long billedSeconds,
-      long charge,
-      Instant endedAt,
-      Phase outcome,
-      Optional<String> cause)
-      implements Event {}
-
-  /** The call is over; carries the CDR. */
+  /**
+   * The call is over; carries its CDR. A prepaid call's CDR was written by the account together
+   * with the deduction ({@code cdrOnAccount}), so this event is tagged for the CDR read model only
+   * when it is not.
+   */
   public record CallClosed(
       String caller,
       String called,
@@ -234,7 +231,8 @@ public final class VpnCall
       long charge,
       long shortfall,
       Instant endedAt,
-      Cdr cdr)
+      Cdr cdr,
+      boolean cdrOnAccount)
       implements Event, CdrEvent {
     @Override
     public Cdr chargingRecord() {
@@ -262,7 +260,6 @@ public final class VpnCall
       List<Slice> slices,
       Optional<Instant> answeredAt,
       LinkedHashMap<Integer, QuotaResult> quotaAnswers,
-      Optional<SettlementStarted> settlement,
       Optional<CallClosed> closed)
       implements State {
 
@@ -276,16 +273,7 @@ public final class VpnCall
 
     Call with(Phase phase) {
       return new Call(
-          caller,
-          called,
-          startedAt,
-          phase,
-          connection,
-          slices,
-          answeredAt,
-          quotaAnswers,
-          settlement,
-          closed);
+          caller, called, startedAt, phase, connection, slices, answeredAt, quotaAnswers, closed);
     }
   }
 
@@ -345,6 +333,7 @@ public final class VpnCall
   private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters =
       new HashMap<>();
   private final List<ActorRef<StatusReply<EndResult>>> endWaiters = new ArrayList<>();
+  private Optional<Settlement> settling = Optional.empty();
 
   private VpnCall(
       String callId,
@@ -379,7 +368,9 @@ public final class VpnCall
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return event instanceof CdrEvent ? Set.of(CdrEvent.TAG) : Set.of();
+    return event instanceof CallClosed closed && !closed.cdrOnAccount()
+        ? Set.of(CdrEvent.TAG)
+        : Set.of();
   }
 
   @Override
@@ -388,7 +379,6 @@ public final class VpnCall
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              if (state instanceof Call call && call.phase() == Phase.ENDING) driveSettlement(call);
               armTimers(state);
             })
         .build();
@@ -447,7 +437,12 @@ public final class VpnCall
   private <T> StatusReply<T> callOver(Call call) {
     return StatusReply.error(
         new Refusal(
-            ErrorCode.CALL_ENDED, "call " + callId + " is " + call.phase().name().toLowerCase()));
+            ErrorCode.CALL_ENDED, "call " + callId + " is " + phaseOf(call).name().toLowerCase()));
+  }
+
+  /** The persisted phase, or ENDING while the call's settlement is in flight. */
+  private Phase phaseOf(Call call) {
+    return settling.isPresent() && !call.phase().closed() ? Phase.ENDING : call.phase();
   }
 
   /** While setup is in flight other commands wait for its outcome. */
@@ -621,7 +616,7 @@ public final class VpnCall
             0,
             0);
     return new CallClosed(
-        caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr);
+        caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr, false);
   }
 
   private ReplyEffect<Event, State> resumeSetup() {
@@ -689,7 +684,7 @@ public final class VpnCall
   private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {
     QuotaResult known = call.quotaAnswers().get(cmd.requestNumber());
     if (known != null) return Effect().reply(cmd.replyTo(), StatusReply.success(known));
-    if (call.phase() != Phase.CONNECTED && call.phase() != Phase.ANSWERED) {
+    if (phaseOf(call) != Phase.CONNECTED && phaseOf(call) != Phase.ANSWERED) {
       return Effect().reply(cmd.replyTo(), callOver(call));
     }
     Connection connection = call.connection().orElseThrow();
@@ -763,9 +758,9 @@ public final class VpnCall
   // ---- answer and end
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
-    if (call.phase() == Phase.ANSWERED)
+    if (phaseOf(call) == Phase.ANSWERED)
       return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
-    if (call.phase() != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
+    if (phaseOf(call) != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
     return Effect()
         .persist(new CallAnswered(clock.instant()))
         .thenRun(this::armTimers)
@@ -773,7 +768,7 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onEnd(Call call, End cmd) {
-    switch (call.phase()) {
+    switch (phaseOf(call)) {
       case ENDED:
         return Effect().reply(cmd.replyTo(), StatusReply.success(endResult(call)));
       case RELEASED:
@@ -789,13 +784,26 @@ public final class VpnCall
     }
   }
 
+  /**
+   * The end of a call as fixed when it ends: kept in memory only. A prepaid call's money and CDR
+   * are then written by its account in one event, and the call closes after it; if the node dies in
+   * between, a retried end finds the settlement done and closes with what was charged.
+   */
+  private record Settlement(
+      long talkSeconds,
+      long billedSeconds,
+      long charge,
+      Instant endedAt,
+      Phase outcome,
+      Optional<String> cause) {}
+
   /** Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles. */
   private ReplyEffect<Event, State> settle(
       Call call, long talk, Phase outcome, Optional<String> cause) {
     Connection connection = call.connection().orElseThrow();
     Tariff tariff = connection.tariff();
     var settlement =
-        new SettlementStarted(
+        new Settlement(
             talk,
             tariff.billedSeconds(talk),
             tariff.charge(talk, connection.onNet()),
@@ -804,85 +812,64 @@ public final class VpnCall
             cause);
     if (!connection.prepaid()) {
       return Effect()
-          .persist(closed(call, settlement, settlement.charge()))
+          .persist(closed(call, settlement, settlement.charge(), false))
           .thenRun(this::afterClose)
           .thenNoReply();
     }
-    return Effect().persist(settlement).thenRun(s -> driveSettlement((Call) s)).thenNoReply();
+    settling = Optional.of(settlement);
+    driveSettlement(call);
+    return Effect().noReply();
   }
 
-  /** Deducts the charge from the slices in order, then refunds every slice. */
+  /**
+   * Asks the account to charge the slices in order and refund each, writing the CDR with it. A call
+   * without any reserved money (free slices only) settles without its account.
+   */
   private void driveSettlement(Call call) {
-    SettlementStarted settlement = call.settlement().orElseThrow();
+    Settlement settlement = settling.orElseThrow();
     String accountId = call.connection().orElseThrow().accountId().orElseThrow();
-    CompletionStage<Long> charged = CompletableFuture.completedFuture(0L);
+    List<PrepaidAccount.SliceCharge> charges = new ArrayList<>();
     long left = settlement.charge();
     for (Slice slice : call.slices()) {
+      if (slice.amount() == 0) continue;
       long amount = Math.min(left, slice.amount());
       left -= amount;
-      charged =
-          charged.thenCompose(sum -> settleSlice(accountId, slice, amount).thenApply(d -> sum + d));
+      charges.add(
+          new PrepaidAccount.SliceCharge(
+              slice.reservationId(), slice.reservationId() + ":charge", amount));
     }
+    if (charges.isEmpty()) {
+      context.getSelf().tell(new Settled(0, false));
+      return;
+    }
+    Cdr cdr = cdr(call, settlement, settlement.charge());
     context.pipeToSelf(
-        charged,
-        (sum, failure) ->
+        ports
+            .settleCall(accountId, charges, cdr)
+            .thenApply(done -> new Settled(done.charged(), true))
+            .exceptionally(failure -> ifAccountGone(failure, new Settled(0, false))),
+        (settled, failure) ->
             failure == null
-                ? new Settled(sum)
+                ? settled
                 : new StepFailed("settlement", String.valueOf(unwrap(failure))));
   }
 
-  /** Deducts this slice's part of the charge and refunds the rest: what was actually charged. */
-  private CompletionStage<Long> settleSlice(String accountId, Slice slice, long amount) {
-    if (slice.amount() == 0) return CompletableFuture.completedFuture(0L);
-    return ports
-        .settle(accountId, slice.reservationId(), slice.reservationId() + ":charge", amount)
-        .thenApply(PrepaidAccount.ReservationView::deducted)
-        .exceptionally(failure -> ifRefused(failure, 0L));
-  }
-
-  /** A reservation that is gone or closed cannot be charged: that part becomes shortfall. */
-  private static long ifRefused(Throwable failure, long value) {
+  /** An account that no longer exists cannot be charged: the whole charge becomes shortfall. */
+  private static <T> T ifAccountGone(Throwable failure, T value) {
     Optional<Refusal> refusal = refusal(failure);
-    if (refusal.isPresent()
-        && (refusal.get().code() == ErrorCode.RESERVATION_CLOSED
-            || refusal.get().code() == ErrorCode.RESERVATION_NOT_FOUND
-            || refusal.get().code() == ErrorCode.ACCOUNT_NOT_FOUND)) {
-      return value;
-    }
+    if (refusal.isPresent() && refusal.get().code() == ErrorCode.ACCOUNT_NOT_FOUND) return value;
     throw new CompletionException(failure);
   }
 
   private ReplyEffect<Event, State> onSettled(Call call, Settled settled) {
-    if (call.phase() != Phase.ENDING) return Effect().noReply();
+    if (settling.isEmpty() || call.phase().closed()) return Effect().noReply();
     return Effect()
-        .persist(closed(call, call.settlement().orElseThrow(), settled.charged()))
+        .persist(closed(call, settling.get(), settled.charged(), settled.cdrOnAccount()))
         .thenRun(this::afterClose)
         .thenNoReply();
   }
 
-  private CallClosed closed(Call call, SettlementStarted settlement, long charged) {
-    Connection connection = call.connection().orElseThrow();
-    long shortfall = settlement.charge() - charged;
-    var cdr =
-        new Cdr(
-            "call:" + callId,
-            Cdr.Type.CALL,
-            call.caller(),
-            connection.accountId(),
-            Optional.of(callId),
-            Optional.of(call.caller()),
-            Optional.of(call.called()),
-            Optional.of(connection.destination()),
-            Optional.of(connection.onNet()),
-            Optional.of(CONNECT),
-            settlement.cause(),
-            call.startedAt(),
-            call.answeredAt(),
-            settlement.endedAt(),
-            settlement.talkSeconds(),
-            settlement.billedSeconds(),
-            charged,
-            shortfall);
+  private CallClosed closed(Call call, Settlement settlement, long charged, boolean cdrOnAccount) {
     return new CallClosed(
         call.caller(),
         call.called(),
@@ -892,13 +879,38 @@ public final class VpnCall
         settlement.talkSeconds(),
         settlement.billedSeconds(),
         charged,
-        shortfall,
+        settlement.charge() - charged,
         settlement.endedAt(),
-        cdr);
+        cdr(call, settlement, charged),
+        cdrOnAccount);
+  }
+
+  private Cdr cdr(Call call, Settlement settlement, long charged) {
+    Connection connection = call.connection().orElseThrow();
+    return new Cdr(
+        "call:" + callId,
+        Cdr.Type.CALL,
+        call.caller(),
+        connection.accountId(),
+        Optional.of(callId),
+        Optional.of(call.caller()),
+        Optional.of(call.called()),
+        Optional.of(connection.destination()),
+        Optional.of(connection.onNet()),
+        Optional.of(CONNECT),
+        settlement.cause(),
+        call.startedAt(),
+        call.answeredAt(),
+        settlement.endedAt(),
+        settlement.talkSeconds(),
+        settlement.billedSeconds(),
+        charged,
+        settlement.charge() - charged);
   }
 
   private void afterClose(State state) {
     Call call = (Call) state;
+    settling = Optional.empty();
     timers.cancel(Supervise.INSTANCE);
     if (call.connection().isPresent() && !call.connection().get().prepaid()) {
       ports.forgetPostpaid(callId);
@@ -926,12 +938,13 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onResume(Call call, Resume resume) {
-    if (call.phase() == Phase.ENDING) driveSettlement(call);
+    if (settling.isPresent() && !call.phase().closed()) driveSettlement(call);
     quotaInFlight.ifPresent(q -> driveQuota(call, q));
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onSupervise(Call call, Supervise supervise) {
+    if (settling.isPresent()) return Effect().noReply();
     Optional<Instant> deadline = supervisionDeadline(call);
     if (deadline.isEmpty()) return Effect().noReply();
     if (clock.instant().isBefore(deadline.get())) {
@@ -1067,7 +1080,7 @@ public final class VpnCall
     long totalGranted = connection == null ? 0 : grantedSeconds(call);
     return new CallView(
         callId,
-        call.phase(),
+        phaseOf(call),
         call.caller(),
         call.called(),
         decision(call),
@@ -1101,7 +1114,6 @@ public final class VpnCall
                     e.slice().map(List::of).orElse(List.of()),
                     Optional.empty(),
                     new LinkedHashMap<>(),
-                    Optional.empty(),
                     Optional.empty()))
         .onEvent(
             CallClosed.class,
@@ -1115,7 +1127,6 @@ public final class VpnCall
                     List.of(),
                     Optional.empty(),
                     new LinkedHashMap<>(),
-                    Optional.empty(),
                     Optional.of(e)));
     builder
         .forStateType(Call.class)
@@ -1131,7 +1142,6 @@ public final class VpnCall
                     e.slice().map(List::of).orElse(List.of()),
                     Optional.empty(),
                     s.quotaAnswers(),
-                    Optional.empty(),
                     Optional.empty()))
         .onEvent(
             CallAnswered.class,
@@ -1145,7 +1155,6 @@ public final class VpnCall
                     s.slices(),
                     Optional.of(e.at()),
                     s.quotaAnswers(),
-                    s.settlement(),
                     s.closed()))
         .onEvent(
             QuotaGranted.class,
@@ -1166,7 +1175,6 @@ public final class VpnCall
                   List.copyOf(slices),
                   s.answeredAt(),
                   s.quotaAnswers(),
-                  s.settlement(),
                   s.closed());
             })
         .onEvent(
@@ -1179,20 +1187,6 @@ public final class VpnCall
               return s;
             })
         .onEvent(
-            SettlementStarted.class,
-            (s, e) ->
-                new Call(
-                    s.caller(),
-                    s.called(),
-                    s.startedAt(),
-                    Phase.ENDING,
-                    s.connection(),
-                    s.slices(),
-                    s.answeredAt(),
-                    s.quotaAnswers(),
-                    Optional.of(e),
-                    s.closed()))
-        .onEvent(
             CallClosed.class,
             (s, e) ->
                 new Call(
@@ -1204,7 +1198,6 @@ public final class VpnCall
                     s.slices(),
                     s.answeredAt(),
                     s.quotaAnswers(),
-                    s.settlement(),
                     Optional.of(e)));
     return builder.build();
   }

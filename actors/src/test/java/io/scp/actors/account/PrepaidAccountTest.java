@@ -4,18 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.scp.actors.account.PrepaidAccount.AccountView;
+import io.scp.actors.account.PrepaidAccount.CallSettled;
+import io.scp.actors.account.PrepaidAccount.CallSettlement;
 import io.scp.actors.account.PrepaidAccount.Command;
 import io.scp.actors.account.PrepaidAccount.Event;
 import io.scp.actors.account.PrepaidAccount.ReservationState;
 import io.scp.actors.account.PrepaidAccount.ReservationView;
+import io.scp.actors.account.PrepaidAccount.SettleCall;
+import io.scp.actors.account.PrepaidAccount.SliceCharge;
 import io.scp.actors.account.PrepaidAccount.State;
+import io.scp.actors.common.Cdr;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.testing.EntityTestConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
@@ -155,35 +162,94 @@ class PrepaidAccountTest {
     assertConserved(view());
   }
 
+  static Cdr callCdr(long charge) {
+    Instant now = Instant.now();
+    return new Cdr(
+        "call:c1",
+        Cdr.Type.CALL,
+        "8613800000001",
+        Optional.of("a-1"),
+        Optional.of("c1"),
+        Optional.of("8613800000001"),
+        Optional.of("802"),
+        Optional.of("8613800000002"),
+        Optional.of(true),
+        Optional.of("CONNECT"),
+        Optional.empty(),
+        now.minusSeconds(60),
+        Optional.of(now.minusSeconds(50)),
+        now,
+        50,
+        54,
+        charge,
+        0);
+  }
+
+  static List<SliceCharge> slices(long first, long second) {
+    return List.of(
+        new SliceCharge("call:c1:1", "call:c1:1:charge", first),
+        new SliceCharge("call:c1:2", "call:c1:2:charge", second));
+  }
+
   @Test
-  void settleDeductsAndRefundsInOneStepIdempotently() {
-    ok(x -> new PrepaidAccount.Reserve("r1", 400, Optional.empty(), x));
+  void settleCallChargesEverySliceAndWritesTheCdrInTheSameEvent() {
+    ok(x -> new PrepaidAccount.Reserve("call:c1:1", 400, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Reserve("call:c1:2", 100, Optional.empty(), x));
     var settled =
-        account.<StatusReply<ReservationView>>runCommand(
-            x -> new PrepaidAccount.Settle("r1", "r1:charge", 150, x));
-    assertThat(settled.events()).hasSize(2);
-    assertThat(settled.reply().getValue().deducted()).isEqualTo(150);
-    assertThat(settled.reply().getValue().state()).isEqualTo(ReservationState.REFUNDED);
-    var replay =
-        account.<StatusReply<ReservationView>>runCommand(
-            x -> new PrepaidAccount.Settle("r1", "r1:charge", 150, x));
-    assertThat(replay.hasNoEvents()).isTrue();
-    assertThat(replay.reply().getValue().deducted()).isEqualTo(150);
-    assertThat(refused(x -> new PrepaidAccount.Settle("r1", "r1:charge", 151, x)))
-        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
-    assertThat(refused(x -> new PrepaidAccount.Settle("r1", "other", 1, x)))
-        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
+        account.<StatusReply<CallSettlement>>runCommand(
+            x -> new SettleCall(slices(400, 50), callCdr(450), x));
+    assertThat(settled.reply().getValue().charged()).isEqualTo(450);
+    assertThat(settled.events()).hasSize(1);
+    Cdr written = ((CallSettled) settled.event()).chargingRecord();
+    assertThat(written.charge()).isEqualTo(450);
+    assertThat(written.shortfall()).isZero();
+    assertThat(written.callId()).contains("c1");
     AccountView after = view();
-    assertThat(after.balance()).isEqualTo(850);
+    assertThat(after.balance()).isEqualTo(550);
+    assertThat(after.deducted()).isEqualTo(450);
     assertThat(after.reserved()).isZero();
+    assertThat(after.reservations()).isEmpty();
     assertConserved(after);
 
-    ok(x -> new PrepaidAccount.Reserve("r2", 100, Optional.empty(), x));
-    assertThat(refused(x -> new PrepaidAccount.Settle("r2", "d", 101, x)))
-        .isEqualTo(ErrorCode.EXCEEDS_RESERVATION);
-    ReservationView free = ok(x -> new PrepaidAccount.Settle("r2", "d", 0, x));
-    assertThat(free.deducted()).isZero();
-    assertThat(view().reserved()).isZero();
+    // a retried end, even with other figures, finds the settlement done: same charge, no event
+    var replay =
+        account.<StatusReply<CallSettlement>>runCommand(
+            x -> new SettleCall(slices(400, 100), callCdr(500), x));
+    assertThat(replay.hasNoEvents()).isTrue();
+    assertThat(replay.reply().getValue().charged()).isEqualTo(450);
+    assertThat(view().deducted()).isEqualTo(450);
+  }
+
+  @Test
+  void settleCallChargesNothingOnClosedReservationsAndRecordsTheShortfall() {
+    ok(x -> new PrepaidAccount.Reserve("call:c1:1", 400, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Refund("call:c1:1", x));
+    var settled =
+        account.<StatusReply<CallSettlement>>runCommand(
+            x -> new SettleCall(slices(300, 0), callCdr(300), x));
+    assertThat(settled.reply().getValue().charged()).isZero();
+    Cdr written = ((CallSettled) settled.event()).chargingRecord();
+    assertThat(written.charge()).isZero();
+    assertThat(written.shortfall()).isEqualTo(300);
+    assertThat(view().balance()).isEqualTo(1000);
+    assertThat(view().deducted()).isZero();
+    assertThat(refused(x -> new SettleCall(slices(-1, 0), callCdr(0), x)))
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void settleCallNeverChargesMoreThanIsLeftOnASlice() {
+    ok(x -> new PrepaidAccount.Reserve("call:c1:1", 100, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Deduct("call:c1:1", "early", 30, x));
+    var settled =
+        account.<StatusReply<CallSettlement>>runCommand(
+            x -> new SettleCall(slices(100, 0), callCdr(100), x));
+    assertThat(settled.reply().getValue().charged()).isEqualTo(70);
+    assertThat(((CallSettled) settled.event()).chargingRecord().shortfall()).isEqualTo(30);
+    AccountView after = view();
+    assertThat(after.deducted()).isEqualTo(100);
+    assertThat(after.reserved()).isZero();
+    assertConserved(after);
   }
 
   @Test
