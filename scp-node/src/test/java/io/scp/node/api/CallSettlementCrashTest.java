@@ -26,10 +26,6 @@ import org.junit.jupiter.api.Test;
  * with what the account charged — nothing is charged twice and nothing goes unrecorded.
  */
 class CallSettlementCrashTest {
-  // on-net 60/min (1 per second), connect fee 10, 60 s increments
-  static final String TARIFF =
-      "\"name\":\"Acme\",\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":120,\"connectFee\":10,"
-          + "\"billingIncrementSeconds\":60,\"allowOffNet\":true,\"maxCallSeconds\":3600";
   static TestNode node;
   static ApiClient api;
   static VpnFixture vpn;
@@ -48,7 +44,8 @@ class CallSettlementCrashTest {
 
   @Test
   void aRetriedEndAfterTheAccountSettledClosesTheCallWithWhatWasCharged() throws Exception {
-    String group = vpn.group(TARIFF);
+    // on-net 1 per second, connect fee 10, 60 s increments
+    String group = vpn.group(CallApiTest.TARIFF);
     String alice = vpn.prepaid(10_000, "");
     String bob = vpn.prepaid(10_000, "");
     vpn.join(group, "2001", alice);
