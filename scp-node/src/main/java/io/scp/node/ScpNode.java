@@ -39,7 +39,9 @@ public final class ScpNode {
       if (config.getList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      Entities.init(system, Clock.systemUTC());
+      // Microseconds are what PostgreSQL keeps: an instant then reads the same in an entity's
+      // view and in the CDR or read-model row written from it.
+      Entities.init(system, Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000)));
       CdrReadModel.start(system);
       PekkoManagement.get(system)
           .start()

@@ -693,7 +693,7 @@ public final class VpnCall
           .reply(
               cmd.replyTo(),
               StatusReply.success(
-                  new QuotaResult(0, call.totalGranted(), Optional.of("MAX_CALL_DURATION"))));
+                  new QuotaResult(0, grantedSeconds(call), Optional.of("MAX_CALL_DURATION"))));
     }
     if (quotaInFlight.isPresent()) {
       if (quotaInFlight.get().requestNumber() != cmd.requestNumber()) return Effect().stash();

@@ -33,6 +33,12 @@ public final class AccountRoutes extends ApiDirectives {
 
   static final String DEFAULT_CURRENCY = "CNY";
 
+  /**
+   * Longer TTLs are cut to this before they reach the account, which caps them again to {@code
+   * scp.prepaid.max-reservation-ttl}; the cut only keeps expiry arithmetic far from overflow.
+   */
+  private static final Duration LONGEST_TTL = Duration.ofDays(365);
+
   public AccountRoutes(ApiContext api) {
     super(api);
   }
@@ -184,9 +190,7 @@ public final class AccountRoutes extends ApiDirectives {
         Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
     Optional<Duration> ttl =
         body.hasTtlSeconds()
-            ? Optional.of(
-                Duration.ofSeconds(
-                    Validate.range("ttlSeconds", body.getTtlSeconds(), 1, 31_536_000)))
+            ? Optional.of(Validate.seconds("ttlSeconds", body.getTtlSeconds(), LONGEST_TTL))
             : Optional.empty();
     return this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
             PrepaidAccount.KEY,

@@ -46,7 +46,6 @@ public final class CpmRoutes extends ApiDirectives {
   static final String DEFAULT_CONTENT_TYPE = "text/plain";
   static final int DEFAULT_HISTORY_LIMIT = 50;
   static final int MAX_HISTORY_LIMIT = 200;
-  private static final long MAX_VALIDITY_REQUEST = 315_360_000L;
   private static final Pattern CONTENT_TYPE =
       Pattern.compile("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+( *;.*)?");
   private static final Pattern MEDIUM = Pattern.compile("[A-Za-z0-9!#$&^_.+/-]{1,64}");
@@ -516,9 +515,7 @@ public final class CpmRoutes extends ApiDirectives {
   /** The requested validity, capped by {@code scp.cpm.max-validity}. */
   private Duration validity(boolean present, long seconds) {
     if (!present) return settings.defaultValidity();
-    Duration requested =
-        Duration.ofSeconds(Validate.range("validitySeconds", seconds, 1, MAX_VALIDITY_REQUEST));
-    return requested.compareTo(settings.maxValidity()) > 0 ? settings.maxValidity() : requested;
+    return Validate.seconds("validitySeconds", seconds, settings.maxValidity());
   }
 
   private static long integer(String field, String value) {

@@ -1,5 +1,6 @@
 package io.scp.api.support;
 
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
@@ -75,6 +76,16 @@ public final class Validate {
       throw ApiError.badRequest(field + " must be between " + min + " and " + max);
     }
     return value;
+  }
+
+  /**
+   * A requested lifetime in seconds: at least 1; anything longer than {@code ceiling} is cut to it,
+   * since the callers cap lifetimes by a configured maximum anyway and a very large number is a
+   * request for "as long as allowed", not an error.
+   */
+  public static Duration seconds(String field, long value, Duration ceiling) {
+    if (value < 1) throw ApiError.badRequest(field + " must be at least 1");
+    return value >= ceiling.toSeconds() ? ceiling : Duration.ofSeconds(value);
   }
 
   public static <T> T required(

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.UUID;
@@ -220,5 +221,19 @@ class AccountApiTest {
     var refund = api.post("/v1/accounts/" + acc + "/reservations/short/refund", "{}");
     assertThat(refund.json().get("refunded").asLong()).isEqualTo(600);
     assertConserved(acc);
+  }
+
+  @Test
+  void aVeryLongTtlIsCappedToTheConfiguredMaximum() {
+    String acc = newAccount(1000, "");
+    Instant before = Instant.now();
+    var r =
+        api.post(
+            "/v1/accounts/" + acc + "/reservations",
+            "{\"reservationId\":\"long\",\"amount\":5,\"ttlSeconds\":9223372036854775807}");
+    assertThat(r.status()).isEqualTo(201);
+    Instant expiresAt = Instant.parse(r.json().get("expiresAt").asText());
+    assertThat(expiresAt)
+        .isBetween(before.plus(Duration.ofHours(24)), Instant.now().plus(Duration.ofHours(24)));
   }
 }

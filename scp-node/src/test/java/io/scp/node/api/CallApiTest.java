@@ -1,11 +1,13 @@
 package io.scp.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -78,6 +80,16 @@ class CallApiTest {
     assertThat(call.get("charge").asLong()).isEqualTo(130);
     assertThat(call.get("answeredAt").asText()).isNotBlank();
     assertThat(call.get("endedAt").asText()).isNotBlank();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.get("/v1/cdrs?msisdn=" + alice).json().get("cdrs").size() == 1);
+    JsonNode cdr = api.get("/v1/cdrs?msisdn=" + alice).json().get("cdrs").get(0);
+    for (String instant : List.of("startedAt", "answeredAt", "endedAt")) {
+      assertThat(cdr.get(instant).asText())
+          .as("the CDR's %s reads as the call's", instant)
+          .isEqualTo(call.get(instant).asText());
+    }
   }
 
   @Test
@@ -172,6 +184,9 @@ class CallApiTest {
     JsonNode q = vpn.quota(callId, 1, 100);
     assertThat(q.get("grantedSeconds").asLong()).isZero();
     assertThat(q.get("cause").asText()).isEqualTo("MAX_CALL_DURATION");
+    assertThat(q.get("totalGrantedSeconds").asLong())
+        .isEqualTo(api.get("/v1/calls/" + callId).json().get("totalGrantedSeconds").asLong())
+        .isEqualTo(3600);
     vpn.answer(callId);
     JsonNode ended = vpn.end(callId, 125);
     assertThat(ended.get("billedSeconds").asLong()).isEqualTo(180);

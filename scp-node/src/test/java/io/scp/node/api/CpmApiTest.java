@@ -16,6 +16,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -250,6 +251,22 @@ class CpmApiTest {
       assertThat(phone.next(FRAME_WAIT).get("messageId").asText()).isEqualTo(fresh);
       assertThat(phone.next(QUIET)).isNull();
     }
+  }
+
+  @Test
+  void aVeryLongValidityIsCappedToTheConfiguredMaximum() {
+    String alice = sipUser("alice");
+    String lena = sipUser("lena");
+    String id = unique("forever");
+    var r = send(id, alice, List.of(lena), "keep", ",\"validitySeconds\":9223372036854775807");
+    assertThat(r.status()).as(r.toString()).isEqualTo(202);
+    JsonNode m = history(lena, "").get("messages").get(0);
+    assertThat(m.get("messageId").asText()).isEqualTo(id);
+    assertThat(
+            Duration.between(
+                Instant.parse(m.get("sentAt").asText()),
+                Instant.parse(m.get("expiresAt").asText())))
+        .isEqualTo(Duration.ofDays(7));
   }
 
   // ---------------------------------------------------------------- history
