@@ -8,6 +8,7 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.common.Replies;
 import io.scp.actors.subscriber.Subscriber;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -661,9 +662,8 @@ public final class CpmMessage
 
   private <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return sharding
-        .entityRefFor(key, entityId)
-        .askWithStatus(command::apply, settings.askTimeout());
+    return Replies.direct(
+        sharding.entityRefFor(key, entityId).askWithStatus(command::apply, settings.askTimeout()));
   }
 
   private <T> void pipe(CompletionStage<T> stage, Function<Refusal, Command> onFailure) {

@@ -3,6 +3,7 @@ package io.scp.actors.vacp;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.Replies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -265,7 +266,8 @@ public final class VacpAccess {
 
   private <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler);
+    return Replies.direct(
+        AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler));
   }
 
   private static Optional<Refusal> refusal(Throwable failure) {

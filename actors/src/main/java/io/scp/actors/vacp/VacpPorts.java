@@ -1,5 +1,6 @@
 package io.scp.actors.vacp;
 
+import io.scp.actors.common.Replies;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,7 +33,8 @@ public final class VacpPorts {
 
   public <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler);
+    return Replies.direct(
+        AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler));
   }
 
   public <M> void tell(EntityTypeKey<M> key, String entityId, M message) {

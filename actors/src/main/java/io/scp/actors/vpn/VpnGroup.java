@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.Replies;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
@@ -372,7 +373,7 @@ public final class VpnGroup
             : subscriber.<Subscriber.SubscriberView>askWithStatus(
                 r -> new Subscriber.LeaveVpn(groupId, change.shortNumber(), r), ASK_TIMEOUT);
     context.pipeToSelf(
-        answer,
+        Replies.direct(answer),
         (view, failure) -> {
           Throwable cause = failure == null ? null : unwrap(failure);
           if (cause == null) return new ChangeAnswered(change, Optional.empty());

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.Replies;
 import io.scp.actors.vacp.DirectoryEntry;
 import io.scp.actors.vacp.Interworking;
 import io.scp.actors.vacp.PlatformGateway;
@@ -744,9 +745,10 @@ public final class VacpRoutes extends ApiDirectives {
   /** An ask that may include a call to a platform. */
   private <M, R> CompletionStage<R> askLong(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return api.sharding()
-        .entityRefFor(key, entityId)
-        .askWithStatus(command::apply, interworkingTimeout);
+    return Replies.direct(
+        api.sharding()
+            .entityRefFor(key, entityId)
+            .askWithStatus(command::apply, interworkingTimeout));
   }
 
   private static Throwable unwrap(Throwable t) {
