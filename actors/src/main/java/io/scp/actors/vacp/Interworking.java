@@ -520,7 +520,8 @@ public final class Interworking
             .<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
                 VacpPlatform.KEY, setting.providerPlatformId(), VacpPlatform.Get::new)
             .thenCompose(
-                provider -> ports.call(provider.endpoint(), "interworking-setup", fields(setting)));
+                provider ->
+                    ports.call(provider.endpoint(), "interworking-setup", fields(setting).build()));
     context.pipeToSelf(
         answer,
         (response, failure) ->
@@ -567,14 +568,12 @@ public final class Interworking
 
   private ReplyEffect<Event, State> activate(State state, Setting setting) {
     long revision = state.revision() + 1;
-    Map<String, String> fields = fields(setting);
-    fields.put("status", Status.ACTIVE.name());
     var notice =
         new Notice(
             "interworking-setup:" + interworkingId + ":" + revision,
             setting.consumerPlatformId(),
             "interworking-setup",
-            fields);
+            fields(setting).text("status", Status.ACTIVE.name()).build());
     return Effect()
         .persist(new SettingActivated(setting, clock.instant(), notice))
         .thenRun(
@@ -743,14 +742,16 @@ public final class Interworking
     Setting setting = state.active().get();
     long shortfall = plan.amount() - done.charged();
     Instant now = clock.instant();
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("interworkingId", interworkingId);
-    fields.put("msisdn", setting.msisdn());
-    fields.put("consumerPlatformId", setting.consumerPlatformId());
-    fields.put("capabilityId", setting.capabilityId());
-    fields.put("providerPlatformId", setting.providerPlatformId());
-    fields.put("reason", plan.reason().name());
-    fields.put("settled", Long.toString(done.charged()));
+    PlatformFields fields =
+        PlatformFields.builder()
+            .text("interworkingId", interworkingId)
+            .text("msisdn", setting.msisdn())
+            .text("consumerPlatformId", setting.consumerPlatformId())
+            .text("capabilityId", setting.capabilityId())
+            .text("providerPlatformId", setting.providerPlatformId())
+            .text("reason", plan.reason().name())
+            .number("settled", done.charged())
+            .build();
     List<Notice> cancelled = new ArrayList<>();
     for (String platform : List.of(setting.consumerPlatformId(), setting.providerPlatformId())) {
       String noticeId = "interworking-cancelled:" + plan.settlementId() + ":" + platform;
@@ -875,24 +876,21 @@ public final class Interworking
   }
 
   /** The fields a platform is sent about a setting (flat, so FORM needs no nesting). */
-  static Map<String, String> fields(Setting setting) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("interworkingId", setting.id());
-    fields.put("msisdn", setting.msisdn());
-    fields.put("consumerPlatformId", setting.consumerPlatformId());
-    fields.put("capabilityId", setting.capabilityId());
-    fields.put("providerPlatformId", setting.providerPlatformId());
-    fields.put("service", setting.service());
-    fields.put("mode", setting.mode().name());
+  static PlatformFields.Builder fields(Setting setting) {
+    PlatformFields.Builder fields =
+        PlatformFields.builder()
+            .text("interworkingId", setting.id())
+            .text("msisdn", setting.msisdn())
+            .text("consumerPlatformId", setting.consumerPlatformId())
+            .text("capabilityId", setting.capabilityId())
+            .text("providerPlatformId", setting.providerPlatformId())
+            .text("service", setting.service())
+            .text("mode", setting.mode().name());
     ReceiveConditions c = setting.conditions();
     c.quietHours()
-        .ifPresent(
-            q -> {
-              fields.put("quietHoursFrom", q.from());
-              fields.put("quietHoursTo", q.to());
-            });
-    fields.put("onlyWhenImsRegistered", Boolean.toString(c.onlyWhenImsRegistered()));
-    c.maxPerHour().ifPresent(m -> fields.put("maxPerHour", Integer.toString(m)));
+        .ifPresent(q -> fields.text("quietHoursFrom", q.from()).text("quietHoursTo", q.to()));
+    fields.bool("onlyWhenImsRegistered", c.onlyWhenImsRegistered());
+    c.maxPerHour().ifPresent(m -> fields.number("maxPerHour", m));
     return fields;
   }
 

@@ -7,9 +7,10 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The one way out to value-added service platforms: {@code POST {callbackUrl}/{operation}} with the
- * fields in the platform's protocol (JSON for STANDARD, {@code application/x-www-form-urlencoded}
- * for FORM). Implemented outside the domain (HTTP); the implementation bounds time and concurrency
- * and never fails the returned stage: every problem is an {@link Outcome}.
+ * fields in the platform's protocol (a JSON object with typed values for STANDARD, {@code
+ * application/x-www-form-urlencoded} text for FORM; see {@link PlatformFields}). Implemented
+ * outside the domain (HTTP); the implementation bounds time and concurrency and never fails the
+ * returned stage: every problem is an {@link Outcome}.
  */
 public interface PlatformGateway {
 
@@ -57,5 +58,5 @@ public interface PlatformGateway {
    * callbackUrl + "/" + operation}.
    */
   CompletionStage<Response> call(
-      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload);
+      Endpoint endpoint, String operation, PlatformFields fields, Optional<String> payload);
 }

@@ -370,10 +370,11 @@ public final class VacpCapability
             "capability-removed:" + capabilityId + ":" + revision,
             state.provider().platformId(),
             "capability-removed",
-            Map.of(
-                "capabilityId", capabilityId,
-                "service", state.spec().service(),
-                "platformId", state.provider().platformId()));
+            PlatformFields.builder()
+                .text("capabilityId", capabilityId)
+                .text("service", state.spec().service())
+                .text("platformId", state.provider().platformId())
+                .build());
     return Effect()
         .persist(new CapabilityDeregistered(revision, notice))
         .thenRun(

@@ -852,11 +852,13 @@ public final class VacpEvent
   private void attempt(Spec spec, Delivery d) {
     String platformId = d.platformId();
     attempting.add(platformId);
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("eventId", spec.eventId());
-    fields.put("capabilityId", spec.capabilityId());
-    fields.put("msisdn", spec.msisdn());
-    fields.put("providerPlatformId", spec.providerPlatformId());
+    PlatformFields fields =
+        PlatformFields.builder()
+            .text("eventId", spec.eventId())
+            .text("capabilityId", spec.capabilityId())
+            .text("msisdn", spec.msisdn())
+            .text("providerPlatformId", spec.providerPlatformId())
+            .build();
     CompletionStage<AttemptDone> outcome =
         ports
             .<VacpPlatform.Command, VacpPlatform.PlatformView>ask(

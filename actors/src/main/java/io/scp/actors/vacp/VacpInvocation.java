@@ -11,9 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -328,13 +326,15 @@ public final class VacpInvocation
   private CompletionStage<Routed> callRouter(
       Request request, VacpAccess.Grant grant, PlatformGateway.Endpoint endpoint) {
     var terms = grant.authorization().terms();
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("invocationId", request.invocationId());
-    fields.put("msisdn", request.msisdn());
-    fields.put("capabilityId", grant.capability().capabilityId());
-    fields.put("service", grant.capability().spec().service());
-    fields.put("consumerPlatformId", request.consumerPlatformId());
-    fields.put("providerPlatformId", grant.providerPlatformId());
+    PlatformFields fields =
+        PlatformFields.builder()
+            .text("invocationId", request.invocationId())
+            .text("msisdn", request.msisdn())
+            .text("capabilityId", grant.capability().capabilityId())
+            .text("service", grant.capability().spec().service())
+            .text("consumerPlatformId", request.consumerPlatformId())
+            .text("providerPlatformId", grant.providerPlatformId())
+            .build();
     return AskPattern.<VacpProviderRouter.Command, VacpProviderRouter.Outcome>ask(
             deps.refs().refFor(VacpProviderRouter.KEY, grant.providerPlatformId()),
             replyTo ->

@@ -2,8 +2,6 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.common.Replies;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -42,24 +40,23 @@ public final class VacpPorts {
   }
 
   public CompletionStage<PlatformGateway.Response> call(
-      PlatformGateway.Endpoint endpoint, String operation, Map<String, String> fields) {
+      PlatformGateway.Endpoint endpoint, String operation, PlatformFields fields) {
     return gateway.call(endpoint, operation, fields, Optional.empty());
   }
 
   /** A call that carries a raw JSON {@code payload} besides the fields. */
   public CompletionStage<PlatformGateway.Response> call(
-      PlatformGateway.Endpoint endpoint,
-      String operation,
-      Map<String, String> fields,
-      String payload) {
+      PlatformGateway.Endpoint endpoint, String operation, PlatformFields fields, String payload) {
     return gateway.call(endpoint, operation, fields, Optional.of(payload));
   }
 
   /** Sends a notice to the platform's current callback address. */
   CompletionStage<PlatformGateway.Response> deliver(Notice notice) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("noticeId", notice.noticeId());
-    fields.putAll(notice.fields());
+    PlatformFields fields =
+        PlatformFields.builder()
+            .text("noticeId", notice.noticeId())
+            .addAll(notice.fields())
+            .build();
     return this.<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
             VacpPlatform.KEY, notice.platformId(), VacpPlatform.Get::new)
         .thenCompose(platform -> call(platform.endpoint(), notice.operation(), fields));

@@ -67,7 +67,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
       int burst,
       PlatformGateway.Endpoint endpoint,
       String operation,
-      Map<String, String> fields,
+      PlatformFields fields,
       Optional<String> payload,
       ActorRef<Outcome> replyTo)
       implements Command {}

@@ -268,6 +268,12 @@ class InterworkingTest {
     assertThat(gateway.calls())
         .extracting(RecordingGateway.Call::platformId)
         .endsWith("pf-b", "pf-a");
+    var toB = gateway.calls("interworking-setup").get(0);
+    assertThat(toB.fields())
+        .as("typed values")
+        .containsEntry("mode", "PUSH")
+        .containsEntry("onlyWhenImsRegistered", false)
+        .doesNotContainKey("maxPerHour");
   }
 
   @Test
@@ -300,6 +306,12 @@ class InterworkingTest {
     assertThat(gateway.calls("interworking-cancelled"))
         .extracting(RecordingGateway.Call::platformId)
         .containsExactlyInAnyOrder("pf-a", "pf-b");
+    assertThat(gateway.calls("interworking-cancelled"))
+        .allSatisfy(
+            call ->
+                assertThat(call.fields())
+                    .containsEntry("settled", 140L)
+                    .containsEntry("reason", "CANCELLED"));
     assertThat(
             refusal(kit.<StatusReply<InterworkingView>>runCommand(Interworking.Get::new).reply()))
         .isEqualTo(ErrorCode.NO_INTERWORKING);

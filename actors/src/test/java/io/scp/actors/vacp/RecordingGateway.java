@@ -14,7 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * servers in http-api and in the end-to-end tests.
  */
 final class RecordingGateway implements PlatformGateway {
-  record Call(String platformId, String operation, Map<String, String> fields) {}
+  /** A call as made: the fields with their typed values ({@link PlatformFields#values()}). */
+  record Call(String platformId, String operation, Map<String, Object> fields) {}
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
@@ -33,8 +34,8 @@ final class RecordingGateway implements PlatformGateway {
 
   @Override
   public CompletionStage<Response> call(
-      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
-    calls.add(new Call(endpoint.platformId(), operation, Map.copyOf(fields)));
+      Endpoint endpoint, String operation, PlatformFields fields, Optional<String> payload) {
+    calls.add(new Call(endpoint.platformId(), operation, fields.values()));
     return CompletableFuture.completedFuture(
         Response.of(outcomes.getOrDefault(operation, Outcome.ACCEPTED), "scripted"));
   }

@@ -35,9 +35,9 @@ class VacpProviderRouterTest {
 
     @Override
     public CompletionStage<Response> call(
-        Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
+        Endpoint endpoint, String operation, PlatformFields fields, Optional<String> payload) {
       var answer = new CompletableFuture<Response>();
-      calls.add(new Held(fields.get("invocationId"), answer));
+      calls.add(new Held((String) fields.values().get("invocationId"), answer));
       return answer;
     }
 
@@ -93,7 +93,7 @@ class VacpProviderRouterTest {
             burst,
             ENDPOINT,
             "invoke",
-            Map.of("invocationId", id),
+            PlatformFields.builder().text("invocationId", id).build(),
             Optional.empty(),
             probe.ref()));
     return probe;

@@ -2,8 +2,10 @@ package io.scp.api.platform;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.scp.actors.vacp.PlatformFields;
 import io.scp.actors.vacp.PlatformGateway;
 import java.io.IOException;
 import java.net.URI;
@@ -33,10 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Calls platforms over HTTP with the JDK client: {@code POST {callbackUrl}/{operation}}, the fields
- * as a JSON object (STANDARD) or as {@code application/x-www-form-urlencoded} (FORM). Each call is
- * bounded in time ({@code scp.vacp.platform.call-timeout}, then it is aborted) and the calls in
- * flight are bounded ({@code max-concurrent-calls}; beyond it a call fails at once, and its caller
- * retries later). The answer is read in either format, whatever the platform's protocol.
+ * as a JSON object with typed values (STANDARD: strings, numbers, booleans) or as {@code
+ * application/x-www-form-urlencoded} text (FORM). Each call is bounded in time ({@code
+ * scp.vacp.platform.call-timeout}, then it is aborted) and the calls in flight are bounded ({@code
+ * max-concurrent-calls}; beyond it a call fails at once, and its caller retries later). The answer
+ * is read in either format, whatever the platform's protocol.
  */
 public final class HttpPlatformGateway implements PlatformGateway {
   private static final Logger log = LoggerFactory.getLogger(HttpPlatformGateway.class);
@@ -84,7 +87,7 @@ public final class HttpPlatformGateway implements PlatformGateway {
 
   @Override
   public CompletionStage<Response> call(
-      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
+      Endpoint endpoint, String operation, PlatformFields fields, Optional<String> payload) {
     HttpRequest request;
     try {
       request = request(endpoint, operation, fields, payload);
@@ -121,7 +124,7 @@ public final class HttpPlatformGateway implements PlatformGateway {
   }
 
   private HttpRequest request(
-      Endpoint endpoint, String operation, Map<String, String> fields, Optional<String> payload) {
+      Endpoint endpoint, String operation, PlatformFields fields, Optional<String> payload) {
     String base = endpoint.callbackUrl();
     URI uri = URI.create((base.endsWith("/") ? base : base + "/") + operation);
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -138,15 +141,25 @@ public final class HttpPlatformGateway implements PlatformGateway {
         .build();
   }
 
-  static byte[] jsonBody(Map<String, String> fields, Optional<String> payload) {
+  /**
+   * The fields as a JSON object: texts as strings, whole numbers as numbers, yes/nos as booleans.
+   */
+  static byte[] jsonBody(PlatformFields fields, Optional<String> payload) {
     ObjectNode object = JSON.createObjectNode();
-    fields.forEach(object::put);
+    fields.values().forEach((name, value) -> object.set(name, jsonValue(value)));
     payload.ifPresent(p -> object.set("payload", parseOrText(p)));
     try {
       return JSON.writeValueAsBytes(object);
     } catch (IOException e) {
       throw new IllegalStateException("JSON encoding failed", e);
     }
+  }
+
+  private static JsonNode jsonValue(Object value) {
+    JsonNodeFactory nodes = JSON.getNodeFactory();
+    if (value instanceof Long number) return nodes.numberNode(number);
+    if (value instanceof Boolean bool) return nodes.booleanNode(bool);
+    return nodes.textNode((String) value);
   }
 
   private static JsonNode parseOrText(String json) {
@@ -157,9 +170,10 @@ public final class HttpPlatformGateway implements PlatformGateway {
     }
   }
 
-  static byte[] formBody(Map<String, String> fields, Optional<String> payload) {
+  /** The fields as form text: numbers in decimal, yes/nos as {@code true}/{@code false}. */
+  static byte[] formBody(PlatformFields fields, Optional<String> payload) {
     StringBuilder out = new StringBuilder();
-    Map<String, String> all = new LinkedHashMap<>(fields);
+    Map<String, String> all = new LinkedHashMap<>(fields.texts());
     payload.ifPresent(p -> all.put("payload", p));
     all.forEach(
         (name, value) -> {

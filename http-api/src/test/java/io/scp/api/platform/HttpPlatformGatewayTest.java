@@ -2,8 +2,11 @@ package io.scp.api.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.scp.actors.vacp.PlatformFields;
 import io.scp.actors.vacp.PlatformGateway.Endpoint;
 import io.scp.actors.vacp.PlatformGateway.Outcome;
 import io.scp.actors.vacp.PlatformGateway.Protocol;
@@ -13,9 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /** The platform gateway against a real local HTTP server. */
 class HttpPlatformGatewayTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   record Seen(String path, String contentType, String body) {}
 
   HttpServer server;
@@ -97,9 +100,14 @@ class HttpPlatformGatewayTest {
   }
 
   Response call(Protocol protocol, String op) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("msisdn", "8613900000001");
-    fields.put("note", "a&b=c d");
+    PlatformFields fields =
+        PlatformFields.builder()
+            .text("msisdn", "8613900000001")
+            .text("note", "a&b=c d")
+            .number("settled", 40)
+            .bool("onlyWhenImsRegistered", false)
+            .text("digits", "007")
+            .build();
     return gateway
         .call(endpoint(protocol), op, fields, Optional.of("{\"q\":[1,2]}"))
         .toCompletableFuture()
@@ -107,7 +115,7 @@ class HttpPlatformGatewayTest {
   }
 
   @Test
-  void standardPlatformsGetJsonAndFormPlatformsGetFormFields() {
+  void standardPlatformsGetTypedJsonAndFormPlatformsGetFormText() throws IOException {
     Response json = call(Protocol.STANDARD, "json-ok");
     assertThat(json.outcome()).isEqualTo(Outcome.ACCEPTED);
     assertThat(json.fields()).containsEntry("result", "sunny").containsEntry("n", "{\"a\":1}");
@@ -115,7 +123,15 @@ class HttpPlatformGatewayTest {
     assertThat(asJson.path()).isEqualTo("/cb/json-ok");
     assertThat(asJson.contentType()).isEqualTo("application/json");
     assertThat(asJson.body())
-        .isEqualTo("{\"msisdn\":\"8613900000001\",\"note\":\"a&b=c d\",\"payload\":{\"q\":[1,2]}}");
+        .isEqualTo(
+            "{\"msisdn\":\"8613900000001\",\"note\":\"a&b=c d\",\"settled\":40,"
+                + "\"onlyWhenImsRegistered\":false,\"digits\":\"007\",\"payload\":{\"q\":[1,2]}}");
+    JsonNode sent = JSON.readTree(asJson.body());
+    assertThat(sent.get("settled").isIntegralNumber()).as("a JSON number").isTrue();
+    assertThat(sent.get("settled").asLong()).isEqualTo(40);
+    assertThat(sent.get("onlyWhenImsRegistered").isBoolean()).as("a JSON boolean").isTrue();
+    assertThat(sent.get("digits").isTextual()).as("text stays text").isTrue();
+    assertThat(sent.get("msisdn").isTextual()).isTrue();
 
     Response form = call(Protocol.FORM, "form-ok");
     assertThat(form.outcome()).isEqualTo(Outcome.ACCEPTED);
@@ -123,7 +139,10 @@ class HttpPlatformGatewayTest {
     Seen asForm = seen.get(1);
     assertThat(asForm.contentType()).isEqualTo("application/x-www-form-urlencoded");
     assertThat(asForm.body())
-        .isEqualTo("msisdn=8613900000001&note=a%26b%3Dc+d&payload=%7B%22q%22%3A%5B1%2C2%5D%7D");
+        .as("FORM: everything as text")
+        .isEqualTo(
+            "msisdn=8613900000001&note=a%26b%3Dc+d&settled=40&onlyWhenImsRegistered=false"
+                + "&digits=007&payload=%7B%22q%22%3A%5B1%2C2%5D%7D");
   }
 
   @Test
@@ -147,7 +166,7 @@ class HttpPlatformGatewayTest {
     var closed = new Endpoint("pf", "http://127.0.0.1:" + closedPort + "/cb", Protocol.STANDARD);
     assertThat(
             gateway
-                .call(closed, "x", Map.of(), Optional.empty())
+                .call(closed, "x", PlatformFields.empty(), Optional.empty())
                 .toCompletableFuture()
                 .join()
                 .outcome())
@@ -155,7 +174,7 @@ class HttpPlatformGatewayTest {
     var ftp = new Endpoint("pf", "ftp://127.0.0.1/cb", Protocol.STANDARD);
     assertThat(
             gateway
-                .call(ftp, "x", Map.of(), Optional.empty())
+                .call(ftp, "x", PlatformFields.empty(), Optional.empty())
                 .toCompletableFuture()
                 .join()
                 .outcome())
@@ -164,8 +183,10 @@ class HttpPlatformGatewayTest {
 
   @Test
   void callsInFlightAreBounded() {
-    var slow1 = gateway.call(endpoint(Protocol.STANDARD), "slow", Map.of(), Optional.empty());
-    var slow2 = gateway.call(endpoint(Protocol.STANDARD), "slow", Map.of(), Optional.empty());
+    var slow1 =
+        gateway.call(endpoint(Protocol.STANDARD), "slow", PlatformFields.empty(), Optional.empty());
+    var slow2 =
+        gateway.call(endpoint(Protocol.STANDARD), "slow", PlatformFields.empty(), Optional.empty());
     Response third = call(Protocol.STANDARD, "json-ok");
     assertThat(third.outcome()).as("beyond the bound: fails at once").isEqualTo(Outcome.FAILED);
     assertThat(third.reason()).contains("in flight");

@@ -241,6 +241,13 @@ class VacpInterworkingApiTest {
         .containsEntry("mode", "PUSH")
         .containsEntry("quietHoursFrom", "22:00")
         .containsEntry("maxPerHour", "5");
+    JsonNode sent = toB.get(0).json();
+    assertThat(sent.get("maxPerHour").isIntegralNumber()).as("a JSON number").isTrue();
+    assertThat(sent.get("maxPerHour").asInt()).isEqualTo(5);
+    assertThat(sent.get("onlyWhenImsRegistered").isBoolean()).as("a JSON boolean").isTrue();
+    assertThat(sent.get("onlyWhenImsRegistered").booleanValue()).isTrue();
+    assertThat(sent.get("msisdn").isTextual()).isTrue();
+    assertThat(sent.get("quietHoursFrom").isTextual()).isTrue();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> p.consumer().stub().received("interworking-setup").size() == 1);
@@ -264,7 +271,11 @@ class VacpInterworkingApiTest {
     assertThat(toB.fields())
         .containsEntry("capabilityId", p.capability())
         .containsEntry("quietHoursTo", "07:00")
-        .containsEntry("onlyWhenImsRegistered", "true");
+        .containsEntry("onlyWhenImsRegistered", "true")
+        .containsEntry("maxPerHour", "5");
+    assertThat(toB.body())
+        .as("FORM: numbers and booleans as text")
+        .contains("&onlyWhenImsRegistered=true&maxPerHour=5");
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> p.consumer().stub().received("interworking-setup").size() == 1);
@@ -338,10 +349,16 @@ class VacpInterworkingApiTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> platform.stub().received("interworking-cancelled").size() == 1);
-      assertThat(platform.stub().received("interworking-cancelled").get(0).fields())
+      var told = platform.stub().received("interworking-cancelled").get(0);
+      assertThat(told.fields())
           .containsEntry("settled", "50")
           .containsEntry("reason", "CANCELLED")
           .containsEntry("msisdn", user);
+      JsonNode sent = told.json();
+      assertThat(sent.get("settled").isIntegralNumber()).as("a JSON number").isTrue();
+      assertThat(sent.get("settled").asLong()).isEqualTo(50);
+      assertThat(sent.get("reason").isTextual()).isTrue();
+      assertThat(sent.get("noticeId").isTextual()).isTrue();
     }
 
     var again = p.a().put(p.path(user), PULL);
@@ -421,9 +438,12 @@ class VacpInterworkingApiTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> c.stub().received("interworking-cancelled").size() == 1);
-    assertThat(c.stub().received("interworking-cancelled").get(0).fields())
+    var toC = c.stub().received("interworking-cancelled").get(0);
+    assertThat(toC.fields())
         .containsEntry("reason", "SERVICE_UNSUBSCRIBED")
         .containsEntry("settled", "40");
+    assertThat(toC.json().get("settled").isIntegralNumber()).as("a JSON number").isTrue();
+    assertThat(toC.json().get("settled").asLong()).isEqualTo(40);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> a.stub().received("interworking-cancelled").size() == 1);

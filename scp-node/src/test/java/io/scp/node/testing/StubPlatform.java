@@ -28,9 +28,27 @@ public final class StubPlatform implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicLong ORDER = new AtomicLong();
 
-  /** One received callback; {@code order} is global across all stubs of the JVM. */
+  /**
+   * One received callback; {@code order} is global across all stubs of the JVM. {@code fields} are
+   * the top-level fields as text (of a JSON or form body); {@link #json()} keeps a JSON body's
+   * types.
+   */
   public record Received(
-      long order, String operation, String contentType, String body, Map<String, String> fields) {}
+      long order, String operation, String contentType, String body, Map<String, String> fields) {
+
+    /** The body as JSON, to see the types of its values; fails if it is not a JSON object. */
+    public JsonNode json() {
+      try {
+        JsonNode tree = JSON.readTree(body);
+        if (tree == null || !tree.isObject()) {
+          throw new IllegalStateException("not a JSON object: " + body);
+        }
+        return tree;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
 
   private record Answer(int status, String contentType, String body, Duration delay) {}
 
