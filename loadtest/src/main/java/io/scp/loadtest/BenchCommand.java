@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      defaultValue = "45s",
+      defaultValue = "120s",
       converter = LoadtestMain.DurationConverter.class,
       description = "calls warm-up of the fresh single node")
   Duration warmup;

@@ -917,6 +917,8 @@ public final class PrepaidAccount
   /** Open reservations are never forgotten; closed ones beyond the window go oldest first. */
   private static void forgetOldestClosed(
       LinkedHashMap<String, Reservation> reservations, int keep) {
+    // Most accounts never hold more than the window: then there is nothing to count.
+    if (reservations.size() <= keep) return;
     long closed =
         reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
     Iterator<Map.Entry<String, Reservation>> it = reservations.entrySet().iterator();

@@ -87,6 +87,28 @@ class PrepaidAccountTest {
   }
 
   @Test
+  void closedReservationsBeyondTheWindowAreForgottenOldestFirstOpenOnesNever() {
+    ok(x -> new PrepaidAccount.Reserve("open", 100, Optional.empty(), x));
+    for (int i = 1; i <= 5; i++) {
+      String id = "r" + i;
+      ok(x -> new PrepaidAccount.Reserve(id, 10, Optional.empty(), x));
+      ok(x -> new PrepaidAccount.Refund(id, x));
+    }
+    // remembered-ids is 3: r1 and r2 are forgotten, r3..r5 still answer their replays
+    assertThat(refused(x -> new PrepaidAccount.Refund("r1", x)))
+        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+    assertThat(refused(x -> new PrepaidAccount.Refund("r2", x)))
+        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+    for (String kept : List.of("r3", "r4", "r5")) {
+      PrepaidAccount.RefundResult replay = ok(x -> new PrepaidAccount.Refund(kept, x));
+      assertThat(replay.refunded()).isEqualTo(10);
+    }
+    PrepaidAccount.RefundResult open = ok(x -> new PrepaidAccount.Refund("open", x));
+    assertThat(open.refunded()).as("the oldest, but open: never forgotten").isEqualTo(100);
+    assertConserved(view());
+  }
+
+  @Test
   void ownersAreToldAboutReservationsThatStayOpenAcrossTwoChecks() {
     var told = new ConcurrentLinkedQueue<String>();
     var fastChecks =
