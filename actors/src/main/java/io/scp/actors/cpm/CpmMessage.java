@@ -3,12 +3,12 @@ package io.scp.actors.cpm;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.Replies;
 import io.scp.actors.subscriber.Subscriber;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -662,8 +662,7 @@ public final class CpmMessage
 
   private <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return Replies.direct(
-        sharding.entityRefFor(key, entityId).askWithStatus(command::apply, settings.askTimeout()));
+    return Asks.withStatus(sharding.entityRefFor(key, entityId), command, settings.askTimeout());
   }
 
   private <T> void pipe(CompletionStage<T> stage, Function<Refusal, Command> onFailure) {

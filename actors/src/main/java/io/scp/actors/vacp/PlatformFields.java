@@ -75,17 +75,8 @@ public final class PlatformFields {
   }
 
   /** A value as text: a number in decimal, a yes/no as {@code true} or {@code false}. */
-  public static String text(Object value) {
+  private static String text(Object value) {
     return value.toString();
-  }
-
-  public boolean isEmpty() {
-    return values.isEmpty();
-  }
-
-  /** A builder that starts with these fields. */
-  public Builder toBuilder() {
-    return builder().addAll(this);
   }
 
   @Override

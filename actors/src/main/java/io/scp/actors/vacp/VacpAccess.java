@@ -1,9 +1,9 @@
 package io.scp.actors.vacp;
 
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
-import io.scp.actors.common.Replies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +16,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -266,8 +265,7 @@ public final class VacpAccess {
 
   private <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return Replies.direct(
-        AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler));
+    return Asks.withStatus(refs.refFor(key, entityId), command, timeout, scheduler);
   }
 
   private static Optional<Refusal> refusal(Throwable failure) {

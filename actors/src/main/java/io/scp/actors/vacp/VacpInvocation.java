@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
@@ -20,7 +21,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -335,7 +335,7 @@ public final class VacpInvocation
             .text("consumerPlatformId", request.consumerPlatformId())
             .text("providerPlatformId", grant.providerPlatformId())
             .build();
-    return AskPattern.<VacpProviderRouter.Command, VacpProviderRouter.Outcome>ask(
+    return Asks.<VacpProviderRouter.Command, VacpProviderRouter.Outcome>ask(
             deps.refs().refFor(VacpProviderRouter.KEY, grant.providerPlatformId()),
             replyTo ->
                 new VacpProviderRouter.Call(

@@ -1,13 +1,12 @@
 package io.scp.actors.vacp;
 
-import io.scp.actors.common.Replies;
+import io.scp.actors.common.Asks;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -31,8 +30,7 @@ public final class VacpPorts {
 
   public <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return Replies.direct(
-        AskPattern.askWithStatus(refs.refFor(key, entityId), command::apply, timeout, scheduler));
+    return Asks.withStatus(refs.refFor(key, entityId), command, timeout, scheduler);
   }
 
   public <M> void tell(EntityTypeKey<M> key, String entityId, M message) {

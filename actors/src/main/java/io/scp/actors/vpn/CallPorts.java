@@ -1,8 +1,8 @@
 package io.scp.actors.vpn;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.Cdr;
-import io.scp.actors.common.Replies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
 import java.util.List;
@@ -25,42 +25,38 @@ public final class CallPorts {
   }
 
   CompletionStage<Subscriber.SubscriberView> subscriber(String msisdn) {
-    return Replies.direct(
-        sharding.entityRefFor(Subscriber.KEY, msisdn).askWithStatus(Subscriber.Get::new, timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(Subscriber.KEY, msisdn), Subscriber.Get::new, timeout);
   }
 
   CompletionStage<VpnGroup.Routing> route(String groupId, String caller, String dialled) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(VpnGroup.KEY, groupId)
-            .askWithStatus(r -> new VpnGroup.Route(caller, dialled, r), timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(VpnGroup.KEY, groupId),
+        r -> new VpnGroup.Route(caller, dialled, r),
+        timeout);
   }
 
   CompletionStage<PrepaidAccount.AuthResult> authenticate(String accountId) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(PrepaidAccount.KEY, accountId)
-            .askWithStatus(r -> new PrepaidAccount.Authenticate(0, r), timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(PrepaidAccount.KEY, accountId),
+        r -> new PrepaidAccount.Authenticate(0, r),
+        timeout);
   }
 
   CompletionStage<PrepaidAccount.ReservationView> reserve(
       String accountId, String reservationId, List<Long> acceptableAmounts, Duration ttl) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(PrepaidAccount.KEY, accountId)
-            .askWithStatus(
-                r ->
-                    new PrepaidAccount.Reserve(
-                        reservationId, acceptableAmounts, Optional.of(ttl), r),
-                timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(PrepaidAccount.KEY, accountId),
+        r -> new PrepaidAccount.Reserve(reservationId, acceptableAmounts, Optional.of(ttl), r),
+        timeout);
   }
 
   /** Lists an open postpaid call with its watch; answered once durable. */
   CompletionStage<Done> watchPostpaid(String callId) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(PostpaidCallWatch.KEY, PostpaidCallWatch.bucketOf(callId))
-            .askWithStatus(r -> new PostpaidCallWatch.Watch(callId, r), timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(PostpaidCallWatch.KEY, PostpaidCallWatch.bucketOf(callId)),
+        r -> new PostpaidCallWatch.Watch(callId, r),
+        timeout);
   }
 
   void forgetPostpaid(String callId) {
@@ -71,18 +67,18 @@ public final class CallPorts {
 
   /** Refunds what is left of a reservation; a closed one answers as before. */
   CompletionStage<PrepaidAccount.RefundResult> refund(String accountId, String reservationId) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(PrepaidAccount.KEY, accountId)
-            .askWithStatus(r -> new PrepaidAccount.Refund(reservationId, r), timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(PrepaidAccount.KEY, accountId),
+        r -> new PrepaidAccount.Refund(reservationId, r),
+        timeout);
   }
 
   /** Settles all of a call's reservations and writes its CDR, in one step on the account. */
   CompletionStage<PrepaidAccount.CallSettlement> settleCall(
       String accountId, List<PrepaidAccount.SliceCharge> slices, Cdr cdr) {
-    return Replies.direct(
-        sharding
-            .entityRefFor(PrepaidAccount.KEY, accountId)
-            .askWithStatus(r -> new PrepaidAccount.SettleCall(slices, cdr, r), timeout));
+    return Asks.withStatus(
+        sharding.entityRefFor(PrepaidAccount.KEY, accountId),
+        r -> new PrepaidAccount.SettleCall(slices, cdr, r),
+        timeout);
   }
 }

@@ -2,10 +2,10 @@ package io.scp.actors.vpn;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
-import io.scp.actors.common.Replies;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Duration;
@@ -368,12 +368,16 @@ public final class VpnGroup
     var subscriber = sharding.entityRefFor(Subscriber.KEY, change.msisdn());
     var answer =
         change.kind() == ChangeKind.JOIN
-            ? subscriber.<Subscriber.SubscriberView>askWithStatus(
-                r -> new Subscriber.JoinVpn(groupId, change.shortNumber(), r), ASK_TIMEOUT)
-            : subscriber.<Subscriber.SubscriberView>askWithStatus(
-                r -> new Subscriber.LeaveVpn(groupId, change.shortNumber(), r), ASK_TIMEOUT);
+            ? Asks.<Subscriber.Command, Subscriber.SubscriberView>withStatus(
+                subscriber,
+                r -> new Subscriber.JoinVpn(groupId, change.shortNumber(), r),
+                ASK_TIMEOUT)
+            : Asks.<Subscriber.Command, Subscriber.SubscriberView>withStatus(
+                subscriber,
+                r -> new Subscriber.LeaveVpn(groupId, change.shortNumber(), r),
+                ASK_TIMEOUT);
     context.pipeToSelf(
-        Replies.direct(answer),
+        answer,
         (view, failure) -> {
           Throwable cause = failure == null ? null : unwrap(failure);
           if (cause == null) return new ChangeAnswered(change, Optional.empty());

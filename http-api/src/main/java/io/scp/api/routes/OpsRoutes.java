@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scp.actors.common.Asks;
 import io.scp.api.codec.ProtoJson;
 import io.scp.api.metrics.ShardedTypes;
 import io.scp.api.proto.ClusterMember;
@@ -24,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
@@ -103,7 +103,7 @@ public final class OpsRoutes extends ApiDirectives {
 
   /** Regions that do not answer within the timeout are missing from the answer, not an error. */
   private CompletionStage<ShardRegions> shardRegions(String type) {
-    return AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(
+    return Asks.<ClusterShardingQuery, ClusterShardingStats>ask(
             api.sharding().shardState(),
             replyTo ->
                 new GetClusterShardingStats(

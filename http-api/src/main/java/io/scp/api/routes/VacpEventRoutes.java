@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.google.protobuf.Value;
 import com.typesafe.config.Config;
-import io.scp.actors.common.Replies;
 import io.scp.actors.vacp.VacpEvent;
 import io.scp.actors.vacp.VacpPlatform;
 import io.scp.actors.vacp.VacpPushSettings;
@@ -122,11 +121,8 @@ public final class VacpEventRoutes extends ApiDirectives {
     String msisdn =
         Validate.msisdn("msisdn", Validate.required("msisdn", b.hasMsisdn(), b::getMsisdn));
     var spec = new VacpEvent.Spec(eventId, capabilityId, msisdn, caller.platformId(), payload(b));
-    return Replies.direct(
-            api.sharding()
-                .entityRefFor(VacpEvent.KEY, eventId)
-                .<VacpEvent.EventView>askWithStatus(
-                    r -> new VacpEvent.Publish(spec, r), publishTimeout))
+    return this.<VacpEvent.Command, VacpEvent.EventView>ask(
+            VacpEvent.KEY, eventId, r -> new VacpEvent.Publish(spec, r), publishTimeout)
         .thenApply(view -> Reply.of(202, accepted(view)));
   }
 

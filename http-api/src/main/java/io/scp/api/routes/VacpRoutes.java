@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
 import io.scp.actors.common.Refusal;
-import io.scp.actors.common.Replies;
 import io.scp.actors.vacp.DirectoryEntry;
 import io.scp.actors.vacp.Interworking;
 import io.scp.actors.vacp.PlatformGateway;
@@ -42,11 +41,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The VACP: nodes, platforms and authorisations (operator); capabilities and interworking settings
@@ -667,10 +663,11 @@ public final class VacpRoutes extends ApiDirectives {
                       capability.spec().service(),
                       mode,
                       conditions);
-              return this.<Interworking.Command, Interworking.SetupResult>askLong(
+              return this.<Interworking.Command, Interworking.SetupResult>ask(
                   Interworking.KEY,
                   Interworking.entityId(msisdn, consumerPlatformId, capabilityId),
-                  r -> new Interworking.Setup(setting, r));
+                  r -> new Interworking.Setup(setting, r),
+                  interworkingTimeout);
             })
         .thenApply(
             result ->
@@ -715,10 +712,11 @@ public final class VacpRoutes extends ApiDirectives {
       String capabilityId) {
     validateKey(msisdn, consumerPlatformId, capabilityId);
     actingAs(platform, consumerPlatformId);
-    return this.<Interworking.Command, Interworking.Settled>askLong(
+    return this.<Interworking.Command, Interworking.Settled>ask(
             Interworking.KEY,
             Interworking.entityId(msisdn, consumerPlatformId, capabilityId),
-            r -> new Interworking.Cancel(Interworking.CancelReason.CANCELLED, r))
+            r -> new Interworking.Cancel(Interworking.CancelReason.CANCELLED, r),
+            interworkingTimeout)
         .thenApply(s -> Reply.ok(VacpSettlement.newBuilder().setSettled(s.settled()).build()));
   }
 
@@ -740,15 +738,6 @@ public final class VacpRoutes extends ApiDirectives {
     Validate.msisdn("msisdn", msisdn);
     Validate.id("consumerPlatformId", consumerPlatformId);
     Validate.id("capabilityId", capabilityId);
-  }
-
-  /** An ask that may include a call to a platform. */
-  private <M, R> CompletionStage<R> askLong(
-      EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {
-    return Replies.direct(
-        api.sharding()
-            .entityRefFor(key, entityId)
-            .askWithStatus(command::apply, interworkingTimeout));
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -1,7 +1,7 @@
 package io.scp.api.support;
 
 import com.google.protobuf.Message;
-import io.scp.actors.common.Replies;
+import io.scp.actors.common.Asks;
 import io.scp.api.proto.Error;
 import java.time.Duration;
 import java.util.List;
@@ -110,8 +110,7 @@ public abstract class ApiDirectives extends AllDirectives {
       String entityId,
       Function<ActorRef<StatusReply<R>>, M> command,
       Duration timeout) {
-    return Replies.direct(
-        api.sharding().entityRefFor(key, entityId).askWithStatus(command::apply, timeout));
+    return Asks.withStatus(api.sharding().entityRefFor(key, entityId), command, timeout);
   }
 
   protected Route authorized(Role role, Supplier<Route> inner) {
