@@ -13,9 +13,11 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -69,14 +71,25 @@ public abstract class ApiDirectives extends AllDirectives {
             return complete(error(ErrorMapping.PAYLOAD_TOO_LARGE, out, List.of()));
           }
           CompletionStage<HttpResponse> response =
-              request
-                  .entity()
-                  .toStrict(timeout.toMillis(), maxBodyBytes, api.materializer())
-                  .thenCompose(
-                      strict -> handler.apply(in.decode(prototype, strict.getData().toArray())))
+              body(request.entity(), maxBodyBytes, timeout)
+                  .thenCompose(bytes -> handler.apply(in.decode(prototype, bytes)))
                   .handle((reply, failure) -> respond(reply, failure, out));
           return completeWithFuture(response);
         });
+  }
+
+  /**
+   * The request body. A body that arrived whole (a strict entity: every front-end request with a
+   * Content-Length, already checked against the limit) is used as it is; Pekko's {@code toStrict}
+   * with a size limit would run a stream, an actor, for it. Only a chunked body is collected.
+   */
+  private CompletionStage<byte[]> body(RequestEntity entity, long maxBodyBytes, Duration timeout) {
+    if (entity instanceof HttpEntity.Strict strict) {
+      return CompletableFuture.completedFuture(strict.getData().toArray());
+    }
+    return entity
+        .toStrict(timeout.toMillis(), maxBodyBytes, api.materializer())
+        .thenApply(strict -> strict.getData().toArray());
   }
 
   /** An endpoint without a body (GET, DELETE). */

@@ -108,6 +108,21 @@ class BadInputTest {
     assertThat(r.code()).isEqualTo("PAYLOAD_TOO_LARGE");
   }
 
+  /** A body sent in chunks (no Content-Length) is collected, up to the same limit. */
+  @Test
+  void chunkedBodiesAreReadUpToTheLimit() {
+    String path = "/v1/accounts/" + account + "/authenticate";
+    var ok = api.sendChunked("POST", path, "{\"amount\":1}".getBytes(), "application/json");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    assertThat(ok.json().get("ok").asBoolean()).isTrue();
+    byte[] huge =
+        ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    var tooLarge = api.sendChunked("POST", path, huge, "application/json");
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.code()).isEqualTo("PAYLOAD_TOO_LARGE");
+  }
+
   @Test
   void unknownPathsAndMethods() {
     var r = api.get("/v1/no-such-thing");

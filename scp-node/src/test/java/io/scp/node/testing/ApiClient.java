@@ -3,6 +3,7 @@ package io.scp.node.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -73,14 +74,31 @@ public final class ApiClient {
   }
 
   public Response send(String method, String path, byte[] body, String contentType) {
+    return exchange(
+        method,
+        path,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body),
+        contentType);
+  }
+
+  /** Sends the body without a Content-Length, in chunks (Transfer-Encoding: chunked). */
+  public Response sendChunked(String method, String path, byte[] body, String contentType) {
+    return exchange(
+        method,
+        path,
+        HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)),
+        contentType);
+  }
+
+  private Response exchange(
+      String method, String path, HttpRequest.BodyPublisher body, String contentType) {
     var request =
         HttpRequest.newBuilder(URI.create(base + path))
+            .version(HttpClient.Version.HTTP_1_1)
             .timeout(timeout)
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(body));
+            .method(method, body);
     if (contentType != null) request.header("Content-Type", contentType);
     headers.forEach(request::header);
     try {
