@@ -93,6 +93,7 @@ final class BenchMarkdown {
     s.append(
         "| setup | callers | calls/s | × pgbench tps | request p50 | p99 | p99.9 | failed |\n|---|---|---|---|---|---|---|---|\n");
     for (BenchRun r : runs) row(s, r.setup(), r);
+    s.append('\n').append(withinLatencyBar(runs.stream().filter(r -> r != three).toList()));
     s.append(
         String.format(
             Locale.ROOT,
@@ -105,6 +106,26 @@ final class BenchMarkdown {
         .append(
             section("1 node, " + best.concurrency() + " callers", best.result(), best.latencies()))
         .append('\n');
+  }
+
+  /** Which 1-node row holds the throughput bar at the latency bar, if any does. */
+  private String withinLatencyBar(List<BenchRun> oneNode) {
+    return BenchRun.bestWithin(oneNode, P99_BAR_MS)
+        .map(
+            r ->
+                String.format(
+                    Locale.ROOT,
+                    "Within the latency bar (request p99 ≤ %.0f ms, nothing failed) one node does"
+                        + " at most %.1f calls/s (%d callers): %.3f × pgbench tps.%n",
+                    P99_BAR_MS,
+                    r.unitsPerSecond(),
+                    r.concurrency(),
+                    r.unitsPerSecond() / baseline.tps()))
+        .orElse(
+            String.format(
+                Locale.ROOT,
+                "No 1-node row is within the latency bar (request p99 ≤ %.0f ms).%n",
+                P99_BAR_MS));
   }
 
   private void scenarios(StringBuilder s, List<Figure> figures) {
@@ -127,7 +148,9 @@ final class BenchMarkdown {
         "\n| figure | clients | units/s | × pgbench tps | request p50 | p99 | p99.9 | failed |\n|---|---|---|---|---|---|---|---|\n");
     for (Figure f : figures) for (BenchRun r : f.runs()) row(s, f.name(), r);
     s.append(
-        "\nBest row of every figure (the one with the most units per second) against its bars:\n\n");
+        "\nEvery figure against its bars, at its best row: the most units per second among the rows"
+            + " within the latency bar (a throughput only counts at the latency the bar asks for),"
+            + " or the most units per second when no row is within it:\n\n");
     s.append(
         String.format(
             Locale.ROOT,
@@ -135,11 +158,10 @@ final class BenchMarkdown {
             SCENARIO_RATIO_BAR,
             P99_BAR_MS));
     for (Figure f : figures) {
-      BenchRun b = BenchRun.best(f.runs());
+      BenchRun b = BenchRun.bestAgainstBars(f.runs(), P99_BAR_MS);
       double ratio = b.unitsPerSecond() / baseline.tps();
-      double p99 = b.requests().getValueAtPercentile(99) / 1000.0;
-      boolean met =
-          ratio >= SCENARIO_RATIO_BAR && p99 <= P99_BAR_MS && b.result().failed.get() == 0;
+      double p99 = b.p99Ms();
+      boolean met = ratio >= SCENARIO_RATIO_BAR && b.withinLatencyBar(P99_BAR_MS);
       s.append(
           String.format(
               Locale.ROOT,
@@ -156,7 +178,7 @@ final class BenchMarkdown {
       s.append("- ").append(f.name()).append(": ").append(f.crossCheck()).append(".\n");
     s.append('\n');
     for (Figure f : figures) {
-      BenchRun b = BenchRun.best(f.runs());
+      BenchRun b = BenchRun.bestAgainstBars(f.runs(), P99_BAR_MS);
       s.append("### ").append(f.name()).append(", best row\n\n");
       s.append("![latency over time](").append(chartName(f)).append(")\n\n");
       s.append(
