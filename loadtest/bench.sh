@@ -2,7 +2,7 @@
 # Benchmark of record: pgbench's TPC-B and the SCP's figures (prepaid calls; IMS
 # registrations, SIP-URI allocate+release and CPM messages) from one run on this
 # machine, written to docs/benchmarks.md. Traffic stays on 127.0.0.1 and the run
-# stops by itself (about 18 minutes).
+# stops by itself (about 23 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v pgbench >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1; then

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -365,19 +366,13 @@ public final class VpnGroup
 
   /** Tells the subscriber about the pending change; its answer comes back as ChangeAnswered. */
   private void drive(Change change) {
-    var subscriber = sharding.entityRefFor(Subscriber.KEY, change.msisdn());
-    var answer =
+    Function<ActorRef<StatusReply<Subscriber.SubscriberView>>, Subscriber.Command> command =
         change.kind() == ChangeKind.JOIN
-            ? Asks.<Subscriber.Command, Subscriber.SubscriberView>withStatus(
-                subscriber,
-                r -> new Subscriber.JoinVpn(groupId, change.shortNumber(), r),
-                ASK_TIMEOUT)
-            : Asks.<Subscriber.Command, Subscriber.SubscriberView>withStatus(
-                subscriber,
-                r -> new Subscriber.LeaveVpn(groupId, change.shortNumber(), r),
-                ASK_TIMEOUT);
+            ? r -> new Subscriber.JoinVpn(groupId, change.shortNumber(), r)
+            : r -> new Subscriber.LeaveVpn(groupId, change.shortNumber(), r);
     context.pipeToSelf(
-        answer,
+        Asks.withStatus(
+            sharding.entityRefFor(Subscriber.KEY, change.msisdn()), command, ASK_TIMEOUT),
         (view, failure) -> {
           Throwable cause = failure == null ? null : unwrap(failure);
           if (cause == null) return new ChangeAnswered(change, Optional.empty());
