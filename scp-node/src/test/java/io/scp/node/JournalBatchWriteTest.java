@@ -121,6 +121,39 @@ class JournalBatchWriteTest {
   }
 
   @Test
+  void manyEntitiesStartingAtOnceEachRecoverTheirOwnEventsAndWriteOnAfterThem() throws Exception {
+    String tag = "start-" + UUID.randomUUID();
+    // Entity i has written i % 4 events; the highest sequence numbers are read for many at once.
+    List<String> ids = IntStream.range(0, 60).mapToObj(i -> "s" + i + "-" + tag).toList();
+    for (int i = 0; i < ids.size(); i++) {
+      if (i % 4 > 0)
+        assertThat(append(spawn(ids.get(i), tag), i % 4).toCompletableFuture().get())
+            .isEqualTo(i % 4);
+    }
+
+    // Second incarnations, all started together, each write one event more.
+    List<CompletableFuture<Long>> writes = new ArrayList<>();
+    for (String id : ids) writes.add(append(spawn(id, tag), 1).toCompletableFuture());
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+    for (int i = 0; i < ids.size(); i++) {
+      assertThat(writes.get(i).get()).as(ids.get(i)).isEqualTo(i % 4 + 1L);
+    }
+    try (Connection db = TestDatabase.connect()) {
+      for (int i = 0; i < ids.size(); i++) {
+        assertThat(
+                rows(
+                    db,
+                    "SELECT sequence_number, 0 FROM event_journal WHERE persistence_id = ?"
+                        + " ORDER BY sequence_number",
+                    "JournalTest|" + ids.get(i)))
+            .extracting(r -> r[0])
+            .containsExactlyElementsOf(
+                IntStream.rangeClosed(1, i % 4 + 1).mapToObj(n -> (long) n).toList());
+      }
+    }
+  }
+
+  @Test
   void aBatchPostgresRefusesFailsItsWritersAndTheJournalGoesOn() throws Exception {
     String tag = "refused-" + UUID.randomUUID();
     ActorRef<Append> doomed = spawn("doomed-" + tag, tag);

@@ -269,9 +269,17 @@ public final class PrepaidAccount
     @JsonSubTypes.Type(value = Unopened.class, name = "unopened"),
     @JsonSubTypes.Type(value = Account.class, name = "account")
   })
-  public sealed interface State extends CborSerializable {}
+  public sealed interface State extends CborSerializable {
+    /** A copy that shares no mutable collection with this state: what a snapshot is taken of. */
+    State deepCopy();
+  }
 
-  public record Unopened() implements State {}
+  public record Unopened() implements State {
+    @Override
+    public State deepCopy() {
+      return this;
+    }
+  }
 
   /** One reservation; {@code deductions} maps deduction id to amount, for replays. */
   public record Reservation(
@@ -286,6 +294,17 @@ public final class PrepaidAccount
 
     long remaining() {
       return state == ReservationState.OPEN ? amount - deducted : 0;
+    }
+
+    Reservation deepCopy() {
+      return new Reservation(
+          reservationId,
+          amount,
+          deducted,
+          expiresAt,
+          state,
+          released,
+          new LinkedHashMap<>(deductions));
     }
 
     ReservationView view() {
@@ -330,6 +349,25 @@ public final class PrepaidAccount
           blocked,
           reservations,
           topups);
+    }
+
+    @Override
+    public Account deepCopy() {
+      LinkedHashMap<String, Reservation> reservationsCopy = new LinkedHashMap<>();
+      reservations.forEach((id, r) -> reservationsCopy.put(id, r.deepCopy()));
+      return new Account(
+          accountId,
+          terms,
+          balance,
+          reserved,
+          deducted,
+          toppedUp,
+          validUntil,
+          minThreshold,
+          lost,
+          blocked,
+          reservationsCopy,
+          new LinkedHashMap<>(topups));
     }
 
     boolean hasOpenReservations() {
@@ -432,7 +470,7 @@ public final class PrepaidAccount
   /** A copy, so that the snapshot store never reads collections the event handler still changes. */
   @Override
   public SnapshotAdapter<State> snapshotAdapter() {
-    return new SnapshotCopies<>(context.getSystem());
+    return new SnapshotCopies<>(State::deepCopy);
   }
 
   @Override
@@ -914,11 +952,16 @@ public final class PrepaidAccount
     }
   }
 
-  /** Open reservations are never forgotten; closed ones beyond the window go oldest first. */
+  /**
+   * Open reservations are never forgotten; closed ones beyond the window go oldest first. The map
+   * may grow a tenth beyond the window before it is trimmed back to it: counting the closed ones
+   * walks the whole map, and an account at its window would otherwise walk its thousand
+   * reservations for every call it settles. So an account remembers at least the window's closed
+   * reservations.
+   */
   private static void forgetOldestClosed(
       LinkedHashMap<String, Reservation> reservations, int keep) {
-    // Most accounts never hold more than the window: then there is nothing to count.
-    if (reservations.size() <= keep) return;
+    if (reservations.size() <= keep + keep / 10) return;
     long closed =
         reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
     Iterator<Map.Entry<String, Reservation>> it = reservations.entrySet().iterator();

@@ -1,5 +1,6 @@
 package io.scp.actors.common;
 
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -19,22 +20,42 @@ import org.apache.pekko.serialization.Serializers;
  * runs on the entity's own thread, so the copy taken there (a round trip through the state's own
  * serializer, the one the snapshot store uses) is exactly the state at the snapshot's sequence
  * number. It costs one serialization more per snapshot, i.e. per hundred events.
+ *
+ * <p>An entity whose state is large and on a hot path (a prepaid account remembers up to a thousand
+ * closed reservations) passes its own deep copy instead: reading a state back through Jackson cost
+ * about 2 ms for a few hundred reservations, 4 % of a node's CPU under call load.
  */
 public final class SnapshotCopies<S> implements SnapshotAdapter<S> {
 
-  private final Serialization serialization;
+  private final UnaryOperator<S> copy;
 
+  /** Copies by a round trip through the state's serializer. */
   public SnapshotCopies(ActorSystem<?> system) {
-    this.serialization = SerializationExtension.get(Adapter.toClassic(system));
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
+    this.copy = state -> roundTrip(serialization, state);
+  }
+
+  /**
+   * Copies with the entity's own deep copy, which must leave no mutable collection shared with the
+   * state (the entity's tests compare it with the serializer's round trip).
+   */
+  public SnapshotCopies(UnaryOperator<S> deepCopy) {
+    this.copy = deepCopy;
   }
 
   @Override
   public Object toJournal(S state) {
+    return copy.apply(state);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S> S roundTrip(Serialization serialization, S state) {
     Serializer serializer = serialization.findSerializerFor(state);
     byte[] bytes = serializer.toBinary(state);
-    return serialization
-        .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, state))
-        .get();
+    return (S)
+        serialization
+            .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, state))
+            .get();
   }
 
   @Override

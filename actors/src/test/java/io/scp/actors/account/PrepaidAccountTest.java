@@ -28,8 +28,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +111,69 @@ class PrepaidAccountTest {
     PrepaidAccount.RefundResult open = ok(x -> new PrepaidAccount.Refund("open", x));
     assertThat(open.refunded()).as("the oldest, but open: never forgotten").isEqualTo(100);
     assertConserved(view());
+  }
+
+  @Test
+  void aWindowOfTwentyRemembersAtLeastTwentyClosedReservationsAndForgetsTheOldest() {
+    var twenty =
+        new PrepaidAccount.Settings(
+            Duration.ofMinutes(10),
+            Duration.ofHours(1),
+            20,
+            Duration.ofMinutes(2),
+            Duration.ofSeconds(20));
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), PrepaidAccount.create("a-window", twenty, Clock.systemUTC()));
+    ok(r -> new PrepaidAccount.Open(new PrepaidAccount.Terms(1000, TODAY, 0, "CNY"), r));
+    for (int i = 1; i <= 45; i++) {
+      String id = "r" + i;
+      ok(x -> new PrepaidAccount.Reserve(id, 1, Optional.empty(), x));
+      ok(x -> new PrepaidAccount.Refund(id, x));
+      // the window's newest closed reservations always answer their replays
+      for (int kept = Math.max(1, i - 19); kept <= i; kept++) {
+        String keptId = "r" + kept;
+        assertThat(account.getState())
+            .isInstanceOfSatisfying(
+                PrepaidAccount.Account.class,
+                a -> assertThat(a.reservations()).as("after %s", id).containsKey(keptId));
+      }
+    }
+    PrepaidAccount.Account state = (PrepaidAccount.Account) account.getState();
+    assertThat(state.reservations().size())
+        .as("trimmed within a tenth of the window")
+        .isBetween(20, 22);
+    assertThat(refused(x -> new PrepaidAccount.Refund("r1", x)))
+        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+  }
+
+  @Test
+  void theSnapshotCopyIsTheWholeStateAndSharesNothingTheEventHandlerGoesOnChanging() {
+    ok(x -> new PrepaidAccount.TopUp("t1", 50, x));
+    ok(x -> new PrepaidAccount.Reserve("closed", 10, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Deduct("closed", "d1", 4, x));
+    ok(x -> new PrepaidAccount.Refund("closed", x));
+    ok(x -> new PrepaidAccount.Reserve("open", 30, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Deduct("open", "d2", 5, x));
+    State state = account.getState();
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    Serializer serializer = serialization.findSerializerFor(state);
+    Object roundTrip =
+        serialization
+            .deserialize(
+                serializer.toBinary(state),
+                serializer.identifier(),
+                Serializers.manifestFor(serializer, state))
+            .get();
+
+    State copy = state.deepCopy();
+    assertThat(copy).as("the same state as its serializer would give").isEqualTo(roundTrip);
+
+    // what the event handler does next, while the snapshot store may still be serializing
+    ok(x -> new PrepaidAccount.Deduct("open", "d3", 6, x));
+    ok(x -> new PrepaidAccount.TopUp("t2", 50, x));
+    ok(x -> new PrepaidAccount.Reserve("newer", 10, Optional.empty(), x));
+    assertThat(copy).isEqualTo(roundTrip).isNotEqualTo(account.getState());
   }
 
   @Test

@@ -4,8 +4,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
@@ -34,9 +36,12 @@ import slick.jdbc.SimpleJdbcAction;
  * statement is also one implicit transaction: the events and their tags commit together or not at
  * all, as before.
  *
+ * <p>The highest sequence number every starting entity asks for is read for many entities at once
+ * ({@link HighestSequenceNumbers}).
+ *
  * <p>Everything else — serialization, the queue that batches writes across entities, replay,
- * highest sequence number, deletion — is the plugin's. Rows carrying event metadata (which the SCP
- * never writes) go the plugin's way.
+ * deletion — is the plugin's. Rows carrying event metadata (which the SCP never writes) go the
+ * plugin's way.
  */
 public class MultiRowJournalDao extends DefaultJournalDao {
 
@@ -64,6 +69,8 @@ public class MultiRowJournalDao extends DefaultJournalDao {
           + " sequence_number, tag)"
           + " ON tags.persistence_id = written.persistence_id"
           + " AND tags.sequence_number = written.sequence_number";
+
+  private final HighestSequenceNumbers highest = new HighestSequenceNumbers(this::readHighest);
 
   public MultiRowJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -94,13 +101,31 @@ public class MultiRowJournalDao extends DefaultJournalDao {
     return run(write);
   }
 
+  /** A Scala {@code Future[Long]}, as the plugin declares it. */
+  @Override
+  public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
+    return highest.of(persistenceId);
+  }
+
+  private Future<Map<String, Long>> readHighest(Collection<String> persistenceIds) {
+    return run(
+        SimpleJdbcAction.apply(
+            context -> {
+              try {
+                return HighestSequenceNumbers.query(context.connection(), persistenceIds);
+              } catch (SQLException e) {
+                throw new JournalStatementException("highest sequence numbers read", e);
+              }
+            }));
+  }
+
   /**
    * Scala's {@code DBIOAction} is contravariant in its effect type, which Java's generics cannot
    * express: the action goes to Slick untyped.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Future<BoxedUnit> run(SimpleJdbcAction<BoxedUnit> action) {
-    return (Future<BoxedUnit>) db().run((DBIOAction) action);
+  private <T> Future<T> run(SimpleJdbcAction<T> action) {
+    return (Future<T>) db().run((DBIOAction) action);
   }
 
   private static void insert(
@@ -157,14 +182,17 @@ public class MultiRowJournalDao extends DefaultJournalDao {
       // write is still only done once committed.
       if (!connection.getAutoCommit()) connection.commit();
     } catch (SQLException e) {
-      throw new JournalWriteException(e);
+      throw new JournalStatementException("batch write", e);
     }
   }
 
-  /** A batch PostgreSQL refused; every entity whose events were in it is told its write failed. */
-  static final class JournalWriteException extends RuntimeException {
-    JournalWriteException(SQLException cause) {
-      super("journal batch write failed: " + cause.getMessage(), cause);
+  /**
+   * A statement PostgreSQL refused; every entity whose events or question were in it is told its
+   * write or recovery failed.
+   */
+  static final class JournalStatementException extends RuntimeException {
+    JournalStatementException(String what, SQLException cause) {
+      super("journal " + what + " failed: " + cause.getMessage(), cause);
     }
   }
 }
