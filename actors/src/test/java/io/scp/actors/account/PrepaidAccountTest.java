@@ -16,6 +16,7 @@ import io.scp.actors.account.PrepaidAccount.State;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.testing.EntityTestConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,13 +29,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -156,15 +152,7 @@ class PrepaidAccountTest {
     ok(x -> new PrepaidAccount.Reserve("open", 30, Optional.empty(), x));
     ok(x -> new PrepaidAccount.Deduct("open", "d2", 5, x));
     State state = account.getState();
-    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
-    Serializer serializer = serialization.findSerializerFor(state);
-    Object roundTrip =
-        serialization
-            .deserialize(
-                serializer.toBinary(state),
-                serializer.identifier(),
-                Serializers.manifestFor(serializer, state))
-            .get();
+    Object roundTrip = new SnapshotCopies<State>(testKit.system()).toJournal(state);
 
     State copy = state.deepCopy();
     assertThat(copy).as("the same state as its serializer would give").isEqualTo(roundTrip);

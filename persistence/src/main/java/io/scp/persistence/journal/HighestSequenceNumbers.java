@@ -1,10 +1,5 @@
 package io.scp.persistence.journal;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,17 +25,10 @@ import scala.runtime.BoxedUnit;
  */
 final class HighestSequenceNumbers {
 
-  /** Runs a read of the given persistence ids' highest sequence numbers on a connection. */
+  /** Reads the given persistence ids' highest sequence numbers; ids without events are left out. */
   interface Reader {
     Future<Map<String, Long>> read(Collection<String> persistenceIds);
   }
-
-  /** Per persistence id the highest sequence number of any of its rows, deleted or not. */
-  static final String QUERY =
-      "SELECT ids.persistence_id, (SELECT j.sequence_number FROM event_journal j"
-          + " WHERE j.persistence_id = ids.persistence_id"
-          + " ORDER BY j.sequence_number DESC LIMIT 1)"
-          + " FROM unnest(?::varchar[]) AS ids(persistence_id)";
 
   private final Reader reader;
   private Map<String, Promise<Object>> waiting = new HashMap<>();
@@ -93,22 +81,5 @@ final class HighestSequenceNumbers {
           return BoxedUnit.UNIT;
         },
         ExecutionContext.parasitic$.MODULE$);
-  }
-
-  /** The query itself, on a connection the caller holds. */
-  static Map<String, Long> query(Connection connection, Collection<String> persistenceIds)
-      throws SQLException {
-    Map<String, Long> highest = new HashMap<>();
-    try (PreparedStatement statement = connection.prepareStatement(QUERY)) {
-      Array ids = connection.createArrayOf("varchar", persistenceIds.toArray(String[]::new));
-      statement.setArray(1, ids);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          long sequenceNumber = rows.getLong(2);
-          if (!rows.wasNull()) highest.put(rows.getString(1), sequenceNumber);
-        }
-      }
-    }
-    return highest;
   }
 }

@@ -1,11 +1,14 @@
 package io.scp.persistence.journal;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
@@ -70,6 +73,13 @@ public class MultiRowJournalDao extends DefaultJournalDao {
           + " ON tags.persistence_id = written.persistence_id"
           + " AND tags.sequence_number = written.sequence_number";
 
+  /** Per persistence id the highest sequence number of any of its rows, deleted or not. */
+  private static final String HIGHEST_SEQUENCE_NUMBERS =
+      "SELECT ids.persistence_id, (SELECT j.sequence_number FROM event_journal j"
+          + " WHERE j.persistence_id = ids.persistence_id"
+          + " ORDER BY j.sequence_number DESC LIMIT 1)"
+          + " FROM unnest(?::varchar[]) AS ids(persistence_id)";
+
   private final HighestSequenceNumbers highest = new HighestSequenceNumbers(this::readHighest);
 
   public MultiRowJournalDao(
@@ -101,7 +111,10 @@ public class MultiRowJournalDao extends DefaultJournalDao {
     return run(write);
   }
 
-  /** A Scala {@code Future[Long]}, as the plugin declares it. */
+  /**
+   * A Scala {@code Future[Long]}, as the plugin declares it. Like the plugin's own query, the
+   * highest of all the persistence id's rows: {@code fromSequenceNr} does not narrow it.
+   */
   @Override
   public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
     return highest.of(persistenceId);
@@ -112,7 +125,7 @@ public class MultiRowJournalDao extends DefaultJournalDao {
         SimpleJdbcAction.apply(
             context -> {
               try {
-                return HighestSequenceNumbers.query(context.connection(), persistenceIds);
+                return highestSequenceNumbers(context.connection(), persistenceIds);
               } catch (SQLException e) {
                 throw new JournalStatementException("highest sequence numbers read", e);
               }
@@ -126,6 +139,22 @@ public class MultiRowJournalDao extends DefaultJournalDao {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private <T> Future<T> run(SimpleJdbcAction<T> action) {
     return (Future<T>) db().run((DBIOAction) action);
+  }
+
+  private static Map<String, Long> highestSequenceNumbers(
+      Connection connection, Collection<String> persistenceIds) throws SQLException {
+    Map<String, Long> highest = new HashMap<>();
+    try (PreparedStatement statement = connection.prepareStatement(HIGHEST_SEQUENCE_NUMBERS)) {
+      Array ids = connection.createArrayOf("varchar", persistenceIds.toArray(String[]::new));
+      statement.setArray(1, ids);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          long sequenceNumber = rows.getLong(2);
+          if (!rows.wasNull()) highest.put(rows.getString(1), sequenceNumber);
+        }
+      }
+    }
+    return highest;
   }
 
   private static void insert(
