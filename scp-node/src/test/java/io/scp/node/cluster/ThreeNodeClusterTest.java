@@ -349,20 +349,31 @@ class ThreeNodeClusterTest {
   static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix) {
     int shards =
         host.node().system().settings().config().getInt("pekko.cluster.sharding.number-of-shards");
-    // rebalancing moves shards to an empty region every few seconds; a new shard goes there at once
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> !shardsOf(host, key).isEmpty() || allocatedAnywhere(key).size() < shards);
-    Set<String> onHost = shardsOf(host, key);
-    Set<String> anywhere = allocatedAnywhere(key);
+    // Rebalancing moves shards to an empty region every few seconds; a new shard goes there at
+    // once. Both sets come from one look at the regions, so a shard in hand-off between the two
+    // looks cannot leave nothing to choose from.
+    Set<String> eligible =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> shardsToHost(host, key, shards), shardIds -> !shardIds.isEmpty());
     for (int i = 0; i < 1_000_000; i++) {
       String candidate = prefix + UUID.randomUUID();
-      String shard = ShardIds.shardOf(candidate, shards);
-      if (onHost.contains(shard) || (onHost.isEmpty() && !anywhere.contains(shard))) {
-        return candidate;
-      }
+      if (eligible.contains(ShardIds.shardOf(candidate, shards))) return candidate;
     }
     throw new AssertionError("no id maps to a shard of " + key.name() + " on the chosen node");
+  }
+
+  /** The host's shards of the type, or, if it has none, the shards not allocated anywhere yet. */
+  static Set<String> shardsToHost(TestNode host, EntityTypeKey<?> key, int shards) {
+    Set<String> onHost = shardsOf(host, key);
+    if (!onHost.isEmpty()) return onHost;
+    Set<String> anywhere = allocatedAnywhere(key);
+    Set<String> free = new HashSet<>();
+    for (int i = 0; i < shards; i++) {
+      String shard = Integer.toString(i);
+      if (!anywhere.contains(shard)) free.add(shard);
+    }
+    return free;
   }
 
   static Set<String> allocatedAnywhere(EntityTypeKey<?> key) {
