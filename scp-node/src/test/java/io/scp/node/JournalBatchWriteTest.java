@@ -37,7 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The journal's batched write (io.scp.persistence.journal.MultiRowJournalDao) on the real node and
+ * The journal's batched write (io.scp.persistence.journal.BatchingJdbcJournal) on the real node and
  * PostgreSQL: many entities writing at once land as one statement per batch, every event with its
  * sequence number and tags, readable by replay and by the tag query the read models use.
  */

@@ -64,7 +64,7 @@ public final class NodeMetrics implements Extension {
   }
 
   /** One batch handed to the journal came back after {@code nanos}. */
-  void journalWrite(long nanos, int events, boolean failed) {
+  public void journalWrite(long nanos, int events, boolean failed) {
     journalWrites.observe(nanos / 1e9);
     if (failed) {
       journalWriteFailures.inc();
