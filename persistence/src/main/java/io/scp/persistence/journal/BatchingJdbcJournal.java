@@ -56,8 +56,7 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
       throw new IllegalStateException("BatchingJdbcJournal applies no event adapters");
     }
     int writers = config.getInt("parallelism");
-    int timeoutSeconds =
-        (int) Math.max(1, config.getDuration("circuit-breaker.call-timeout", TimeUnit.SECONDS));
+    long timeoutMillis = config.getDuration("circuit-breaker.call-timeout", TimeUnit.MILLISECONDS);
     Config database =
         context()
             .system()
@@ -66,12 +65,12 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
             .getConfig(
                 "pekko-persistence-jdbc.shared-databases." + config.getString("use-shared-db"))
             .getConfig("db");
-    connections = writerConnections(database, writers);
+    connections = writerConnections(database, writers, timeoutMillis);
     writer =
         new JournalWriter(
             rows -> {
               try (Connection connection = connections.getConnection()) {
-                JournalRowsInsert.insert(connection, rows, timeoutSeconds);
+                JournalRowsInsert.insert(connection, rows);
               } catch (SQLException e) {
                 throw new JournalStatementException("batch write", e);
               }
@@ -208,7 +207,8 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
         tags);
   }
 
-  private static HikariDataSource writerConnections(Config database, int size) {
+  private static HikariDataSource writerConnections(
+      Config database, int size, long statementTimeoutMillis) {
     HikariConfig pool = new HikariConfig();
     pool.setPoolName("scp-journal-writer");
     pool.setJdbcUrl(database.getString("url"));
@@ -217,6 +217,9 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
     pool.setMaximumPoolSize(size);
     pool.setMinimumIdle(size);
     pool.setConnectionTimeout(database.getDuration("connectionTimeout", TimeUnit.MILLISECONDS));
+    // The server cancels a write that hangs. (The driver's own query timeout would arm a timer
+    // thread for every batch: a wake-up each, ~3 % of the node's CPU at 8 callers.)
+    pool.setConnectionInitSql("SET statement_timeout = " + statementTimeoutMillis);
     // The database may still be starting: connect when the first write comes, not here.
     pool.setInitializationFailTimeout(-1);
     return new HikariDataSource(pool);

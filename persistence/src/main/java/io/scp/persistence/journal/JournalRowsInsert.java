@@ -50,8 +50,7 @@ final class JournalRowsInsert {
    * Inserts the rows, in their order: a persistence id's events get increasing orderings as long as
    * they come in sequence-number order. Commits before returning.
    */
-  static void insert(Connection connection, List<JournalRow> rows, int timeoutSeconds)
-      throws SQLException {
+  static void insert(Connection connection, List<JournalRow> rows) throws SQLException {
     int n = rows.size();
     String[] persistenceIds = new String[n];
     Long[] sequenceNumbers = new Long[n];
@@ -84,7 +83,6 @@ final class JournalRowsInsert {
     }
     String sql = tags.isEmpty() ? INSERT_EVENTS : INSERT_EVENTS_AND_TAGS;
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setQueryTimeout(timeoutSeconds);
       statement.setArray(1, connection.createArrayOf("varchar", persistenceIds));
       statement.setArray(2, connection.createArrayOf("int8", sequenceNumbers));
       statement.setArray(3, connection.createArrayOf("bool", deleted));

@@ -80,13 +80,18 @@ class JournalWriterTest {
     }
   }
 
+  /** Writes {@code first} and waits until its batch is held in the statement. */
+  static void holdFirstBatch(JournalWriter writer, HeldStatement statement, TestWrite first) {
+    writer.write(first);
+    statement.awaitBatches(1);
+  }
+
   @Test
   void writesArrivingWhileABatchCommitsGoTogetherInTheNext() {
     HeldStatement statement = new HeldStatement();
     JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
     TestWrite first = new TestWrite("a", 1);
-    writer.write(first);
-    statement.awaitBatches(1);
+    holdFirstBatch(writer, statement, first);
 
     List<TestWrite> meanwhile = List.of(new TestWrite("b", 2), new TestWrite("c", 1));
     meanwhile.forEach(writer::write);
@@ -106,8 +111,7 @@ class JournalWriterTest {
   void aBatchHoldsAtMostTheMostEventsButAWriteLargerThanThatStillGoesAlone() {
     HeldStatement statement = new HeldStatement();
     JournalWriter writer = new JournalWriter(statement, 1, 5, "test-writer");
-    writer.write(new TestWrite("first", 1));
-    statement.awaitBatches(1);
+    holdFirstBatch(writer, statement, new TestWrite("first", 1));
 
     List<TestWrite> queued =
         List.of(
@@ -132,8 +136,7 @@ class JournalWriterTest {
   void aRefusedBatchFailsEveryWriteInItAndTheWriterGoesOn() {
     HeldStatement statement = new HeldStatement();
     JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
-    writer.write(new TestWrite("first", 1));
-    statement.awaitBatches(1);
+    holdFirstBatch(writer, statement, new TestWrite("first", 1));
     TestWrite bad = new TestWrite("bad", 1);
     TestWrite besideIt = new TestWrite("good", 1);
     writer.write(bad);
@@ -169,8 +172,7 @@ class JournalWriterTest {
   void aReplayWaitsForTheEntitysUnfinishedWritesOnly() {
     HeldStatement statement = new HeldStatement();
     JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
-    writer.write(new TestWrite("a", 1));
-    statement.awaitBatches(1);
+    holdFirstBatch(writer, statement, new TestWrite("a", 1));
     writer.write(new TestWrite("a", 1)); // queued behind the batch in flight
 
     AtomicInteger replaysOfA = new AtomicInteger();
@@ -192,8 +194,7 @@ class JournalWriterTest {
     HeldStatement statement = new HeldStatement();
     JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
     TestWrite taken = new TestWrite("taken", 1);
-    writer.write(taken);
-    statement.awaitBatches(1);
+    holdFirstBatch(writer, statement, taken);
     TestWrite queued = new TestWrite("queued", 1);
     writer.write(queued);
 
