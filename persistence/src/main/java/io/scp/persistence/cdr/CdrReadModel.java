@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.scp.actors.common.CdrEvent;
+import io.scp.persistence.ConnectionPools;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -98,20 +99,11 @@ public final class CdrReadModel implements Extension {
   }
 
   private static HikariDataSource pool(Config config, CdrSettings settings) {
-    String url = config.getString("scp.db.jdbc-url");
-    if (url.isBlank()) {
-      throw new IllegalStateException("scp.db.jdbc-url must be set before the CDR read model");
-    }
-    HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName("scp-cdr");
-    hikari.setJdbcUrl(url);
-    hikari.setUsername(config.getString("scp.db.user"));
-    hikari.setPassword(config.getString("scp.db.password"));
-    hikari.setMaximumPoolSize(settings.readPoolSize());
+    HikariConfig hikari =
+        ConnectionPools.toNodeDatabase(config, "scp-cdr", settings.readPoolSize());
     hikari.setMinimumIdle(1);
+    // Without a database queries answer 503 and the projection retries until it is back.
     hikari.setConnectionTimeout(Math.max(250, settings.queryTimeout().toMillis()));
-    // Start without a database: queries answer 503 and the projection retries until it is back.
-    hikari.setInitializationFailTimeout(-1);
     return new HikariDataSource(hikari);
   }
 

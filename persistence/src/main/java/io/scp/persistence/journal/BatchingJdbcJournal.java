@@ -3,6 +3,7 @@ package io.scp.persistence.journal;
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.scp.persistence.ConnectionPools;
 import io.scp.persistence.metrics.NodeMetrics;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -57,15 +58,7 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
     }
     int writers = config.getInt("parallelism");
     long timeoutMillis = config.getDuration("circuit-breaker.call-timeout", TimeUnit.MILLISECONDS);
-    Config database =
-        context()
-            .system()
-            .settings()
-            .config()
-            .getConfig(
-                "pekko-persistence-jdbc.shared-databases." + config.getString("use-shared-db"))
-            .getConfig("db");
-    connections = writerConnections(database, writers, timeoutMillis);
+    connections = writerConnections(context().system().settings().config(), writers, timeoutMillis);
     writer =
         new JournalWriter(
             rows -> {
@@ -127,28 +120,17 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
         }
       }
     }
-    String id = rows.isEmpty() ? null : persistenceId;
     ActorRef journal = self();
     writer.write(
-        new JournalWriter.Write() {
-          @Override
-          public String persistenceId() {
-            return id;
-          }
-
-          @Override
-          public List<JournalRow> rows() {
-            return rows;
-          }
-
-          @Override
-          public void done(Throwable failure) {
-            if (!rows.isEmpty()) {
-              metrics.journalWrite(System.nanoTime() - received, rows.size(), failure != null);
-            }
-            reply(request, rejections, failure, journal);
-          }
-        });
+        new JournalWriter.Write(
+            rows.isEmpty() ? null : persistenceId,
+            rows,
+            failure -> {
+              if (!rows.isEmpty()) {
+                metrics.journalWrite(System.nanoTime() - received, rows.size(), failure != null);
+              }
+              reply(request, rejections, failure, journal);
+            }));
   }
 
   /** What {@code AsyncWriteJournal} answers, in its order; rejected atomic writes stay rejected. */
@@ -208,20 +190,16 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
   }
 
   private static HikariDataSource writerConnections(
-      Config database, int size, long statementTimeoutMillis) {
-    HikariConfig pool = new HikariConfig();
-    pool.setPoolName("scp-journal-writer");
-    pool.setJdbcUrl(database.getString("url"));
-    pool.setUsername(database.getString("user"));
-    pool.setPassword(database.getString("password"));
-    pool.setMaximumPoolSize(size);
+      Config nodeConfig, int size, long statementTimeoutMillis) {
+    HikariConfig pool = ConnectionPools.toNodeDatabase(nodeConfig, "scp-journal-writer", size);
     pool.setMinimumIdle(size);
-    pool.setConnectionTimeout(database.getDuration("connectionTimeout", TimeUnit.MILLISECONDS));
+    pool.setConnectionTimeout(
+        nodeConfig.getDuration(
+            "pekko-persistence-jdbc.shared-databases.scp.db.connectionTimeout",
+            TimeUnit.MILLISECONDS));
     // The server cancels a write that hangs. (The driver's own query timeout would arm a timer
     // thread for every batch: a wake-up each, ~3 % of the node's CPU at 8 callers.)
     pool.setConnectionInitSql("SET statement_timeout = " + statementTimeoutMillis);
-    // The database may still be starting: connect when the first write comes, not here.
-    pool.setInitializationFailTimeout(-1);
     return new HikariDataSource(pool);
   }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +29,11 @@ import org.slf4j.LoggerFactory;
 final class JournalWriter {
   private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
 
-  /** One entity's write: its rows, and what to do once they are committed or have failed. */
-  interface Write {
-    /** The entity's persistence id; null for a write without rows. */
-    String persistenceId();
-
-    List<JournalRow> rows();
-
-    /** Called on the writer thread: {@code failure} is null once the rows are committed. */
-    void done(Throwable failure);
-  }
+  /**
+   * One entity's write: its persistence id (null for a write without rows), its rows, and what to
+   * do once they are committed (called with null) or have failed — on the writer thread.
+   */
+  record Write(String persistenceId, List<JournalRow> rows, Consumer<Throwable> whenDone) {}
 
   /** Writes one batch's rows; returns once they are committed, throws if they are not. */
   interface BatchStatement {
@@ -95,7 +91,7 @@ final class JournalWriter {
       }
     }
     if (refused) {
-      write.done(new IllegalStateException("the journal writer is closed"));
+      write.whenDone().accept(new IllegalStateException("the journal writer is closed"));
     } else if (wake) {
       threads.execute(this::drain);
     }
@@ -154,7 +150,7 @@ final class JournalWriter {
   /** A completion that throws must not stop the writer: every later write would hang. */
   private static void completeQuietly(Write write, Throwable failure) {
     try {
-      write.done(failure);
+      write.whenDone().accept(failure);
     } catch (RuntimeException e) {
       log.error("completing a journal write of {} failed", write.persistenceId(), e);
     }

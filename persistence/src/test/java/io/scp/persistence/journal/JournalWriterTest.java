@@ -46,32 +46,22 @@ class JournalWriterTest {
     }
   }
 
-  /** A write of {@code events} rows of one persistence id; completes with its failure or null. */
-  static class TestWrite implements JournalWriter.Write {
-    final String persistenceId;
-    final List<JournalRow> rows = new ArrayList<>();
+  /** A write of {@code events} rows of one persistence id, and its outcome: a failure or null. */
+  static final class TestWrite {
     final CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    final JournalWriter.Write write;
 
     TestWrite(String persistenceId, int events) {
-      this.persistenceId = persistenceId;
+      write =
+          new JournalWriter.Write(persistenceId, rows(persistenceId, events), outcome::complete);
+    }
+
+    static List<JournalRow> rows(String persistenceId, int events) {
+      List<JournalRow> rows = new ArrayList<>();
       for (int n = 1; n <= events; n++) {
         rows.add(new JournalRow(persistenceId, n, "w", 0, "", 1, "", new byte[0], Set.of()));
       }
-    }
-
-    @Override
-    public String persistenceId() {
-      return persistenceId;
-    }
-
-    @Override
-    public List<JournalRow> rows() {
       return rows;
-    }
-
-    @Override
-    public void done(Throwable failure) {
-      outcome.complete(failure);
     }
 
     Throwable awaitOutcome() {
@@ -80,21 +70,26 @@ class JournalWriterTest {
     }
   }
 
+  final HeldStatement statement = new HeldStatement();
+  JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
+
+  void write(TestWrite write) {
+    writer.write(write.write);
+  }
+
   /** Writes {@code first} and waits until its batch is held in the statement. */
-  static void holdFirstBatch(JournalWriter writer, HeldStatement statement, TestWrite first) {
-    writer.write(first);
+  void holdFirstBatch(TestWrite first) {
+    write(first);
     statement.awaitBatches(1);
   }
 
   @Test
   void writesArrivingWhileABatchCommitsGoTogetherInTheNext() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
     TestWrite first = new TestWrite("a", 1);
-    holdFirstBatch(writer, statement, first);
+    holdFirstBatch(first);
 
     List<TestWrite> meanwhile = List.of(new TestWrite("b", 2), new TestWrite("c", 1));
-    meanwhile.forEach(writer::write);
+    meanwhile.forEach(this::write);
     assertThat(first.outcome).isNotDone();
     statement.releases.release();
     assertThat(first.awaitOutcome()).isNull();
@@ -109,9 +104,8 @@ class JournalWriterTest {
 
   @Test
   void aBatchHoldsAtMostTheMostEventsButAWriteLargerThanThatStillGoesAlone() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 5, "test-writer");
-    holdFirstBatch(writer, statement, new TestWrite("first", 1));
+    writer = new JournalWriter(statement, 1, 5, "test-writer");
+    holdFirstBatch(new TestWrite("first", 1));
 
     List<TestWrite> queued =
         List.of(
@@ -120,7 +114,7 @@ class JournalWriterTest {
             new TestWrite("c", 2),
             new TestWrite("huge", 7),
             new TestWrite("d", 1));
-    queued.forEach(writer::write);
+    queued.forEach(this::write);
     statement.releases.release(5);
     for (TestWrite write : queued) assertThat(write.awaitOutcome()).isNull();
     assertThat(statement.batches())
@@ -134,46 +128,40 @@ class JournalWriterTest {
 
   @Test
   void aRefusedBatchFailsEveryWriteInItAndTheWriterGoesOn() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
-    holdFirstBatch(writer, statement, new TestWrite("first", 1));
+    holdFirstBatch(new TestWrite("first", 1));
     TestWrite bad = new TestWrite("bad", 1);
     TestWrite besideIt = new TestWrite("good", 1);
-    writer.write(bad);
-    writer.write(besideIt);
+    write(bad);
+    write(besideIt);
     statement.releases.release(2);
     assertThat(bad.awaitOutcome()).hasMessage("refused");
     assertThat(besideIt.awaitOutcome()).hasMessage("refused");
 
     TestWrite after = new TestWrite("after", 1);
-    writer.write(after);
+    write(after);
     statement.releases.release();
     assertThat(after.awaitOutcome()).isNull();
   }
 
   @Test
   void aCompletionThatThrowsDoesNotStopTheWriter() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
     statement.releases.release(2);
     writer.write(
-        new TestWrite("throwing", 1) {
-          @Override
-          public void done(Throwable failure) {
-            throw new IllegalStateException("completion bug");
-          }
-        });
+        new JournalWriter.Write(
+            "throwing",
+            TestWrite.rows("throwing", 1),
+            failure -> {
+              throw new IllegalStateException("completion bug");
+            }));
     TestWrite next = new TestWrite("next", 1);
-    writer.write(next);
+    write(next);
     assertThat(next.awaitOutcome()).isNull();
   }
 
   @Test
   void aReplayWaitsForTheEntitysUnfinishedWritesOnly() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
-    holdFirstBatch(writer, statement, new TestWrite("a", 1));
-    writer.write(new TestWrite("a", 1)); // queued behind the batch in flight
+    holdFirstBatch(new TestWrite("a", 1));
+    write(new TestWrite("a", 1)); // queued behind the batch in flight
 
     AtomicInteger replaysOfA = new AtomicInteger();
     assertThat(writer.deferUntilWritten("a", replaysOfA::incrementAndGet)).isTrue();
@@ -191,17 +179,15 @@ class JournalWriterTest {
 
   @Test
   void closingLetsTheWritesTakenFinishAndRefusesNewOnes() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
     TestWrite taken = new TestWrite("taken", 1);
-    holdFirstBatch(writer, statement, taken);
+    holdFirstBatch(taken);
     TestWrite queued = new TestWrite("queued", 1);
-    writer.write(queued);
+    write(queued);
 
     CompletionStage<Void> closed = writer.close();
     assertThat(closed.toCompletableFuture()).isNotDone();
     TestWrite late = new TestWrite("late", 1);
-    writer.write(late);
+    write(late);
     assertThat(late.awaitOutcome()).isInstanceOf(IllegalStateException.class);
 
     statement.releases.release(2);
@@ -213,13 +199,12 @@ class JournalWriterTest {
 
   @Test
   void twoSlotsWriteTwoBatchesAtOnce() {
-    HeldStatement statement = new HeldStatement();
-    JournalWriter writer = new JournalWriter(statement, 2, 400, "test-writer");
+    writer = new JournalWriter(statement, 2, 400, "test-writer");
     TestWrite a = new TestWrite("a", 1);
     TestWrite b = new TestWrite("b", 1);
-    writer.write(a);
+    write(a);
     statement.awaitBatches(1);
-    writer.write(b);
+    write(b);
     statement.awaitBatches(2);
     statement.releases.release(2);
     assertThat(a.awaitOutcome()).isNull();
