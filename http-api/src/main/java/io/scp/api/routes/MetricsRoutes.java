@@ -4,7 +4,6 @@ import io.scp.api.metrics.ApiMetrics;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ErrorMapping;
-import io.scp.api.support.Role;
 import io.scp.api.support.WireFormat;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +15,9 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /metrics} in the Prometheus text format. It needs an operator token when tokens are
- * configured (a scrape job sends it as a bearer token); without tokens the node serves loopback
- * only and it is open like the rest of the API.
+ * {@code GET /metrics} in the Prometheus text format, open like the management port's health
+ * checks: the contract's tokens guard {@code /v1}, and a scrape shows only route templates, counts
+ * and member states — no id, number or secret — so a scrape job needs no credentials.
  */
 public final class MetricsRoutes extends ApiDirectives {
   private static final ContentType PROMETHEUS_TEXT =
@@ -38,21 +37,17 @@ public final class MetricsRoutes extends ApiDirectives {
         () ->
             get(
                 () ->
-                    authorized(
-                        Role.OPERATOR,
-                        () ->
-                            completeWithFuture(
-                                metrics
-                                    .scrape()
-                                    .handle(
-                                        (text, failure) ->
-                                            failure == null
-                                                ? HttpResponse.create()
-                                                    .withEntity(
-                                                        HttpEntities.create(PROMETHEUS_TEXT, text))
-                                                : error(
-                                                    ErrorMapping.toApiError(failure),
-                                                    WireFormat.JSON,
-                                                    List.of()))))));
+                    completeWithFuture(
+                        metrics
+                            .scrape()
+                            .handle(
+                                (text, failure) ->
+                                    failure == null
+                                        ? HttpResponse.create()
+                                            .withEntity(HttpEntities.create(PROMETHEUS_TEXT, text))
+                                        : error(
+                                            ErrorMapping.toApiError(failure),
+                                            WireFormat.JSON,
+                                            List.of())))));
   }
 }
