@@ -299,10 +299,12 @@ class InterworkingTest {
     assertThat(accountView().deducted()).isEqualTo(140);
     assertThat(accountView().reserved()).isZero();
 
+    // The platforms' notices are confirmed by events of their own: wait for them first, so that
+    // what the replay persists is only what the replay itself did.
+    await().atMost(Duration.ofSeconds(5)).until(() -> kit.getState().notices().isEmpty());
     var replay = kit.<StatusReply<Settled>>runCommand(r -> new Cancel(CancelReason.CANCELLED, r));
     assertThat(success(replay.reply()).settled()).isEqualTo(140);
     assertThat(replay.hasNoEvents()).isTrue();
-    await().atMost(Duration.ofSeconds(5)).until(() -> kit.getState().notices().isEmpty());
     assertThat(gateway.calls("interworking-cancelled"))
         .extracting(RecordingGateway.Call::platformId)
         .containsExactlyInAnyOrder("pf-a", "pf-b");

@@ -1,5 +1,6 @@
 package io.scp.api.routes;
 
+import com.google.protobuf.Message;
 import io.scp.actors.cpm.CpmCdr;
 import io.scp.actors.cpm.CpmGroup;
 import io.scp.actors.cpm.CpmMessage;
@@ -10,6 +11,7 @@ import io.scp.actors.cpm.SmsOutbox;
 import io.scp.api.proto.CpmMediaDecision;
 import io.scp.api.proto.CpmRecipient;
 import io.scp.api.proto.CpmSendResult;
+import io.scp.api.proto.CpmSessionEnded;
 import io.scp.api.proto.CpmSmsOutbox;
 import io.scp.api.proto.CpmSmsSegment;
 
@@ -89,6 +91,33 @@ final class CpmViews {
     v.endCause().ifPresent(out::setEndCause);
     v.cdr().ifPresent(c -> out.setCdr(cdr(c)));
     return out.build();
+  }
+
+  /**
+   * The answer of ending a session: the session, and its CDR's fields at the top level too (the
+   * fields both share, such as {@code startedAt}, are the session's).
+   */
+  static CpmSessionEnded sessionEnded(CpmSession.SessionView v) {
+    var session = session(v);
+    var out = CpmSessionEnded.newBuilder();
+    if (session.hasCdr()) copyByName(session.getCdr(), out);
+    copyByName(session, out);
+    return out.build();
+  }
+
+  /**
+   * Sets every field of {@code from} that {@code to} has under the same name: the ones that are
+   * set, and plain scalars also at their default (a charge of 0 is still the CDR's charge).
+   */
+  private static void copyByName(Message from, Message.Builder to) {
+    for (var field : from.getDescriptorForType().getFields()) {
+      var target = to.getDescriptorForType().findFieldByName(field.getName());
+      boolean present =
+          field.isRepeated()
+              ? from.getRepeatedFieldCount(field) > 0
+              : !field.hasPresence() || from.hasField(field);
+      if (target != null && present) to.setField(target, from.getField(field));
+    }
   }
 
   static io.scp.api.proto.CpmCdr cdr(CpmCdr c) {

@@ -579,6 +579,11 @@ class CpmApiTest {
     assertThat(cdr.get("chargedParty").asText()).isEqualTo(alice);
     assertThat(cdr.get("units").asInt()).isEqualTo(2);
     assertThat(ended.json().get("state").asText()).isEqualTo("ENDED");
+    // The answer is also the session CDR itself (api.md: "200 (session CDR)").
+    for (String field : List.of("cdrId", "type", "chargedParty", "units", "charge", "decision")) {
+      assertThat(ended.json().get(field)).as(field).isEqualTo(cdr.get(field));
+    }
+    assertThat(ended.json().get("sessionId").asText()).isEqualTo(sessionId);
     assertThat(api.delete("/v1/cpm/sessions/" + sessionId).json()).isEqualTo(ended.json());
     var late =
         api.post(
