@@ -459,7 +459,7 @@ public final class CpmRoutes extends ApiDirectives {
     Validate.id("sessionId", sessionId);
     return this.<CpmSession.Command, CpmSession.SessionView>ask(
             CpmSession.KEY, sessionId, CpmSession.End::new)
-        .thenApply(v -> Reply.ok(CpmViews.sessionEnded(v)));
+        .thenApply(v -> Reply.ok(CpmViews.session(v)));
   }
 
   // ---------------------------------------------------------------- SMS outbox

@@ -11,7 +11,6 @@ import io.scp.actors.cpm.SmsOutbox;
 import io.scp.api.proto.CpmMediaDecision;
 import io.scp.api.proto.CpmRecipient;
 import io.scp.api.proto.CpmSendResult;
-import io.scp.api.proto.CpmSessionEnded;
 import io.scp.api.proto.CpmSmsOutbox;
 import io.scp.api.proto.CpmSmsSegment;
 
@@ -76,32 +75,27 @@ final class CpmViews {
   }
 
   static io.scp.api.proto.CpmSession session(CpmSession.SessionView v) {
-    var out =
-        io.scp.api.proto.CpmSession.newBuilder()
-            .setSessionId(v.sessionId())
-            .setKind(v.kind().name())
-            .setInitiator(v.initiator())
-            .addAllParticipants(v.participants())
-            .setState(v.active() ? "ACTIVE" : "ENDED")
-            .setStartedAt(v.startedAt().toString())
-            .setMessageCount(v.messageCount());
+    var out = io.scp.api.proto.CpmSession.newBuilder();
+    // An ended session is also its CDR; the session's own fields, set after, win where both have
+    // one.
+    v.cdr()
+        .map(CpmViews::cdr)
+        .ifPresent(
+            cdr -> {
+              copyByName(cdr, out);
+              out.setCdr(cdr);
+            });
+    out.setSessionId(v.sessionId())
+        .setKind(v.kind().name())
+        .setInitiator(v.initiator())
+        .addAllParticipants(v.participants())
+        .setState(v.active() ? "ACTIVE" : "ENDED")
+        .setStartedAt(v.startedAt().toString())
+        .setMessageCount(v.messageCount());
     v.groupId().ifPresent(out::setGroupId);
     v.media().forEach(m -> out.addMedia(media(m)));
     v.endedAt().ifPresent(t -> out.setEndedAt(t.toString()));
     v.endCause().ifPresent(out::setEndCause);
-    v.cdr().ifPresent(c -> out.setCdr(cdr(c)));
-    return out.build();
-  }
-
-  /**
-   * The answer of ending a session: the session, and its CDR's fields at the top level too (the
-   * fields both share, such as {@code startedAt}, are the session's).
-   */
-  static CpmSessionEnded sessionEnded(CpmSession.SessionView v) {
-    var session = session(v);
-    var out = CpmSessionEnded.newBuilder();
-    if (session.hasCdr()) copyByName(session.getCdr(), out);
-    copyByName(session, out);
     return out.build();
   }
 

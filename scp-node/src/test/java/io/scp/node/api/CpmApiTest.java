@@ -585,6 +585,7 @@ class CpmApiTest {
     }
     assertThat(ended.json().get("sessionId").asText()).isEqualTo(sessionId);
     assertThat(api.delete("/v1/cpm/sessions/" + sessionId).json()).isEqualTo(ended.json());
+    assertThat(api.get("/v1/cpm/sessions/" + sessionId).json()).isEqualTo(ended.json());
     var late =
         api.post(
             "/v1/cpm/sessions/" + sessionId + "/messages",
