@@ -57,8 +57,17 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
       throw new IllegalStateException("BatchingJdbcJournal applies no event adapters");
     }
     int writers = config.getInt("parallelism");
-    long timeoutMillis = config.getDuration("circuit-breaker.call-timeout", TimeUnit.MILLISECONDS);
-    connections = writerConnections(context().system().settings().config(), writers, timeoutMillis);
+    Config nodeConfig = context().system().settings().config();
+    // The plugin's own database settings: the writer waits for a connection as long as it does.
+    long connectionTimeoutMillis =
+        nodeConfig
+            .getConfig(
+                "pekko-persistence-jdbc.shared-databases." + config.getString("use-shared-db"))
+            .getDuration("db.connectionTimeout", TimeUnit.MILLISECONDS);
+    long statementTimeoutMillis =
+        config.getDuration("circuit-breaker.call-timeout", TimeUnit.MILLISECONDS);
+    connections =
+        writerConnections(nodeConfig, writers, connectionTimeoutMillis, statementTimeoutMillis);
     writer =
         new JournalWriter(
             rows -> {
@@ -190,13 +199,10 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
   }
 
   private static HikariDataSource writerConnections(
-      Config nodeConfig, int size, long statementTimeoutMillis) {
+      Config nodeConfig, int size, long connectionTimeoutMillis, long statementTimeoutMillis) {
     HikariConfig pool = ConnectionPools.toNodeDatabase(nodeConfig, "scp-journal-writer", size);
     pool.setMinimumIdle(size);
-    pool.setConnectionTimeout(
-        nodeConfig.getDuration(
-            "pekko-persistence-jdbc.shared-databases.scp.db.connectionTimeout",
-            TimeUnit.MILLISECONDS));
+    pool.setConnectionTimeout(connectionTimeoutMillis);
     // The server cancels a write that hangs. (The driver's own query timeout would arm a timer
     // thread for every batch: a wake-up each, ~3 % of the node's CPU at 8 callers.)
     pool.setConnectionInitSql("SET statement_timeout = " + statementTimeoutMillis);

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +73,12 @@ class JournalWriterTest {
 
   final HeldStatement statement = new HeldStatement();
   JournalWriter writer = new JournalWriter(statement, 1, 400, "test-writer");
+
+  @AfterEach
+  void stopWriter() {
+    statement.releases.release(1_000); // lets any batch still held finish, so the thread ends
+    writer.close();
+  }
 
   void write(TestWrite write) {
     writer.write(write.write);
