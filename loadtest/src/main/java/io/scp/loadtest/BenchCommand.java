@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.ConcurrentHistogram;
 import picocli.CommandLine.Command;
@@ -87,6 +88,12 @@ final class BenchCommand implements Callable<Integer> {
       converter = LoadtestMain.DurationConverter.class)
   Duration scenarioWarmup;
 
+  @Option(
+      names = "--held-calls",
+      defaultValue = "20000",
+      description = "calls held open on the one node to measure the heap of a live call (0: skip)")
+  int heldCalls;
+
   @Option(names = "--pgbench-clients", defaultValue = "16")
   int pgbenchClients;
 
@@ -124,9 +131,20 @@ final class BenchCommand implements Callable<Integer> {
       List<BenchRun> runs = new ArrayList<>();
       List<String> one = List.of(cluster.apiUrls().get(0));
       runCalls(one, population, 32, warmup, "warm-up");
-      for (int c : concurrency) runs.add(runCalls(one, population, c, duration, "1 node"));
+      long peakHeap;
+      try (var peak = new NodeHeap.Peak(one.get(0), Duration.ofSeconds(2))) {
+        for (int c : concurrency) runs.add(runCalls(one, population, c, duration, "1 node"));
+        peakHeap = peak.bytes();
+      }
       String metricsCheck = crossCheck(cluster, runs);
       BenchRun best = BenchRun.best(runs);
+      Optional<MemoryBench.LiveCalls> held =
+          heldCalls > 0
+              ? Optional.of(
+                  new MemoryBench(one.get(0), cluster.pid(0), System.out)
+                      .liveCalls(population, heldCalls, 32))
+              : Optional.empty();
+      var memory = new BenchMarkdown.Memory(peakHeap, held);
 
       List<BenchMarkdown.Figure> figures = new ArrayList<>();
       var scenarioBench = new ScenarioBench(one, System.out);
@@ -148,7 +166,7 @@ final class BenchCommand implements Callable<Integer> {
 
       Files.createDirectories(out.toAbsolutePath().getParent());
       var markdown = new BenchMarkdown(baseline, this, (System.nanoTime() - started) / 60e9);
-      Files.writeString(out, markdown.write(runs, best, three, metricsCheck, figures));
+      Files.writeString(out, markdown.write(runs, best, three, metricsCheck, figures, memory));
       LatencyChart.write(
           best.latencies().perSecond(),
           List.of(),

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /** Writes the benchmark's figures beside the pgbench baseline as self-explanatory markdown. */
@@ -13,6 +14,14 @@ final class BenchMarkdown {
   static final double SCENARIO_RATIO_BAR = 2.0;
 
   static final double P99_BAR_MS = 25.0;
+
+  /** Bars of quality.md for memory: heap per live entity, heap per node at the bar load. */
+  static final long ENTITY_HEAP_BAR_BYTES = 4 * 1024;
+
+  static final long NODE_HEAP_BAR_BYTES = 2L * 1024 * 1024 * 1024;
+
+  /** The node's heap: at most while the 1-node calls rows ran, and per held live call. */
+  record Memory(long peakHeapBytes, Optional<MemoryBench.LiveCalls> liveCalls) {}
 
   /** One measured figure beside the calls: its rows at every concurrency. */
   record Figure(
@@ -42,7 +51,8 @@ final class BenchMarkdown {
       BenchRun best,
       BenchRun three,
       String metricsCheck,
-      List<Figure> figures) {
+      List<Figure> figures,
+      Memory memory) {
     StringBuilder s = new StringBuilder("# Benchmarks\n\n");
     s.append("Measured by `loadtest bench` on ")
         .append(Instant.now())
@@ -61,6 +71,7 @@ final class BenchMarkdown {
             minutes));
     baseline(s);
     calls(s, calls, best, three, metricsCheck);
+    memory(s, memory);
     if (!figures.isEmpty()) scenarios(s, figures);
     return s.toString();
   }
@@ -106,6 +117,69 @@ final class BenchMarkdown {
         .append(
             section("1 node, " + best.concurrency() + " callers", best.result(), best.latencies()))
         .append('\n');
+  }
+
+  private void memory(StringBuilder s, Memory memory) {
+    s.append("## Memory (one node)\n\n");
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "Bars: at most %d KiB of heap per live entity, at most %d GiB of heap per node at the bar"
+                + " load. The node runs with `%s`; its heap is read from its own `/metrics`"
+                + " (`jvm_memory_used_bytes{area=\"heap\"}`), live entities from"
+                + " `scp_sharding_entities`, and \"after a full collection\" is after `jcmd <pid>"
+                + " GC.run`.%n%n",
+            ENTITY_HEAP_BAR_BYTES / 1024,
+            NODE_HEAP_BAR_BYTES >> 30,
+            String.join(" ", BenchCommand.NODE_OPTIONS)));
+    s.append("| figure | measured | bar | met |\n|---|---|---|---|\n");
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "| heap in use at most while the 1-node calls rows ran (scraped every 2 s, garbage"
+                + " included) | %s | ≤ %s | %s |%n",
+            mib(memory.peakHeapBytes()),
+            mib(NODE_HEAP_BAR_BYTES),
+            memory.peakHeapBytes() > 0 && memory.peakHeapBytes() <= NODE_HEAP_BAR_BYTES
+                ? "yes"
+                : "no"));
+    memory
+        .liveCalls()
+        .ifPresent(
+            held -> {
+              s.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| heap after a full collection once the rows were over (%d live entities)"
+                          + " | %s | | |%n",
+                      held.before().allEntities(),
+                      mib(held.before().heapBytes())));
+              s.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| the same with %d more calls set up, answered and held open (%d live"
+                          + " entities) | %s | | |%n",
+                      held.opened(),
+                      held.held().allEntities(),
+                      mib(held.held().heapBytes())));
+              s.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| heap per live call (its entity and its open reservation on the account;"
+                          + " the difference over the %d call entities it added) | %d bytes | ≤"
+                          + " %d bytes | %s |%n",
+                      held.liveCalls(),
+                      held.bytesPerCall(),
+                      ENTITY_HEAP_BAR_BYTES,
+                      held.liveCalls() > 0 && held.bytesPerCall() <= ENTITY_HEAP_BAR_BYTES
+                          ? "yes"
+                          : "no"));
+            });
+    s.append('\n');
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.0f MiB", bytes / 1024.0 / 1024.0);
   }
 
   /** Which 1-node row holds the throughput bar at the latency bar, if any does. */

@@ -127,6 +127,14 @@ public final class LocalCluster implements AutoCloseable {
     nodes[index] = pb.start();
   }
 
+  /** The operating system's process id of a running node. */
+  public long pid(int index) {
+    Process p = nodes[index];
+    if (p == null || !p.isAlive())
+      throw new IllegalStateException("node " + (index + 1) + " is not running");
+    return p.pid();
+  }
+
   /** SIGKILL: no shutdown hook, no leaving the cluster. */
   public void kill(int index) throws InterruptedException {
     Process p = nodes[index];

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The benchmark's markdown: every figure beside pgbench, with its unit, ratio and bars. */
@@ -52,6 +54,15 @@ class BenchMarkdownTest {
             List.of(run("CPM messages", 16, CpmScenario.LABELS, 300, 60_000)),
             "sent 2; counted 2");
 
+    long mib = 1024 * 1024;
+    var before = new NodeHeap.Reading(300 * mib, Map.of("VpnCall", 0L, "PrepaidAccount", 5_000L));
+    var held =
+        new NodeHeap.Reading(
+            300 * mib + 20_000 * 2_500L, Map.of("VpnCall", 20_000L, "PrepaidAccount", 5_000L));
+    var memory =
+        new BenchMarkdown.Memory(
+            900 * mib, Optional.of(new MemoryBench.LiveCalls(20_000, before, held)));
+
     String md =
         new BenchMarkdown(baseline, settings, 14)
             .write(
@@ -59,7 +70,8 @@ class BenchMarkdownTest {
                 tooSlow,
                 three,
                 "calls cross-check",
-                List.of(ims, cpm));
+                List.of(ims, cpm),
+                memory);
 
     assertThat(md)
         .contains("| 16 | 4000 | 4.00 ms |")
@@ -79,6 +91,10 @@ class BenchMarkdownTest {
         .contains("- IMS registrations: sent 1; counted 1.")
         .contains("![latency over time](benchmarks-ims-latency.png)")
         .contains("#### IMS registrations, 1 node, 64 clients")
-        .contains("this run took 14 minutes");
+        .contains("this run took 14 minutes")
+        .contains("garbage included) | 900 MiB | ≤ 2048 MiB | yes |")
+        .contains("once the rows were over (5000 live entities) | 300 MiB |")
+        .contains("held open (25000 live entities) | 348 MiB |")
+        .contains("over the 20000 call entities it added) | 2500 bytes | ≤ 4096 bytes | yes |");
   }
 }

@@ -232,6 +232,27 @@ class ScenarioRunTest {
         .contains("| duration | calls ended | calls/s | released | failed | skipped |");
   }
 
+  @Test
+  void heapOfHeldCallsIsMeasuredAndTheCallsAreEndedAfter() throws Exception {
+    var population = new Population("t-mem", 2, 20, 1_000_000L);
+    new Provisioner(api(new Latencies())).provision(population, LoadtestMain.DEFAULT_TARIFF);
+
+    // This node runs in this JVM: the full collection is of this process's heap.
+    var held =
+        new MemoryBench(url, ProcessHandle.current().pid(), System.out)
+            .liveCalls(population, 1_000, 8);
+
+    assertThat(held.liveCalls()).as("call entities the held calls added").isEqualTo(1_000);
+    assertThat(held.held().entities(MemoryBench.CALL_ENTITY)).isEqualTo(1_000);
+    assertThat(held.bytesPerCall()).as("heap per held call").isPositive();
+    for (Population.Member m : population.members()) {
+      JsonNode account = get("/v1/accounts/" + m.accountId());
+      assertThat(account.path("reserved").asLong()).as("reserved on %s", m.accountId()).isZero();
+      assertThat(account.path("initialBalance").asLong() + account.path("toppedUp").asLong())
+          .isEqualTo(account.path("balance").asLong() + account.path("deducted").asLong());
+    }
+  }
+
   private JsonNode get(String path) throws Exception {
     ApiTarget.Answer a =
         api(new Latencies()).send("check", "GET", path, null, ApiTarget.JSON).join();

@@ -3,6 +3,7 @@ package io.scp.api.metrics;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.scp.persistence.metrics.NodeMetrics;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,9 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * What {@code GET /metrics} shows besides the journal: API requests per route, the members of the
- * cluster as this node sees them, and the shards and live entities this node hosts per type.
+ * cluster as this node sees them, the shards and live entities this node hosts per type, and the
+ * JVM's own figures (heap and its pools, garbage collections, threads) from Prometheus' JVM
+ * instrumentation.
  */
 public final class ApiMetrics implements Extension {
   private static final ExtensionId<ApiMetrics> ID =
@@ -91,6 +94,9 @@ public final class ApiMetrics implements Extension {
         .labelNames("entity_type")
         .callback(callback -> hosted.forEach((type, c) -> callback.call(c[0], type)))
         .register(registry);
+    // Heap against the 2 GiB bar of quality.md, GC pauses behind slow requests: what an operator
+    // watches first. The benchmark reads jvm_memory_used_bytes from here too.
+    JvmMetrics.builder().register(registry);
   }
 
   public static ApiMetrics get(ActorSystem<?> system) {

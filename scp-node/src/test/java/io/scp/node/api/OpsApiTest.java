@@ -9,6 +9,7 @@ import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,5 +94,10 @@ class OpsApiTest {
         .contains("scp_cluster_members{status=\"up\"} 1.0")
         .contains("scp_sharding_entities{entity_type=\"" + PrepaidAccount.KEY.name() + "\"}")
         .contains("status=\"4xx\"");
+    // The JVM's own figures, as the benchmark reads the heap against the bar of quality.md.
+    var heap = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} (\\S+)$").matcher(text);
+    assertThat(heap.find()).as("heap in use").isTrue();
+    assertThat(Double.parseDouble(heap.group(1))).isPositive();
+    assertThat(text).contains("# TYPE jvm_gc_collection_seconds summary");
   }
 }

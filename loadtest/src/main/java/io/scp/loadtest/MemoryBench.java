@@ -1,0 +1,129 @@
+package io.scp.loadtest;
+
+import io.scp.api.proto.CallDecision;
+import io.scp.api.proto.CallEnd;
+import io.scp.api.proto.CallSetup;
+import io.scp.api.proto.Empty;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * The heap a live call takes on its node (the memory bar of quality.md: at most 4 KiB per live
+ * entity): with the node otherwise idle, {@code calls} calls are set up and answered and held open,
+ * so every one of them is a live call entity with an open reservation on its account; the heap
+ * after a full collection before and while they are held, over the calls the node hosts, is what
+ * one of them costs. Then they are ended, so the accounts are as a normal run leaves them.
+ */
+final class MemoryBench {
+  static final String CALL_ENTITY = "VpnCall";
+
+  /** Heap and live entities before the calls were opened and while they were held. */
+  record LiveCalls(int opened, NodeHeap.Reading before, NodeHeap.Reading held) {
+    long liveCalls() {
+      return held.entities(CALL_ENTITY) - before.entities(CALL_ENTITY);
+    }
+
+    long bytesPerCall() {
+      return (held.heapBytes() - before.heapBytes()) / Math.max(1, liveCalls());
+    }
+  }
+
+  private final String url;
+  private final long pid;
+  private final PrintStream out;
+
+  /** The node serving {@code url} runs as process {@code pid} on this machine. */
+  MemoryBench(String url, long pid, PrintStream out) {
+    this.url = url;
+    this.pid = pid;
+    this.out = out;
+  }
+
+  LiveCalls liveCalls(Population population, int calls, int lanes) throws Exception {
+    awaitNoLiveCalls(url, Duration.ofSeconds(60));
+    NodeHeap.Reading before = NodeHeap.afterFullCollection(pid, url);
+    var api = new ApiTarget(List.of(url), null, new Latencies(), 5, Duration.ofSeconds(30));
+    var wire = new Wire(true);
+    List<Population.Member> members = population.members();
+    String prefix = "lt-" + population.runId() + "-held-" + System.currentTimeMillis() + "-";
+    inLanes(calls, lanes, i -> open(api, wire, members, population.groups(), prefix + i, i))
+        .get(10, TimeUnit.MINUTES);
+    NodeHeap.Reading held = NodeHeap.afterFullCollection(pid, url);
+    inLanes(calls, lanes, i -> end(api, wire, prefix + i)).get(10, TimeUnit.MINUTES);
+    var result = new LiveCalls(calls, before, held);
+    out.printf(
+        "memory: %d calls held, %d live call entities, %d bytes of heap each%n",
+        calls, result.liveCalls(), result.bytesPerCall());
+    return result;
+  }
+
+  /** Calls of the rows before linger a moment after they end; the count starts from none. */
+  private static void awaitNoLiveCalls(String url, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (NodeHeap.read(url).entities(CALL_ENTITY) > 0) {
+      if (System.nanoTime() > deadline)
+        throw new IllegalStateException("calls still live on " + url + " after " + timeout);
+      Thread.sleep(500);
+    }
+  }
+
+  private static CompletableFuture<Void> open(
+      ApiTarget api,
+      Wire wire,
+      List<Population.Member> members,
+      int groups,
+      String callId,
+      int seed) {
+    Population.Member[] pair = Population.pair(members, groups, new Random(seed));
+    var setup =
+        CallSetup.newBuilder()
+            .setCallId(callId)
+            .setCaller(pair[0].msisdn())
+            .setCalled(pair[1].shortNumber())
+            .build();
+    return wire.post(api, "setup", "/v1/calls", setup)
+        .thenCompose(
+            a -> {
+              CallDecision d = a.ok() ? wire.decode(a.body(), CallDecision.newBuilder()) : null;
+              if (d == null || !d.getDecision().equals("CONNECT"))
+                throw new IllegalStateException(
+                    "call " + callId + " not connected: " + a.status() + " " + d);
+              return wire.post(
+                  api, "answer", "/v1/calls/" + callId + "/answer", Empty.getDefaultInstance());
+            })
+        .thenAccept(a -> expectOk(a, "answer of " + callId));
+  }
+
+  private static CompletableFuture<Void> end(ApiTarget api, Wire wire, String callId) {
+    return wire.post(
+            api,
+            "end",
+            "/v1/calls/" + callId + "/end",
+            CallEnd.newBuilder().setTalkSeconds(1).build())
+        .thenAccept(a -> expectOk(a, "end of " + callId));
+  }
+
+  private static void expectOk(ApiTarget.Answer answer, String what) {
+    if (!answer.ok()) throw new IllegalStateException(what + " failed: " + answer.status());
+  }
+
+  /** Steps 0..n-1, {@code lanes} at a time: every lane runs its share one after the other. */
+  private static CompletableFuture<Void> inLanes(
+      int n, int lanes, IntFunction<CompletableFuture<Void>> step) {
+    CompletableFuture<?>[] all = new CompletableFuture<?>[lanes];
+    for (int lane = 0; lane < lanes; lane++) {
+      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+      for (int i = lane; i < n; i += lanes) {
+        int k = i;
+        chain = chain.thenCompose(x -> step.apply(k));
+      }
+      all[lane] = chain;
+    }
+    return CompletableFuture.allOf(all);
+  }
+}
