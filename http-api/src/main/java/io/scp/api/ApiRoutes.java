@@ -71,12 +71,11 @@ public final class ApiRoutes extends AllDirectives {
     return handleExceptions(exceptions, () -> handleRejections(rejections, () -> all));
   }
 
+  // Errors answer in the request's encoding (or the one Accept asks for), as every answer does.
+
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .matchAny(
-            e ->
-                complete(
-                    ApiDirectives.error(ErrorMapping.toApiError(e), WireFormat.JSON, List.of())))
+        .matchAny(e -> errorRoute(ErrorMapping.toApiError(e)))
         .build();
   }
 
@@ -85,32 +84,23 @@ public final class ApiRoutes extends AllDirectives {
         .handleAll(
             MethodRejection.class,
             rejected ->
-                complete(
-                    ApiDirectives.error(
-                        new ApiError(
-                            405,
-                            "METHOD_NOT_ALLOWED",
-                            "allowed here: "
-                                + rejected.stream()
-                                    .map(r -> r.supported().name())
-                                    .distinct()
-                                    .toList()),
-                        WireFormat.JSON,
-                        List.of())))
+                errorRoute(
+                    new ApiError(
+                        405,
+                        "METHOD_NOT_ALLOWED",
+                        "allowed here: "
+                            + rejected.stream()
+                                .map(r -> r.supported().name())
+                                .distinct()
+                                .toList())))
         .handle(
-            Rejection.class,
-            r ->
-                complete(
-                    ApiDirectives.error(
-                        ApiError.badRequest("the request was not understood"),
-                        WireFormat.JSON,
-                        List.of())))
-        .handleNotFound(
-            complete(
-                ApiDirectives.error(
-                    new ApiError(404, "NOT_FOUND", "no such resource"),
-                    WireFormat.JSON,
-                    List.of())))
+            Rejection.class, r -> errorRoute(ApiError.badRequest("the request was not understood")))
+        .handleNotFound(errorRoute(new ApiError(404, "NOT_FOUND", "no such resource")))
         .build();
+  }
+
+  private Route errorRoute(ApiError error) {
+    return extractRequest(
+        request -> complete(ApiDirectives.error(error, WireFormat.forError(request), List.of())));
   }
 }

@@ -134,7 +134,8 @@ public final class ProtoJson {
     return value;
   }
 
-  private static String enumNames(FieldDescriptor field) {
+  /** The values a client may send for an enum field: every one but the zero "unspecified". */
+  static String enumNames(FieldDescriptor field) {
     return field.getEnumType().getValues().stream()
         .filter(v -> v.getNumber() != 0)
         .map(EnumValueDescriptor::getName)

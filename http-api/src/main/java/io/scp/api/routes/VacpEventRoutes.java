@@ -103,7 +103,7 @@ public final class VacpEventRoutes extends ApiDirectives {
                               403,
                               "FORBIDDEN",
                               "platform " + platform.get().platformId() + " is suspended"),
-                          WireFormat.forResponse(request, WireFormat.JSON),
+                          WireFormat.forError(request),
                           List.of()));
                 }
                 return inner.apply(platform);

@@ -194,7 +194,7 @@ public final class VacpRoutes extends ApiDirectives {
   Route asPlatform(Function<VacpPlatform.PlatformView, Route> inner) {
     return extractRequest(
         request -> {
-          WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
+          WireFormat out = WireFormat.forError(request);
           Optional<String> key = bearerToken(request).filter(ApiKeys::plausible);
           if (key.isEmpty()) return complete(unauthenticated(out));
           return onSuccess(

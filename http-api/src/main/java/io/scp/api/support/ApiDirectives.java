@@ -101,7 +101,7 @@ public abstract class ApiDirectives extends AllDirectives {
   protected Route withoutBody(Supplier<CompletionStage<Reply>> handler) {
     return extractRequest(
         request -> {
-          WireFormat out = WireFormat.forResponse(request, WireFormat.JSON);
+          WireFormat out = WireFormat.forError(request);
           CompletionStage<Reply> reply;
           try {
             reply = handler.get();
@@ -135,14 +135,14 @@ public abstract class ApiDirectives extends AllDirectives {
             return complete(
                 error(
                     new ApiError(401, "UNAUTHENTICATED", "a valid bearer token is required"),
-                    WireFormat.forResponse(request, WireFormat.JSON),
+                    WireFormat.forError(request),
                     List.of(RawHeader.create("WWW-Authenticate", "Bearer"))));
           }
           if (!caller.get().grants(role)) {
             return complete(
                 error(
                     new ApiError(403, "FORBIDDEN", "this token's role may not call this endpoint"),
-                    WireFormat.forResponse(request, WireFormat.JSON),
+                    WireFormat.forError(request),
                     List.of()));
           }
           return inner.get();

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
 import io.scp.api.codec.DecodeException;
+import io.scp.api.codec.ProtoEnums;
 import io.scp.api.codec.ProtoJson;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -24,13 +25,47 @@ public enum WireFormat {
     return isProtobuf(request.entity().getContentType().mediaType().toString()) ? PROTOBUF : JSON;
   }
 
-  /** The answer follows {@code Accept}, defaulting to the request's own encoding. */
+  /**
+   * The answer follows {@code Accept}: the encoding with the higher quality ({@code q}, 1 when
+   * absent; a named type counts before a wildcard), the request's own encoding when they are equal
+   * or neither is acceptable.
+   */
   public static WireFormat forResponse(HttpRequest request, WireFormat requestFormat) {
-    String accept =
-        request.getHeader("Accept").map(h -> h.value().toLowerCase(Locale.ROOT)).orElse("");
-    if (isProtobuf(accept)) return PROTOBUF;
-    if (accept.contains("json")) return JSON;
+    String accept = request.getHeader("Accept").map(h -> h.value()).orElse("");
+    double protobuf = -1, json = -1, wildcard = -1;
+    for (String range : accept.split(",")) {
+      String[] parts = range.split(";");
+      String type = parts[0].trim().toLowerCase(Locale.ROOT);
+      double q = quality(parts);
+      if (isProtobuf(type)) protobuf = Math.max(protobuf, q);
+      else if (type.contains("json")) json = Math.max(json, q);
+      else if (type.equals("*/*") || type.equals("application/*")) wildcard = Math.max(wildcard, q);
+    }
+    if (protobuf < 0) protobuf = wildcard;
+    if (json < 0) json = wildcard;
+    if (protobuf > json && protobuf > 0) return PROTOBUF;
+    if (json > protobuf && json > 0) return JSON;
     return requestFormat;
+  }
+
+  /** An error answer: as any answer, the request's encoding unless {@code Accept} asks another. */
+  public static WireFormat forError(HttpRequest request) {
+    return forResponse(request, ofRequest(request));
+  }
+
+  private static double quality(String[] parameters) {
+    for (int i = 1; i < parameters.length; i++) {
+      String p = parameters[i].trim();
+      if (p.length() > 2 && (p.startsWith("q=") || p.startsWith("Q="))) {
+        try {
+          double q = Double.parseDouble(p.substring(2).trim());
+          return q >= 0 && q <= 1 ? q : 1;
+        } catch (NumberFormatException e) {
+          return 1;
+        }
+      }
+    }
+    return 1;
   }
 
   private static boolean isProtobuf(String mediaTypes) {
@@ -46,7 +81,9 @@ public enum WireFormat {
   public <T extends Message> T decode(T prototype, byte[] body) {
     if (this == JSON) return (T) ProtoJson.decode(body, prototype.newBuilderForType()).build();
     try {
-      return (T) prototype.getParserForType().parseFrom(body);
+      T message = (T) prototype.getParserForType().parseFrom(body);
+      ProtoEnums.requireKnown(message);
+      return message;
     } catch (InvalidProtocolBufferException e) {
       throw new DecodeException(
           "body is not a valid protobuf " + prototype.getDescriptorForType().getName());

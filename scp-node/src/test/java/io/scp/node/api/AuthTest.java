@@ -3,6 +3,9 @@ package io.scp.node.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.scp.api.proto.CallSetup;
+import io.scp.api.proto.Error;
+import io.scp.api.proto.SubscriberProfile;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import java.util.Map;
@@ -44,6 +47,33 @@ class AuthTest {
                 .get("/v1/accounts/x")
                 .status())
         .isEqualTo(401);
+  }
+
+  /** A protobuf client decodes every error as {@code scp.v1.Error}, refusals of its token too. */
+  @Test
+  void refusalsOfAProtobufRequestAreProtobuf() throws Exception {
+    byte[] setup =
+        CallSetup.newBuilder()
+            .setCallId("c-" + UUID.randomUUID())
+            .setCaller("8613800000001")
+            .setCalled("1001")
+            .build()
+            .toByteArray();
+    var none = anonymous.send("POST", "/v1/calls", setup, "application/x-protobuf");
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.header("Content-Type")).startsWith("application/x-protobuf");
+    assertThat(Error.parseFrom(none.body()).getCode()).isEqualTo("UNAUTHENTICATED");
+    byte[] profile = SubscriberProfile.getDefaultInstance().toByteArray();
+    var forbidden =
+        frontend.send("PUT", "/v1/subscribers/8613900000078", profile, "application/x-protobuf");
+    assertThat(forbidden.status()).isEqualTo(403);
+    assertThat(Error.parseFrom(forbidden.body()).getCode()).isEqualTo("FORBIDDEN");
+    // and JSON when Accept asks for it
+    var json =
+        anonymous
+            .withHeader("Accept", "application/x-protobuf;q=0.5, application/json")
+            .send("POST", "/v1/calls", setup, "application/x-protobuf");
+    assertThat(json.code()).isEqualTo("UNAUTHENTICATED");
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.scp.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.scp.api.proto.SubscriberProfile;
+import io.scp.api.proto.SubscriberStatus;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import java.nio.charset.StandardCharsets;
@@ -98,6 +100,38 @@ class BadInputTest {
     assertThat(r.status()).isEqualTo(400);
   }
 
+  /**
+   * Proto3 keeps an enum number it has no name for; a route reading the field would see {@code
+   * UNRECOGNIZED} (or the zero "unspecified") and might take it for a default, as a subscriber's
+   * status once did (anything but SUSPENDED was ACTIVE).
+   */
+  @Test
+  void unknownProtobufEnumValuesAre400AndChangeNothing() {
+    String msisdn = "8613" + (1_000_000 + new Random().nextInt(8_999_999));
+    var json = api.withHeader("Accept", "application/json");
+    var suspended =
+        SubscriberProfile.newBuilder().setStatus(SubscriberStatus.SUSPENDED).build().toByteArray();
+    assertThat(
+            json.send("PUT", "/v1/subscribers/" + msisdn, suspended, "application/x-protobuf")
+                .status())
+        .isEqualTo(201);
+    // field 3 (status), varint: 99 has no name; 0 is SUBSCRIBER_STATUS_UNSPECIFIED
+    for (byte value : new byte[] {99, 0}) {
+      var r =
+          json.send(
+              "PUT",
+              "/v1/subscribers/" + msisdn,
+              new byte[] {0x18, value},
+              "application/x-protobuf");
+      assertThat(r.status()).as(r.toString()).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(r.json().get("message").asText())
+          .isEqualTo("status must be one of [ACTIVE, SUSPENDED], not " + value);
+    }
+    assertThat(api.get("/v1/subscribers/" + msisdn).json().get("status").asText())
+        .isEqualTo("SUSPENDED");
+  }
+
   @Test
   void oversizedBodiesAre413() {
     byte[] huge =
@@ -131,6 +165,23 @@ class BadInputTest {
     var m = api.delete("/v1/accounts/" + account);
     assertThat(m.status()).isEqualTo(405);
     assertThat(m.code()).isEqualTo("METHOD_NOT_ALLOWED");
+    // in the encoding of the request, as every error
+    byte[] empty = new byte[0];
+    var pbNotFound = api.send("POST", "/v1/no-such-thing", empty, "application/x-protobuf");
+    assertThat(pbNotFound.status()).isEqualTo(404);
+    assertThat(pbNotFound.header("Content-Type")).startsWith("application/x-protobuf");
+    assertThat(parseError(pbNotFound.body()).getCode()).isEqualTo("NOT_FOUND");
+    var pbMethod = api.send("PUT", "/v1/calls", empty, "application/x-protobuf");
+    assertThat(pbMethod.status()).isEqualTo(405);
+    assertThat(parseError(pbMethod.body()).getCode()).isEqualTo("METHOD_NOT_ALLOWED");
+  }
+
+  private static io.scp.api.proto.Error parseError(byte[] body) {
+    try {
+      return io.scp.api.proto.Error.parseFrom(body);
+    } catch (Exception e) {
+      throw new AssertionError("not a protobuf scp.v1.Error", e);
+    }
   }
 
   /** Seeded fuzzing of the decoders: mutated JSON and random bytes never produce a 5xx. */
