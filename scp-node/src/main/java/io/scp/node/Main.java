@@ -1,6 +1,7 @@
 package io.scp.node;
 
 import com.typesafe.config.ConfigFactory;
+import io.scp.persistence.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,7 +51,15 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     CommonPoolParallelism.ensureAtLeastTwo();
-    int exit = new CommandLine(new Main()).execute(args);
+    int exit =
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler(
+                (e, command, parsed) -> {
+                  if (!(e instanceof EmbeddedDatabase.DirectoryInUse)) throw e;
+                  command.getErr().println("scp-node: " + e.getMessage());
+                  return 2;
+                })
+            .execute(args);
     if (exit != 0) System.exit(exit);
   }
 

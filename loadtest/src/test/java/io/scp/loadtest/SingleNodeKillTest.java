@@ -1,0 +1,145 @@
+package io.scp.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built jar as a user runs it: one node on its embedded PostgreSQL, killed with SIGKILL and
+ * started again on the same data directory, keeps what it acknowledged. The database runs as a
+ * process of its own and survives the kill; the restarted node stops it and starts its own. A
+ * second node on a directory that a live node uses is refused.
+ */
+class SingleNodeKillTest {
+  private static final Path JAR =
+      Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final Path dataDir =
+      Path.of("target", "kill-test", "run-" + System.nanoTime()).toAbsolutePath();
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopEverything() {
+    started.forEach(Process::destroyForcibly);
+    // whatever this test left running on its directory, its PostgreSQL included
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Test
+  void aKilledNodeRestartsOnItsDataAndASecondNodeIsRefused() throws Exception {
+    assertThat(Files.exists(JAR)).as("the node's fat jar is built before this module").isTrue();
+    int http = freePort();
+    int management = freePort();
+    Process first = start(http, management);
+    awaitReady(first, management);
+    var put = send("PUT", http, "/v1/accounts/kept", "{\"balance\":4321}");
+    assertThat(put.statusCode()).isEqualTo(201);
+
+    first.destroyForcibly(); // SIGKILL: no shutdown hook, the database is left running
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    Process second = start(http, management);
+    awaitReady(second, management);
+    var kept = send("GET", http, "/v1/accounts/kept", null);
+    assertThat(kept.statusCode()).isEqualTo(200);
+    assertThat(kept.body()).contains("\"balance\":4321");
+    assertThat(Files.readString(log(second)))
+        .contains("stopping the embedded PostgreSQL")
+        .contains("that a node which died left running");
+
+    Process intruder = start(freePort(), freePort());
+    assertThat(intruder.waitFor(120, TimeUnit.SECONDS)).as("a second node gives up").isTrue();
+    assertThat(intruder.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log(intruder)))
+        .contains("is in use by another running node")
+        .doesNotContain("\tat ");
+    assertThat(send("GET", http, "/v1/accounts/kept", null).statusCode())
+        .as("the first node still serves")
+        .isEqualTo(200);
+  }
+
+  private Process start(int http, int management) throws IOException {
+    Files.createDirectories(dataDir);
+    Path log = dataDir.resolve("node-" + started.size() + ".log");
+    var pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx512m",
+            "-jar",
+            JAR.toString());
+    pb.environment().put("SCP_DATA_DIR", dataDir.toString());
+    pb.environment().put("SCP_HTTP_PORT", Integer.toString(http));
+    pb.environment().put("SCP_MANAGEMENT_PORT", Integer.toString(management));
+    pb.environment().put("SCP_REMOTE_PORT", Integer.toString(freePort()));
+    pb.environment().remove("SCP_DB_URL");
+    pb.environment().remove("SCP_API_TOKENS");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  private Path log(Process p) {
+    return dataDir.resolve("node-" + started.indexOf(p) + ".log");
+  }
+
+  private void awaitReady(Process node, int management) {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
+              try {
+                return HTTP.send(
+                            HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + management + "/ready"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200;
+              } catch (IOException e) {
+                return false;
+              }
+            });
+  }
+
+  private static HttpResponse<String> send(String method, int port, String path, String json)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
