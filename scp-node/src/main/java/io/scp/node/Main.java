@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.scp.persistence.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
       "  SCP_DB_PASSWORD       database password",
       "  SCP_DB_PORT           port of the embedded PostgreSQL (db command: default 5433)",
       "  SCP_API_TOKENS        operator=TOKEN,frontend=TOKEN; enables bearer-token authentication",
-      "  SCP_LOG_LEVEL         log level (default INFO)",
+      "  SCP_LOG_LEVEL         ERROR, WARN, INFO, DEBUG, TRACE or OFF (default INFO)",
       "",
       "Any scp.* setting can also be given as a JVM system property, e.g.",
       "  java -Dscp.prepaid.reservation-ttl=300s -jar scp-node.jar"
@@ -50,6 +51,11 @@ public final class Main implements Callable<Integer> {
   String config;
 
   public static void main(String[] args) {
+    Optional<String> badLevel = LogLevel.configure(System.getenv("SCP_LOG_LEVEL"));
+    if (badLevel.isPresent()) {
+      System.err.println("scp-node: " + badLevel.get());
+      System.exit(2);
+    }
     CommonPoolParallelism.ensureAtLeastTwo();
     int exit =
         new CommandLine(new Main())
