@@ -758,7 +758,9 @@ public final class VpnCall
   // ---- answer and end
 
   private ReplyEffect<Event, State> onAnswer(Call call, Answer cmd) {
-    if (phaseOf(call) == Phase.ANSWERED)
+    // A repeated answer (the call was answered, maybe ended since) answers the call as it is; a
+    // first answer after the call was released or ended unanswered is too late.
+    if (call.answeredAt().isPresent())
       return Effect().reply(cmd.replyTo(), StatusReply.success(view(call)));
     if (phaseOf(call) != Phase.CONNECTED) return Effect().reply(cmd.replyTo(), callOver(call));
     return Effect()

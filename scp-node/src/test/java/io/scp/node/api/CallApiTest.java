@@ -69,6 +69,12 @@ class CallApiTest {
     assertThat(ended.get("shortfall").asLong()).isZero();
     assertThat(vpn.end(callId, 61)).isEqualTo(ended);
     assertThat(vpn.end(callId, 999)).as("a replayed end never charges again").isEqualTo(ended);
+    var answeredAgain = api.post("/v1/calls/" + callId + "/answer", "{}");
+    assertThat(answeredAgain.status())
+        .as("a replayed answer answers the call as it is")
+        .isEqualTo(200);
+    assertThat(answeredAgain.json().get("state").asText()).isEqualTo("ENDED");
+    assertThat(answeredAgain.json().get("charge").asLong()).isEqualTo(130);
 
     JsonNode account = vpn.account(alice);
     assertThat(account.get("balance").asLong()).isEqualTo(10_000 - 130);
