@@ -16,11 +16,13 @@ import java.util.function.IntFunction;
  * The heap a live call takes on its node (the memory bar of quality.md: at most 4 KiB per live
  * entity): with the node otherwise idle, {@code calls} calls are set up and answered and held open,
  * so every one of them is a live call entity with an open reservation on its account; the heap
- * after a full collection before and while they are held, over the calls the node hosts, is what
- * one of them costs. Then they are ended, so the accounts are as a normal run leaves them.
+ * after a full collection before and while they are held (10 s after the last was opened), over the
+ * calls the node hosts, is what one of them costs. Then they are ended, so the accounts are as a
+ * normal run leaves them.
  */
 final class MemoryBench {
   static final String CALL_ENTITY = "VpnCall";
+  private static final Duration SETTLE = Duration.ofSeconds(10);
 
   /** Heap and live entities before the calls were opened and while they were held. */
   record LiveCalls(int opened, NodeHeap.Reading before, NodeHeap.Reading held) {
@@ -53,6 +55,9 @@ final class MemoryBench {
     String prefix = "lt-" + population.runId() + "-held-" + System.currentTimeMillis() + "-";
     inLanes(calls, lanes, i -> open(api, wire, members, population.groups(), prefix + i, i))
         .get(10, TimeUnit.MINUTES);
+    // The timeouts of the requests that opened them (asks of at most 5 s, cancelled when answered)
+    // stay in the scheduler until they would have fired: transient, not the calls' own heap.
+    Thread.sleep(SETTLE.toMillis());
     NodeHeap.Reading held = NodeHeap.afterFullCollection(pid, url);
     inLanes(calls, lanes, i -> end(api, wire, prefix + i)).get(10, TimeUnit.MINUTES);
     var result = new LiveCalls(calls, before, held);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.OpenAcrossChecks;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -36,6 +38,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -274,14 +277,18 @@ public final class PrepaidAccount
     State deepCopy();
   }
 
-  public record Unopened() implements State {
+  /** No account yet; knows its id for the account that opens it. */
+  public record Unopened(String accountId) implements State {
     @Override
     public State deepCopy() {
       return this;
     }
   }
 
-  /** One reservation; {@code deductions} maps deduction id to amount, for replays. */
+  /**
+   * One reservation; {@code deductions} maps deduction id to amount, for replays. The map is never
+   * changed in place (a deduction makes a new one), so open reservations share the empty one.
+   */
   public record Reservation(
       String reservationId,
       long amount,
@@ -289,7 +296,7 @@ public final class PrepaidAccount
       Instant expiresAt,
       ReservationState state,
       long released,
-      LinkedHashMap<String, Long> deductions)
+      Map<String, Long> deductions)
       implements CborSerializable {
 
     long remaining() {
@@ -298,13 +305,7 @@ public final class PrepaidAccount
 
     Reservation deepCopy() {
       return new Reservation(
-          reservationId,
-          amount,
-          deducted,
-          expiresAt,
-          state,
-          released,
-          new LinkedHashMap<>(deductions));
+          reservationId, amount, deducted, expiresAt, state, released, deductions);
     }
 
     ReservationView view() {
@@ -422,14 +423,19 @@ public final class PrepaidAccount
 
   private static RememberedEntity.Factory<Command> factory(
       Settings settings, Clock clock, ReservationOwners owners) {
+    EventHandler<State, Event> events = events(settings.rememberedIds());
     return (id, context, timers, passivate) ->
-        new PrepaidAccount(id, settings, clock, owners, context, timers, passivate);
+        new PrepaidAccount(id, settings, clock, owners, events, context, timers, passivate);
   }
+
+  private static final BackoffSupervisorStrategy RESTART =
+      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
 
   private final String accountId;
   private final Settings settings;
   private final Clock clock;
   private final ReservationOwners owners;
+  private final EventHandler<State, Event> events;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final IdlePassivation<Command> idle;
@@ -441,16 +447,16 @@ public final class PrepaidAccount
       Settings settings,
       Clock clock,
       ReservationOwners owners,
+      EventHandler<State, Event> events,
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(
-        PersistenceId.of(KEY.name(), accountId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), accountId), RESTART);
     this.accountId = accountId;
     this.settings = settings;
     this.clock = clock;
     this.owners = owners;
+    this.events = events;
     this.context = context;
     this.timers = timers;
     this.idle =
@@ -459,7 +465,7 @@ public final class PrepaidAccount
 
   @Override
   public State emptyState() {
-    return new Unopened();
+    return new Unopened(accountId);
   }
 
   @Override
@@ -498,40 +504,48 @@ public final class PrepaidAccount
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every account: see {@link EntityCommands}. */
+  private static final EntityCommands<PrepaidAccount, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return idle.counting(COMMANDS.of(this));
+  }
+
+  private static EntityCommands<PrepaidAccount, Command, Event, State> commands() {
+    EntityCommands.Builder<PrepaidAccount, Command, Event, State> builder =
+        EntityCommands.builder();
     builder
-        .forStateType(Unopened.class)
-        .onCommand(Open.class, this::onOpen)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
-        .onCommand(ExpireReservation.class, (s, c) -> Effect().noReply())
-        .onCommand(CheckOwners.class, (s, c) -> Effect().noReply())
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Amend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(TopUp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Authenticate.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Deduct.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Refund.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(SettleCall.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .forState(Unopened.class)
+        .on(Open.class, PrepaidAccount::onOpen)
+        .on(IdleCheck.class, PrepaidAccount::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply())
+        .on(ExpireReservation.class, (e, s, c) -> e.Effect().noReply())
+        .on(CheckOwners.class, (e, s, c) -> e.Effect().noReply())
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(Amend.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(TopUp.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(Authenticate.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(Reserve.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(Deduct.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(Refund.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()))
+        .on(SettleCall.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.notFound()));
     builder
-        .forStateType(Account.class)
-        .onCommand(Open.class, this::onOpenAgain)
-        .onCommand(Amend.class, this::onAmend)
-        .onCommand(TopUp.class, this::onTopUp)
-        .onCommand(Authenticate.class, this::onAuthenticate)
-        .onCommand(Reserve.class, this::onReserve)
-        .onCommand(Deduct.class, this::onDeduct)
-        .onCommand(Refund.class, this::onRefund)
-        .onCommand(SettleCall.class, this::onSettleCall)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view())))
-        .onCommand(ExpireReservation.class, this::onExpireReservation)
-        .onCommand(CheckOwners.class, this::onCheckOwners)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return idle.counting(builder.build());
+        .forState(Account.class)
+        .on(Open.class, PrepaidAccount::onOpenAgain)
+        .on(Amend.class, PrepaidAccount::onAmend)
+        .on(TopUp.class, PrepaidAccount::onTopUp)
+        .on(Authenticate.class, PrepaidAccount::onAuthenticate)
+        .on(Reserve.class, PrepaidAccount::onReserve)
+        .on(Deduct.class, PrepaidAccount::onDeduct)
+        .on(Refund.class, PrepaidAccount::onRefund)
+        .on(SettleCall.class, PrepaidAccount::onSettleCall)
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(s.view())))
+        .on(ExpireReservation.class, PrepaidAccount::onExpireReservation)
+        .on(CheckOwners.class, PrepaidAccount::onCheckOwners)
+        .on(IdleCheck.class, PrepaidAccount::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
+    return builder.build();
   }
 
   private <T> StatusReply<T> notFound() {
@@ -822,8 +836,16 @@ public final class PrepaidAccount
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
-    builder.forStateType(Unopened.class).onEvent(AccountOpened.class, this::opened);
+    return events;
+  }
+
+  /**
+   * Pure, and the same for every account of a node (it keeps {@code rememberedIds} of each kind):
+   * built once by {@link #factory}, as Pekko keeps an entity's handler while it lives.
+   */
+  private static EventHandler<State, Event> events(int rememberedIds) {
+    EventHandlerBuilder<State, Event> builder = EventHandlerBuilder.builder();
+    builder.forStateType(Unopened.class).onEvent(AccountOpened.class, PrepaidAccount::opened);
     builder
         .forStateType(Account.class)
         .onEvent(
@@ -842,23 +864,26 @@ public final class PrepaidAccount
                     e.blocked(),
                     s.reservations(),
                     s.topups()))
-        .onEvent(ToppedUp.class, this::toppedUp)
-        .onEvent(FundsReserved.class, this::reserved)
+        .onEvent(ToppedUp.class, (s, e) -> toppedUp(s, e, rememberedIds))
+        .onEvent(FundsReserved.class, PrepaidAccount::reserved)
         .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
         .onEvent(
             ReservationRefunded.class,
-            (s, e) -> closed(s, e.reservationId(), ReservationState.REFUNDED, e.refunded()))
+            (s, e) ->
+                closed(
+                    s, e.reservationId(), ReservationState.REFUNDED, e.refunded(), rememberedIds))
         .onEvent(
             ReservationExpired.class,
-            (s, e) -> closed(s, e.reservationId(), ReservationState.EXPIRED, e.released()))
-        .onEvent(CallSettled.class, this::callSettled);
+            (s, e) ->
+                closed(s, e.reservationId(), ReservationState.EXPIRED, e.released(), rememberedIds))
+        .onEvent(CallSettled.class, (s, e) -> callSettled(s, e, rememberedIds));
     return builder.build();
   }
 
-  private Account opened(Unopened s, AccountOpened e) {
+  private static Account opened(Unopened s, AccountOpened e) {
     Terms t = e.terms();
     return new Account(
-        accountId,
+        s.accountId(),
         t,
         t.balance(),
         0,
@@ -872,14 +897,14 @@ public final class PrepaidAccount
         new LinkedHashMap<>());
   }
 
-  private Account toppedUp(Account s, ToppedUp e) {
+  private static Account toppedUp(Account s, ToppedUp e, int rememberedIds) {
     s.topups().put(e.topupId(), e.amount());
-    forgetOldest(s.topups(), settings.rememberedIds());
+    forgetOldest(s.topups(), rememberedIds);
     return s.withMoney(
         s.balance() + e.amount(), s.reserved(), s.deducted(), s.toppedUp() + e.amount());
   }
 
-  private Account reserved(Account s, FundsReserved e) {
+  private static Account reserved(Account s, FundsReserved e) {
     s.reservations()
         .put(
             e.reservationId(),
@@ -890,13 +915,14 @@ public final class PrepaidAccount
                 e.expiresAt(),
                 ReservationState.OPEN,
                 0,
-                new LinkedHashMap<>()));
+                Map.of()));
     return s.withMoney(s.balance(), s.reserved() + e.amount(), s.deducted(), s.toppedUp());
   }
 
   private static Account deducted(Account s, FundsDeducted e) {
     Reservation r = s.reservations().get(e.reservationId());
-    r.deductions().put(e.deductionId(), e.amount());
+    Map<String, Long> deductions = new LinkedHashMap<>(r.deductions());
+    deductions.put(e.deductionId(), e.amount());
     s.reservations()
         .put(
             r.reservationId(),
@@ -907,7 +933,7 @@ public final class PrepaidAccount
                 r.expiresAt(),
                 r.state(),
                 r.released(),
-                r.deductions()));
+                deductions));
     return s.withMoney(
         s.balance() - e.amount(),
         s.reserved() - e.amount(),
@@ -915,7 +941,8 @@ public final class PrepaidAccount
         s.toppedUp());
   }
 
-  private Account closed(Account s, String reservationId, ReservationState how, long released) {
+  private static Account closed(
+      Account s, String reservationId, ReservationState how, long released, int rememberedIds) {
     Reservation r = s.reservations().get(reservationId);
     s.reservations()
         .put(
@@ -928,18 +955,24 @@ public final class PrepaidAccount
                 how,
                 released,
                 r.deductions()));
-    forgetOldestClosed(s.reservations(), settings.rememberedIds());
+    forgetOldestClosed(s.reservations(), rememberedIds);
     return s.withMoney(s.balance(), s.reserved() - released, s.deducted(), s.toppedUp());
   }
 
-  private Account callSettled(Account s, CallSettled e) {
+  private static Account callSettled(Account s, CallSettled e, int rememberedIds) {
     Account account = s;
     for (SliceSettled slice : e.slices()) {
       account =
           deducted(
               account,
               new FundsDeducted(slice.reservationId(), slice.deductionId(), slice.deducted()));
-      account = closed(account, slice.reservationId(), ReservationState.REFUNDED, slice.refunded());
+      account =
+          closed(
+              account,
+              slice.reservationId(),
+              ReservationState.REFUNDED,
+              slice.refunded(),
+              rememberedIds);
     }
     return account;
   }

@@ -7,6 +7,7 @@ import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -38,6 +40,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -259,7 +262,7 @@ public final class VpnCall
       Optional<Connection> connection,
       List<Slice> slices,
       Optional<Instant> answeredAt,
-      LinkedHashMap<Integer, QuotaResult> quotaAnswers,
+      Map<Integer, QuotaResult> quotaAnswers,
       Optional<CallClosed> closed)
       implements State {
 
@@ -317,6 +320,9 @@ public final class VpnCall
         : Optional.empty();
   }
 
+  private static final BackoffSupervisorStrategy RESTART =
+      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
+
   private final String callId;
   private final Settings settings;
   private final CallPorts ports;
@@ -328,11 +334,11 @@ public final class VpnCall
   // Who waits for the step in flight. Not persisted: after a crash, callers retry with their ids.
   private Optional<Setup> setupInFlight = Optional.empty();
   private int setupAttempts;
-  private final List<ActorRef<StatusReply<Decision>>> setupWaiters = new ArrayList<>();
+  // Made when first needed: most calls never wait for a step, and a live call's heap counts.
+  private List<ActorRef<StatusReply<Decision>>> setupWaiters = List.of();
   private Optional<RequestQuota> quotaInFlight = Optional.empty();
-  private final Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters =
-      new HashMap<>();
-  private final List<ActorRef<StatusReply<EndResult>>> endWaiters = new ArrayList<>();
+  private Map<Integer, List<ActorRef<StatusReply<QuotaResult>>>> quotaWaiters = Map.of();
+  private List<ActorRef<StatusReply<EndResult>>> endWaiters = List.of();
   private Optional<Settlement> settling = Optional.empty();
 
   private VpnCall(
@@ -343,9 +349,7 @@ public final class VpnCall
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(
-        PersistenceId.of(KEY.name(), callId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), callId), RESTART);
     this.callId = callId;
     this.settings = settings;
     this.ports = ports;
@@ -386,46 +390,58 @@ public final class VpnCall
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every call: see {@link EntityCommands}. */
+  private static final EntityCommands<VpnCall, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return COMMANDS.of(this);
+  }
+
+  private static EntityCommands<VpnCall, Command, Event, State> commands() {
+    EntityCommands.Builder<VpnCall, Command, Event, State> builder = EntityCommands.builder();
     builder
-        .forStateType(NoCall.class)
-        .onCommand(Setup.class, this::onSetup)
-        .onCommand(SetupDone.class, this::onSetupDone)
-        .onCommand(StepFailed.class, this::onStepFailed)
-        .onCommand(ReservationCheck.class, this::onReservationCheck)
-        .onCommand(WatchCheck.class, this::onWatchCheck)
-        .onCommand(Resume.class, (s, c) -> resumeSetup())
-        .onCommand(Get.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(
-            Answer.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(
+        .forState(NoCall.class)
+        .on(Setup.class, VpnCall::onSetup)
+        .on(SetupDone.class, VpnCall::onSetupDone)
+        .on(StepFailed.class, VpnCall::onStepFailed)
+        .on(ReservationCheck.class, VpnCall::onReservationCheck)
+        .on(WatchCheck.class, VpnCall::onWatchCheck)
+        .on(Resume.class, (e, s, c) -> e.resumeSetup())
+        .on(
+            Get.class,
+            (e, s, c) -> e.whileSettingUp(e.Effect().reply(c.replyTo(), e.unknownCall())))
+        .on(
+            Answer.class,
+            (e, s, c) -> e.whileSettingUp(e.Effect().reply(c.replyTo(), e.unknownCall())))
+        .on(
             RequestQuota.class,
-            (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(End.class, (s, c) -> whileSettingUp(Effect().reply(c.replyTo(), unknownCall())))
-        .onCommand(QuotaDone.class, (s, c) -> Effect().noReply())
-        .onCommand(Settled.class, (s, c) -> Effect().noReply())
-        .onCommand(Supervise.class, (s, c) -> Effect().noReply())
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+            (e, s, c) -> e.whileSettingUp(e.Effect().reply(c.replyTo(), e.unknownCall())))
+        .on(
+            End.class,
+            (e, s, c) -> e.whileSettingUp(e.Effect().reply(c.replyTo(), e.unknownCall())))
+        .on(QuotaDone.class, (e, s, c) -> e.Effect().noReply())
+        .on(Settled.class, (e, s, c) -> e.Effect().noReply())
+        .on(Supervise.class, (e, s, c) -> e.Effect().noReply())
+        .on(IdleCheck.class, VpnCall::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
     builder
-        .forStateType(Call.class)
-        .onCommand(Setup.class, this::onSetupAgain)
-        .onCommand(Answer.class, this::onAnswer)
-        .onCommand(RequestQuota.class, this::onRequestQuota)
-        .onCommand(QuotaDone.class, this::onQuotaDone)
-        .onCommand(End.class, this::onEnd)
-        .onCommand(Settled.class, this::onSettled)
-        .onCommand(StepFailed.class, this::onStepFailed)
-        .onCommand(Resume.class, this::onResume)
-        .onCommand(Supervise.class, this::onSupervise)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(SetupDone.class, (s, c) -> Effect().noReply())
-        .onCommand(ReservationCheck.class, this::onReservationCheck)
-        .onCommand(WatchCheck.class, this::onWatchCheck)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+        .forState(Call.class)
+        .on(Setup.class, VpnCall::onSetupAgain)
+        .on(Answer.class, VpnCall::onAnswer)
+        .on(RequestQuota.class, VpnCall::onRequestQuota)
+        .on(QuotaDone.class, VpnCall::onQuotaDone)
+        .on(End.class, VpnCall::onEnd)
+        .on(Settled.class, VpnCall::onSettled)
+        .on(StepFailed.class, VpnCall::onStepFailed)
+        .on(Resume.class, VpnCall::onResume)
+        .on(Supervise.class, VpnCall::onSupervise)
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(e.view(s))))
+        .on(SetupDone.class, (e, s, c) -> e.Effect().noReply())
+        .on(ReservationCheck.class, VpnCall::onReservationCheck)
+        .on(WatchCheck.class, VpnCall::onWatchCheck)
+        .on(IdleCheck.class, VpnCall::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
     return builder.build();
   }
 
@@ -458,12 +474,12 @@ public final class VpnCall
       if (!running.caller().equals(cmd.caller()) || !running.called().equals(cmd.called())) {
         return Effect().reply(cmd.replyTo(), conflict());
       }
-      setupWaiters.add(cmd.replyTo());
+      setupWaiters = with(setupWaiters, cmd.replyTo());
       return Effect().noReply();
     }
     setupInFlight = Optional.of(cmd);
     setupAttempts = 1;
-    setupWaiters.add(cmd.replyTo());
+    setupWaiters = with(setupWaiters, cmd.replyTo());
     driveSetup(cmd);
     return Effect().noReply();
   }
@@ -578,8 +594,8 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> completeSetup(Event event) {
-    List<ActorRef<StatusReply<Decision>>> waiters = List.copyOf(setupWaiters);
-    setupWaiters.clear();
+    List<ActorRef<StatusReply<Decision>>> waiters = setupWaiters;
+    setupWaiters = List.of();
     return Effect()
         .persist(event)
         .thenRun(
@@ -701,6 +717,7 @@ public final class VpnCall
       return Effect().noReply();
     }
     quotaInFlight = Optional.of(cmd);
+    if (quotaWaiters.isEmpty()) quotaWaiters = new HashMap<>();
     quotaWaiters.computeIfAbsent(cmd.requestNumber(), n -> new ArrayList<>()).add(cmd.replyTo());
     driveQuota(call, cmd);
     return Effect().noReply();
@@ -738,7 +755,8 @@ public final class VpnCall
     quotaInFlight = Optional.empty();
     List<ActorRef<StatusReply<QuotaResult>>> waiters =
         quotaWaiters.getOrDefault(done.requestNumber(), List.of());
-    quotaWaiters.remove(done.requestNumber());
+    if (!waiters.isEmpty()) quotaWaiters.remove(done.requestNumber());
+    if (quotaWaiters.isEmpty()) quotaWaiters = Map.of();
     Event event =
         done.slice().isPresent()
             ? new QuotaGranted(done.requestNumber(), done.slice().get())
@@ -776,12 +794,12 @@ public final class VpnCall
       case RELEASED:
         return Effect().reply(cmd.replyTo(), callOver(call));
       case ENDING:
-        endWaiters.add(cmd.replyTo());
+        endWaiters = with(endWaiters, cmd.replyTo());
         return Effect().noReply();
       default:
         if (quotaInFlight.isPresent()) return Effect().stash();
         long talk = call.phase() == Phase.ANSWERED ? cmd.talkSeconds() : 0;
-        endWaiters.add(cmd.replyTo());
+        endWaiters = with(endWaiters, cmd.replyTo());
         return settle(call, talk, Phase.ENDED, Optional.empty());
     }
   }
@@ -917,8 +935,8 @@ public final class VpnCall
     if (call.connection().isPresent() && !call.connection().get().prepaid()) {
       ports.forgetPostpaid(callId);
     }
-    List<ActorRef<StatusReply<EndResult>>> waiters = List.copyOf(endWaiters);
-    endWaiters.clear();
+    List<ActorRef<StatusReply<EndResult>>> waiters = endWaiters;
+    endWaiters = List.of();
     StatusReply<EndResult> reply =
         call.phase() == Phase.ENDED ? StatusReply.success(endResult(call)) : callOver(call);
     waiters.forEach(w -> w.tell(reply));
@@ -1099,9 +1117,16 @@ public final class VpnCall
 
   // ---------------------------------------------------------------- events
 
+  /** Pure, so one for every call (Pekko keeps an entity's handler while it lives). */
+  private static final EventHandler<State, Event> EVENTS = events();
+
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
+    return EVENTS;
+  }
+
+  private static EventHandler<State, Event> events() {
+    EventHandlerBuilder<State, Event> builder = EventHandlerBuilder.builder();
     builder
         .forStateType(NoCall.class)
         .onEvent(
@@ -1115,7 +1140,7 @@ public final class VpnCall
                     Optional.of(e.connection()),
                     e.slice().map(List::of).orElse(List.of()),
                     Optional.empty(),
-                    new LinkedHashMap<>(),
+                    Map.of(),
                     Optional.empty()))
         .onEvent(
             CallClosed.class,
@@ -1128,7 +1153,7 @@ public final class VpnCall
                     Optional.empty(),
                     List.of(),
                     Optional.empty(),
-                    new LinkedHashMap<>(),
+                    Map.of(),
                     Optional.of(e)));
     builder
         .forStateType(Call.class)
@@ -1164,10 +1189,6 @@ public final class VpnCall
               List<Slice> slices = new ArrayList<>(s.slices());
               slices.add(e.slice());
               long total = slices.stream().mapToLong(Slice::seconds).sum();
-              s.quotaAnswers()
-                  .put(
-                      e.requestNumber(),
-                      new QuotaResult(e.slice().seconds(), total, Optional.empty()));
               return new Call(
                   s.caller(),
                   s.called(),
@@ -1176,18 +1197,28 @@ public final class VpnCall
                   s.connection(),
                   List.copyOf(slices),
                   s.answeredAt(),
-                  s.quotaAnswers(),
+                  withAnswer(
+                      s.quotaAnswers(),
+                      e.requestNumber(),
+                      new QuotaResult(e.slice().seconds(), total, Optional.empty())),
                   s.closed());
             })
         .onEvent(
             QuotaRefused.class,
-            (s, e) -> {
-              s.quotaAnswers()
-                  .put(
-                      e.requestNumber(),
-                      new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())));
-              return s;
-            })
+            (s, e) ->
+                new Call(
+                    s.caller(),
+                    s.called(),
+                    s.startedAt(),
+                    s.phase(),
+                    s.connection(),
+                    s.slices(),
+                    s.answeredAt(),
+                    withAnswer(
+                        s.quotaAnswers(),
+                        e.requestNumber(),
+                        new QuotaResult(0, s.totalGranted(), Optional.of(e.cause()))),
+                    s.closed()))
         .onEvent(
             CallClosed.class,
             (s, e) ->
@@ -1202,5 +1233,23 @@ public final class VpnCall
                     s.quotaAnswers(),
                     Optional.of(e)));
     return builder.build();
+  }
+
+  /** {@code list} with one more item: a list of its own once it has any. */
+  private static <T> List<T> with(List<T> list, T item) {
+    List<T> more = list.isEmpty() ? new ArrayList<>(2) : list;
+    more.add(item);
+    return more;
+  }
+
+  /**
+   * The quota answers with one more: a new map, as most calls never ask for a second slice and
+   * share the empty one.
+   */
+  private static Map<Integer, QuotaResult> withAnswer(
+      Map<Integer, QuotaResult> answers, int requestNumber, QuotaResult answer) {
+    Map<Integer, QuotaResult> more = new LinkedHashMap<>(answers);
+    more.put(requestNumber, answer);
+    return more;
   }
 }
