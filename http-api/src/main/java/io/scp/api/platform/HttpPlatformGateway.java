@@ -1,7 +1,9 @@
 package io.scp.api.platform;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
@@ -39,11 +41,17 @@ import org.slf4j.LoggerFactory;
  * application/x-www-form-urlencoded} text (FORM). Each call is bounded in time ({@code
  * scp.vacp.platform.call-timeout}, then it is aborted) and the calls in flight are bounded ({@code
  * max-concurrent-calls}; beyond it a call fails at once, and its caller retries later). The answer
- * is read in either format, whatever the platform's protocol.
+ * is read in either format, whatever the platform's protocol; a 2xx answer whose body cannot be
+ * read is FAILED (no usable answer), never ACCEPTED.
  */
 public final class HttpPlatformGateway implements PlatformGateway {
   private static final Logger log = LoggerFactory.getLogger(HttpPlatformGateway.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Reads answers: a JSON value followed by anything but whitespace is not JSON. */
+  private static final ObjectMapper STRICT_JSON =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
   static final String FORM_TYPE = "application/x-www-form-urlencoded";
 
   private final HttpClient client;
@@ -207,10 +215,22 @@ public final class HttpPlatformGateway implements PlatformGateway {
       return new Response(Outcome.FAILED, status, "answer too large", Map.of(), Optional.empty());
     }
     String body = new String(response.body(), StandardCharsets.UTF_8);
-    Map<String, String> fields =
+    Optional<Map<String, String>> parsed =
         parseFields(response.headers().firstValue("Content-Type").orElse(""), body);
+    Map<String, String> fields = parsed.orElse(Map.of());
+    boolean success = status >= 200 && status < 300;
+    // A 2xx whose body cannot be read says nothing we can trust (not even accepted=false, nor a
+    // result): it is no usable answer. Other statuses speak for themselves, body or not.
+    if (success && parsed.isEmpty()) {
+      return new Response(
+          Outcome.FAILED,
+          status,
+          "malformed answer (HTTP " + status + ")",
+          fields,
+          Optional.of(body));
+    }
     Outcome outcome;
-    if (status >= 200 && status < 300) {
+    if (success) {
       outcome =
           "false".equalsIgnoreCase(fields.get("accepted")) ? Outcome.REJECTED : Outcome.ACCEPTED;
     } else if (status == 408) {
@@ -223,43 +243,68 @@ public final class HttpPlatformGateway implements PlatformGateway {
     return new Response(outcome, status, "HTTP " + status, fields, Optional.of(body));
   }
 
-  /** Top-level fields of a JSON object or a form body, as strings; anything else: none. */
-  static Map<String, String> parseFields(String contentType, String body) {
+  /**
+   * Top-level fields of an answer, as strings; empty when the body is malformed. A blank body is
+   * valid and has no fields (an acknowledgement without content, e.g. 204). A body whose {@code
+   * Content-Type} is form-urlencoded is read as form; any other body as JSON (platforms that leave
+   * out or misstate the header still work), which must be one complete JSON value; only an object's
+   * members become fields.
+   */
+  static Optional<Map<String, String>> parseFields(String contentType, String body) {
+    if (body.isBlank()) return Optional.of(Map.of());
+    return contentType.toLowerCase(Locale.ROOT).startsWith(FORM_TYPE)
+        ? formFields(body.strip())
+        : jsonFields(body);
+  }
+
+  /**
+   * Form fields, or empty when the body is not form encoding: a bad {@code %} escape, a field
+   * without a name, or a character that every encoder escapes because a URI can never hold it raw
+   * (RFC 3986: spaces, controls, {@code "<>\^`{|}}) — such a body is something else (JSON, HTML,
+   * text) sent under the wrong type. Characters some encoders leave raw ({@code ,:/!'()*~[]}) pass.
+   */
+  private static Optional<Map<String, String>> formFields(String body) {
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c <= ' ' || c == 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0) return Optional.empty();
+    }
     Map<String, String> fields = new LinkedHashMap<>();
-    String type = contentType.toLowerCase(Locale.ROOT);
-    if (type.startsWith(FORM_TYPE)) {
-      for (String pair : body.split("&")) {
-        if (pair.isEmpty()) continue;
-        int eq = pair.indexOf('=');
-        String name = eq < 0 ? pair : pair.substring(0, eq);
-        String value = eq < 0 ? "" : pair.substring(eq + 1);
-        try {
-          fields.put(
-              URLDecoder.decode(name, StandardCharsets.UTF_8),
-              URLDecoder.decode(value, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-          return Map.of();
-        }
+    for (String pair : body.split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      if (name.isEmpty()) return Optional.empty();
+      try {
+        fields.put(
+            URLDecoder.decode(name, StandardCharsets.UTF_8),
+            URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
       }
-      return fields;
     }
-    if (body.isBlank()) return fields;
+    return Optional.of(fields);
+  }
+
+  private static Optional<Map<String, String>> jsonFields(String body) {
+    JsonNode tree;
     try {
-      JsonNode tree = JSON.readTree(body);
-      if (tree != null && tree.isObject()) {
-        tree.fields()
-            .forEachRemaining(
-                e ->
-                    fields.put(
-                        e.getKey(),
-                        e.getValue().isValueNode()
-                            ? e.getValue().asText()
-                            : e.getValue().toString()));
-      }
+      tree = STRICT_JSON.readTree(body);
     } catch (IOException e) {
-      return Map.of();
+      return Optional.empty();
     }
-    return fields;
+    Map<String, String> fields = new LinkedHashMap<>();
+    if (tree != null && tree.isObject()) {
+      tree.fields()
+          .forEachRemaining(
+              e ->
+                  fields.put(
+                      e.getKey(),
+                      e.getValue().isValueNode()
+                          ? e.getValue().asText()
+                          : e.getValue().toString()));
+    }
+    return Optional.of(fields);
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -69,6 +69,23 @@ class HttpPlatformGatewayTest {
         case "forbidden" -> reply(exchange, 403, "application/json", "{}");
         case "broken" -> reply(exchange, 500, "text/plain", "oops");
         case "busy" -> reply(exchange, 429, "text/plain", "");
+        case "json-truncated" -> reply(exchange, 200, "application/json", "{\"result\": [1,2");
+        case "json-not" -> reply(exchange, 200, "application/json", "<<<not json>>>");
+        case "json-trailing" -> reply(exchange, 200, "application/json", "{\"a\":1} {\"b\":2}");
+        case "json-scalar" -> reply(exchange, 200, "application/json", "\"sunny\"");
+        case "text-not-json" -> reply(exchange, 200, "text/plain", "OK");
+        case "form-bad-escape" ->
+            reply(exchange, 200, "application/x-www-form-urlencoded", "result=100%zz");
+        case "form-nameless" ->
+            reply(exchange, 200, "application/x-www-form-urlencoded", "=x&result=1");
+        case "form-is-json" ->
+            reply(exchange, 200, "application/x-www-form-urlencoded", "{\"accepted\": true}");
+        case "form-lenient" ->
+            reply(exchange, 200, "application/x-www-form-urlencoded", "a=1,2:3/x*(y)!~&b\n");
+        case "empty-json" -> reply(exchange, 200, "application/json", "");
+        case "empty-form" -> reply(exchange, 200, "application/x-www-form-urlencoded", "");
+        case "no-content" -> reply(exchange, 204, "text/plain", "");
+        case "forbidden-garbled" -> reply(exchange, 403, "application/json", "<html>no");
         case "huge" ->
             reply(exchange, 200, "application/json", "{\"x\":\"" + "y".repeat(4096) + "\"}");
         case "slow" -> {
@@ -155,6 +172,45 @@ class HttpPlatformGatewayTest {
     long started = System.nanoTime();
     assertThat(call(Protocol.STANDARD, "slow").outcome()).isEqualTo(Outcome.TIMEOUT);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aSuccessWhoseBodyCannotBeReadIsNoUsableAnswer() {
+    for (String op :
+        List.of(
+            "json-truncated",
+            "json-not",
+            "json-trailing",
+            "text-not-json",
+            "form-bad-escape",
+            "form-nameless",
+            "form-is-json")) {
+      Response response = call(Protocol.STANDARD, op);
+      assertThat(response.outcome()).as(op).isEqualTo(Outcome.FAILED);
+      assertThat(response.status()).as(op).isEqualTo(200);
+      assertThat(response.reason()).as(op).contains("malformed");
+      assertThat(response.fields()).as(op).isEmpty();
+    }
+  }
+
+  @Test
+  void emptyAndLenientlyEncodedAnswersAreAccepted() {
+    for (String op : List.of("empty-json", "empty-form", "no-content")) {
+      Response response = call(Protocol.FORM, op);
+      assertThat(response.outcome()).as(op).isEqualTo(Outcome.ACCEPTED);
+      assertThat(response.fields()).as(op).isEmpty();
+    }
+    Response scalar = call(Protocol.STANDARD, "json-scalar");
+    assertThat(scalar.outcome()).as("any JSON value is an answer").isEqualTo(Outcome.ACCEPTED);
+    assertThat(scalar.fields()).isEmpty();
+    Response lenient = call(Protocol.FORM, "form-lenient");
+    assertThat(lenient.outcome()).isEqualTo(Outcome.ACCEPTED);
+    assertThat(lenient.fields()).containsEntry("a", "1,2:3/x*(y)!~").containsEntry("b", "");
+  }
+
+  @Test
+  void aFailureStatusSpeaksForItselfWhateverItsBody() {
+    assertThat(call(Protocol.STANDARD, "forbidden-garbled").outcome()).isEqualTo(Outcome.REJECTED);
   }
 
   @Test

@@ -299,6 +299,14 @@ class VacpInterworkingApiTest {
                 b -> b.answer("interworking-setup", 200, "{\"accepted\":false}")),
             new Case("PROVIDER_FAILED", 502, b -> b.answer("interworking-setup", 500, "{}")),
             new Case(
+                "PROVIDER_FAILED",
+                502,
+                b -> b.answer("interworking-setup", 200, "{\"accepted\": true")),
+            new Case(
+                "PROVIDER_FAILED",
+                502,
+                b -> b.answerForm("interworking-setup", 200, "accepted=%zz")),
+            new Case(
                 "PROVIDER_TIMEOUT",
                 504,
                 b -> b.answerAfter("interworking-setup", Duration.ofSeconds(3))));

@@ -341,4 +341,36 @@ class VacpInvocationApiTest {
         .as("a failed invocation may be retried with its id")
         .isEqualTo("ok");
   }
+
+  @Test
+  void aSuccessWithAnUnreadableBodyIsAProviderFailureNotAResult() {
+    Pull json = pull("STANDARD", 7, 1000L);
+    json.provider().stub().answer("invoke", 200, "{\"result\": [1,2");
+    var truncated = json.invoke("m1", null);
+    assertThat(truncated.status()).as(truncated.toString()).isEqualTo(502);
+    assertThat(truncated.code()).isEqualTo("PROVIDER_FAILED");
+    json.provider().stub().answer("invoke", 200, "<<<not json>>>");
+    assertThat(json.invoke("m2", null).code()).isEqualTo("PROVIDER_FAILED");
+
+    Pull form = pull("FORM", 7, 1000L);
+    form.provider().stub().answerForm("invoke", 200, "result=100%zz");
+    var badForm = form.invoke("m1", null);
+    assertThat(badForm.status()).as(badForm.toString()).isEqualTo(502);
+    assertThat(badForm.code()).isEqualTo("PROVIDER_FAILED");
+
+    String setting =
+        VacpFixture.interworkingPath(json.msisdn(), json.consumer(), json.capability());
+    assertThat(json.consumer().client().get(setting).json().get("uses").asLong())
+        .as("no fee for an answer nobody could read")
+        .isZero();
+    json.provider().stub().answer("invoke", 200, "{\"result\":[1,2]}");
+    var retried = json.invoke("m1", null);
+    assertThat(retried.status())
+        .as("not remembered as final: the same id may be retried " + retried)
+        .isEqualTo(200);
+    assertThat(retried.json().get("result").toString()).isEqualTo("[1,2]");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> json.consumer().client().get(setting).json().get("accrued").asLong() == 7);
+  }
 }

@@ -403,6 +403,26 @@ class VacpPushApiTest {
     assertThat(events(refusing)).hasSize(1);
   }
 
+  @Test
+  void anUnreadableSuccessIsRetriedAndNeverCountsAsDelivered() {
+    Scene s = scene();
+    Platform garbled = s.consumer(9, 4, "", "STANDARD");
+    Platform steady = s.consumer(2);
+    garbled.stub().answer("events", 200, "<<<not json>>>");
+
+    String eventId = s.published(PAYLOAD);
+    await().atMost(Duration.ofSeconds(15)).until(() -> s.status(eventId, garbled).equals("FAILED"));
+    JsonNode failed = s.delivery(eventId, garbled);
+    assertThat(failed.get("reason").asText()).isEqualTo("PLATFORM_FAILED");
+    assertThat(failed.get("attempts").asInt()).isEqualTo(MAX_ATTEMPTS);
+    assertThat(events(garbled)).hasSize(MAX_ATTEMPTS);
+    assertThat(s.status(eventId, steady)).isEqualTo("DELIVERED");
+    String setting = VacpFixture.interworkingPath(s.msisdn(), garbled, s.capability());
+    assertThat(garbled.client().get(setting).json().get("accrued").asLong())
+        .as("no fee for a delivery that was never confirmed")
+        .isZero();
+  }
+
   // ---------------------------------------------------------------- protocol
 
   @Test
