@@ -56,8 +56,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Each recipient then passes its receive conditions, read from its setting when it is due:
  * inside its quiet hours it is deferred to their end; not IMS-registered (when asked for) or over
- * its {@code maxPerHour} ({@link VacpPushQuota}) it is SKIPPED. The others are delivered ({@code
- * POST {callbackUrl}/events}): first attempts one at a time in priority order, so a higher-priority
+ * its {@code maxPerHour} ({@link VacpPushQuota}) it is SKIPPED; so is a delivery whose capability
+ * was deregistered by then (checked again before each retry). The others are delivered ({@code POST
+ * {callbackUrl}/events}): first attempts one at a time in priority order, so a higher-priority
  * platform is always tried first; a failed platform is retried on its own backoff without holding
  * back the next ones, up to the configured attempts (then FAILED). A platform that refuses the
  * event (4xx, {@code accepted=false}) is FAILED at once. A delivered event records one use, with
@@ -93,6 +94,8 @@ public final class VacpEvent
     MAX_PER_HOUR,
     /** The setting was cancelled or changed to pull before the delivery was due. */
     NO_INTERWORKING,
+    /** The capability was deregistered before the delivery (or its retry) was due. */
+    CAPABILITY_DEREGISTERED,
     /** The platform refused the event (4xx or {@code accepted=false}); not retried. */
     PLATFORM_REJECTED,
     /** No usable answer (5xx, 429, connection refused, malformed). */
@@ -678,58 +681,21 @@ public final class VacpEvent
   // ---- receive conditions
 
   /**
-   * Reads the setting as it is now: cancelled or no longer push → SKIPPED; inside quiet hours →
-   * deferred to their end; not IMS-registered when that is asked → SKIPPED; then the hourly quota
-   * is claimed (last, so that only deliveries that go out are counted).
+   * Reads the capability and the setting as they are now: capability deregistered, or setting
+   * cancelled or no longer push → SKIPPED; inside quiet hours → deferred to their end (and checked
+   * again then); not IMS-registered when that is asked → SKIPPED; then the hourly quota is claimed
+   * (last, so that only deliveries that go out are counted).
    */
   private void gate(Spec spec, Delivery d) {
     String platformId = d.platformId();
     gating.add(platformId);
-    String interworkingId = Interworking.entityId(spec.msisdn(), platformId, spec.capabilityId());
     CompletionStage<GateDone> outcome =
-        ports
-            .<Interworking.Command, Interworking.InterworkingView>ask(
-                Interworking.KEY, interworkingId, Interworking.Get::new)
+        capabilityLive(spec.capabilityId())
             .thenCompose(
-                setting -> {
-                  if (setting.status() != Interworking.Status.ACTIVE
-                      || setting.setting().mode() != Interworking.Mode.PUSH) {
-                    return done(skip(platformId, Reason.NO_INTERWORKING));
-                  }
-                  var conditions = setting.setting().conditions();
-                  Optional<Instant> quietUntil =
-                      conditions.quietHours().flatMap(q -> quietUntil(q, clock.instant()));
-                  if (quietUntil.isPresent()) {
-                    return done(
-                        new GateDone(
-                            platformId,
-                            GateOutcome.DEFER,
-                            Optional.of(Reason.QUIET_HOURS),
-                            quietUntil,
-                            "quiet hours"));
-                  }
-                  CompletionStage<Boolean> registered =
-                      conditions.onlyWhenImsRegistered()
-                          ? imsRegistered(spec.msisdn())
-                          : done(true);
-                  return registered.thenCompose(
-                      ims -> {
-                        if (!ims) return done(skip(platformId, Reason.IMS_NOT_REGISTERED));
-                        if (conditions.maxPerHour().isEmpty()) return done(clear(platformId));
-                        return ports
-                            .<VacpPushQuota.Command, VacpPushQuota.Claimed>ask(
-                                VacpPushQuota.KEY,
-                                interworkingId,
-                                r ->
-                                    new VacpPushQuota.Claim(
-                                        spec.eventId(), conditions.maxPerHour().get(), r))
-                            .thenApply(
-                                claimed ->
-                                    claimed.granted()
-                                        ? clear(platformId)
-                                        : skip(platformId, Reason.MAX_PER_HOUR));
-                      });
-                });
+                live ->
+                    live
+                        ? conditions(spec, platformId)
+                        : done(skip(platformId, Reason.CAPABILITY_DEREGISTERED)));
     context.pipeToSelf(
         outcome,
         (gate, failure) -> {
@@ -741,6 +707,64 @@ public final class VacpEvent
           return new GateDone(
               platformId, GateOutcome.RETRY, Optional.empty(), Optional.empty(), cause.toString());
         });
+  }
+
+  /** The receive conditions of the recipient's setting as it is now. */
+  private CompletionStage<GateDone> conditions(Spec spec, String platformId) {
+    String interworkingId = Interworking.entityId(spec.msisdn(), platformId, spec.capabilityId());
+    return ports
+        .<Interworking.Command, Interworking.InterworkingView>ask(
+            Interworking.KEY, interworkingId, Interworking.Get::new)
+        .thenCompose(
+            setting -> {
+              if (setting.status() != Interworking.Status.ACTIVE
+                  || setting.setting().mode() != Interworking.Mode.PUSH) {
+                return done(skip(platformId, Reason.NO_INTERWORKING));
+              }
+              var conditions = setting.setting().conditions();
+              Optional<Instant> quietUntil =
+                  conditions.quietHours().flatMap(q -> quietUntil(q, clock.instant()));
+              if (quietUntil.isPresent()) {
+                return done(
+                    new GateDone(
+                        platformId,
+                        GateOutcome.DEFER,
+                        Optional.of(Reason.QUIET_HOURS),
+                        quietUntil,
+                        "quiet hours"));
+              }
+              CompletionStage<Boolean> registered =
+                  conditions.onlyWhenImsRegistered() ? imsRegistered(spec.msisdn()) : done(true);
+              return registered.thenCompose(
+                  ims -> {
+                    if (!ims) return done(skip(platformId, Reason.IMS_NOT_REGISTERED));
+                    if (conditions.maxPerHour().isEmpty()) return done(clear(platformId));
+                    return ports
+                        .<VacpPushQuota.Command, VacpPushQuota.Claimed>ask(
+                            VacpPushQuota.KEY,
+                            interworkingId,
+                            r ->
+                                new VacpPushQuota.Claim(
+                                    spec.eventId(), conditions.maxPerHour().get(), r))
+                        .thenApply(
+                            claimed ->
+                                claimed.granted()
+                                    ? clear(platformId)
+                                    : skip(platformId, Reason.MAX_PER_HOUR));
+                  });
+            });
+  }
+
+  /**
+   * Whether the capability is still registered: the directory says a deregistered capability is
+   * never pushed, also when its event was accepted before (deferred or retried deliveries).
+   */
+  private CompletionStage<Boolean> capabilityLive(String capabilityId) {
+    return ports
+        .<VacpCapability.Command, VacpCapability.CapabilityView>ask(
+            VacpCapability.KEY, capabilityId, VacpCapability.Get::new)
+        .thenApply(VacpCapability.CapabilityView::active)
+        .exceptionally(failure -> ifRefused(failure, false));
   }
 
   private static GateDone clear(String platformId) {
@@ -859,24 +883,20 @@ public final class VacpEvent
             .text("msisdn", spec.msisdn())
             .text("providerPlatformId", spec.providerPlatformId())
             .build();
+    // A first attempt follows the check of the conditions (which read the capability); a retry may
+    // come long after, so it reads the capability again.
+    CompletionStage<Boolean> live =
+        d.attempts() == 0 ? done(true) : capabilityLive(spec.capabilityId());
     CompletionStage<AttemptDone> outcome =
-        ports
-            .<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
-                VacpPlatform.KEY, platformId, VacpPlatform.Get::new)
-            .thenCompose(
-                platform -> {
-                  if (!platform.active()) {
-                    return done(
+        live.thenCompose(
+            stillLive ->
+                stillLive
+                    ? send(spec, platformId, fields)
+                    : done(
                         new AttemptDone(
-                            platformId, Optional.of(Reason.PLATFORM_SUSPENDED), "suspended"));
-                  }
-                  return ports
-                      .call(platform.endpoint(), OPERATION, fields, spec.payload())
-                      .thenApply(
-                          response ->
-                              new AttemptDone(
-                                  platformId, failureOf(response.outcome()), response.reason()));
-                });
+                            platformId,
+                            Optional.of(Reason.CAPABILITY_DEREGISTERED),
+                            "capability deregistered")));
     context.pipeToSelf(
         outcome,
         (attempted, failure) ->
@@ -886,6 +906,26 @@ public final class VacpEvent
                     platformId,
                     Optional.of(Reason.PLATFORM_FAILED),
                     String.valueOf(unwrap(failure))));
+  }
+
+  private CompletionStage<AttemptDone> send(Spec spec, String platformId, PlatformFields fields) {
+    return ports
+        .<VacpPlatform.Command, VacpPlatform.PlatformView>ask(
+            VacpPlatform.KEY, platformId, VacpPlatform.Get::new)
+        .thenCompose(
+            platform -> {
+              if (!platform.active()) {
+                return done(
+                    new AttemptDone(
+                        platformId, Optional.of(Reason.PLATFORM_SUSPENDED), "suspended"));
+              }
+              return ports
+                  .call(platform.endpoint(), OPERATION, fields, spec.payload())
+                  .thenApply(
+                      response ->
+                          new AttemptDone(
+                              platformId, failureOf(response.outcome()), response.reason()));
+            });
   }
 
   private static Optional<Reason> failureOf(PlatformGateway.Outcome outcome) {
@@ -909,6 +949,8 @@ public final class VacpEvent
     Event outcome;
     if (done.failure().isEmpty()) {
       outcome = new DeliverySucceeded(id, now);
+    } else if (done.failure().get() == Reason.CAPABILITY_DEREGISTERED) {
+      outcome = new DeliverySkipped(id, Reason.CAPABILITY_DEREGISTERED);
     } else {
       Reason reason = done.failure().get();
       int attempts = d.attempts() + 1;

@@ -39,11 +39,13 @@ class VacpEventTest {
   static final VacpPushSettings PUSH =
       new VacpPushSettings(3, Duration.ofMillis(100), Duration.ofMillis(200), 65536);
 
-  /** Two seconds before the end of the quiet hours 22:00-07:00, running in real time. */
-  static final Clock CLOCK =
-      Clock.offset(
-          Clock.systemUTC(),
-          Duration.between(Instant.now(), Instant.parse("2030-06-01T06:59:58Z")));
+  static final Instant MORNING = Instant.parse("2030-06-01T07:00:00Z");
+
+  /**
+   * Real time, shifted: by default two seconds before the end of the quiet hours 22:00-07:00. Per
+   * test (not per class), so that no test finds the morning already past because others ran first.
+   */
+  Clock clock = shortlyBefore(MORNING, Duration.ofSeconds(2));
 
   ActorTestKit testKit;
   LocalEntities entities;
@@ -65,7 +67,7 @@ class VacpEventTest {
 
   EventSourcedBehaviorTestKit<Command, Event, State> kit(String eventId) {
     return EventSourcedBehaviorTestKit.create(
-        testKit.system(), VacpEvent.create(eventId, ports, SETTINGS, PUSH, CLOCK));
+        testKit.system(), VacpEvent.create(eventId, ports, SETTINGS, PUSH, clock));
   }
 
   /** pf-b provides the push capability cap-b; pf-a receives it for the user in quiet hours. */
@@ -163,10 +165,26 @@ class VacpEventTest {
         entities.put(
             Interworking.KEY,
             setting.id(),
-            testKit.spawn(Interworking.create(setting.id(), ports, SETTINGS, CLOCK)));
+            testKit.spawn(Interworking.create(setting.id(), ports, SETTINGS, clock)));
     success(
         VacpTesting.<Interworking.Command, Interworking.SetupResult>ask(
             testKit, interworking, r -> new Interworking.Setup(setting, r)));
+  }
+
+  static Clock shortlyBefore(Instant at, Duration lead) {
+    return Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), at.minus(lead)));
+  }
+
+  Delivery delivery(EventSourcedBehaviorTestKit<Command, Event, State> kit) {
+    return ((Published) kit.getState()).deliveries().get("pf-a");
+  }
+
+  void deregisterCapability() {
+    success(
+        VacpTesting.<VacpCapability.Command, VacpCapability.CapabilityView>ask(
+            testKit,
+            entities.refFor(VacpCapability.KEY, "cap-b"),
+            r -> new VacpCapability.Deregister("pf-b", r)));
   }
 
   static Spec spec(String eventId) {
@@ -193,7 +211,7 @@ class VacpEventTest {
         .until(
             () ->
                 ((Published) kit.getState()).deliveries().get("pf-a").status() == Status.DELIVERED);
-    assertThat(CLOCK.instant()).isAfterOrEqualTo(Instant.parse("2030-06-01T07:00:00Z"));
+    assertThat(clock.instant()).isAfterOrEqualTo(Instant.parse("2030-06-01T07:00:00Z"));
     var call = gateway.calls(VacpEvent.OPERATION).get(0);
     assertThat(call.platformId()).isEqualTo("pf-a");
     assertThat(call.fields())
@@ -214,6 +232,55 @@ class VacpEventTest {
                     new Spec("ev-1", "cap-b", MSISDN, "pf-b", "{\"headline\":\"other\"}"), r));
     assertThat(refusal(conflict.reply())).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
     assertThat(gateway.calls(VacpEvent.OPERATION)).hasSize(1);
+  }
+
+  @Test
+  void aDeliveryDeferredByQuietHoursIsSkippedIfTheCapabilityIsDeregisteredMeanwhile() {
+    clock = shortlyBefore(MORNING, Duration.ofSeconds(5));
+    scene();
+    var kit = kit("ev-3");
+    var published =
+        kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-3"), r));
+    assertThat(success(published.reply()).deliveries().get(0).reason())
+        .contains(Reason.QUIET_HOURS);
+
+    deregisterCapability();
+    assertThat(clock.instant()).as("deregistered while deferred").isBefore(MORNING);
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> delivery(kit).status() == Status.SKIPPED);
+    assertThat(clock.instant()).isAfterOrEqualTo(MORNING);
+    assertThat(delivery(kit).reason()).contains(Reason.CAPABILITY_DEREGISTERED);
+    assertThat(delivery(kit).attempts()).isZero();
+    assertThat(gateway.calls(VacpEvent.OPERATION)).as("never pushed").isEmpty();
+    State before = kit.getState();
+    kit.restart();
+    assertThat(kit.getState()).isEqualTo(before);
+  }
+
+  @Test
+  void aRetryAfterTheCapabilityIsDeregisteredIsSkippedInsteadOfSent() {
+    clock = shortlyBefore(MORNING.plus(Duration.ofHours(5)), Duration.ZERO);
+    scene();
+    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.FAILED);
+    var kit =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(),
+            VacpEvent.create(
+                "ev-4",
+                ports,
+                SETTINGS,
+                new VacpPushSettings(5, Duration.ofSeconds(1), Duration.ofSeconds(1), 65536),
+                clock));
+    kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-4"), r));
+    await().atMost(Duration.ofSeconds(5)).until(() -> delivery(kit).attempts() == 1);
+    assertThat(delivery(kit).reason()).contains(Reason.PLATFORM_FAILED);
+
+    deregisterCapability();
+    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.ACCEPTED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> delivery(kit).status() == Status.SKIPPED);
+    assertThat(delivery(kit).reason()).contains(Reason.CAPABILITY_DEREGISTERED);
+    assertThat(delivery(kit).attempts()).isEqualTo(1);
+    assertThat(gateway.calls(VacpEvent.OPERATION)).as("only the attempt before").hasSize(1);
   }
 
   @Test
