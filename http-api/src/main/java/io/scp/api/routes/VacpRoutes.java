@@ -33,7 +33,9 @@ import io.scp.api.support.WireFormat;
 import java.net.URI;
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -527,15 +529,54 @@ public final class VacpRoutes extends ApiDirectives {
     String vacpId = Validate.id("vacpId", vacpIdParameter.orElse(VacpNode.CENTRAL_ID));
     return this.<VacpNode.Command, VacpNode.DirectoryView>ask(
             VacpNode.KEY, vacpId, VacpNode.ListDirectory::new)
+        .thenCompose(
+            d ->
+                publishedToByHome(d)
+                    .thenApply(
+                        publishedTo -> {
+                          var out =
+                              VacpDirectory.newBuilder()
+                                  .setVacpId(d.vacpId())
+                                  .setLevel(d.level().name());
+                          for (DirectoryEntry e : d.entries()) {
+                            out.addCapabilities(
+                                entry(e, publishedTo.getOrDefault(e.homeVacpId(), List.of())));
+                          }
+                          return Reply.ok(out.build());
+                        }));
+  }
+
+  /**
+   * Where the home VACP of each listed entry publishes it: a central VACP to its regional children,
+   * a regional one nowhere. A regional directory also lists the class-1 entries published to it
+   * from the central VACP; their {@code publishedTo} is the central VACP's, so that every view of a
+   * capability (this one, the central directory, {@code GET /capabilities/{id}}) names the same
+   * VACPs. That costs one more ask, only when such entries are listed.
+   */
+  private CompletionStage<Map<String, List<String>>> publishedToByHome(VacpNode.DirectoryView d) {
+    Map<String, List<String>> byHome = new HashMap<>();
+    byHome.put(d.vacpId(), d.level() == VacpNode.Level.CENTRAL ? d.children() : List.of());
+    List<CompletableFuture<VacpNode.NodeView>> homes =
+        d.entries().stream()
+            .map(DirectoryEntry::homeVacpId)
+            .filter(home -> !byHome.containsKey(home))
+            .distinct()
+            .map(
+                home ->
+                    this.<VacpNode.Command, VacpNode.NodeView>ask(
+                            VacpNode.KEY, home, VacpNode.Get::new)
+                        .toCompletableFuture())
+            .toList();
+    return CompletableFuture.allOf(homes.toArray(CompletableFuture[]::new))
         .thenApply(
-            d -> {
-              var out = VacpDirectory.newBuilder().setVacpId(d.vacpId()).setLevel(d.level().name());
-              for (DirectoryEntry e : d.entries()) {
-                boolean published =
-                    d.level() == VacpNode.Level.CENTRAL && e.homeVacpId().equals(d.vacpId());
-                out.addCapabilities(entry(e, published ? d.children() : List.of()));
+            done -> {
+              for (var home : homes) {
+                VacpNode.NodeView node = home.join();
+                byHome.put(
+                    node.vacpId(),
+                    node.level() == VacpNode.Level.CENTRAL ? node.children() : List.of());
               }
-              return Reply.ok(out.build());
+              return byHome;
             });
   }
 

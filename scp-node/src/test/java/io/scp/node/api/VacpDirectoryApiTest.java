@@ -336,6 +336,36 @@ class VacpDirectoryApiTest {
   }
 
   @Test
+  void everyViewOfAClass1CapabilityNamesTheSameRegionalVacps() {
+    String north = vacp.regional();
+    String south = vacp.regional();
+    String id = vacp.capability(vacp.platform(1, "central"), "PULL");
+    String local = vacp.capability(vacp.platform(2, north), "PULL");
+
+    List<String> publishedTo =
+        texts(api.get("/v1/vacp/capabilities/" + id).json().get("publishedTo"));
+    assertThat(publishedTo).contains(north, south);
+    for (String vacpId : List.of("central", north, south)) {
+      assertThat(texts(listed(vacpId, id).get("publishedTo")))
+          .as("publishedTo in the directory seen from " + vacpId)
+          .containsExactlyInAnyOrderElementsOf(publishedTo);
+    }
+    assertThat(listed(north, local).get("publishedTo"))
+        .as("a regional capability is published nowhere")
+        .isEmpty();
+  }
+
+  /** The entry of a capability in the directory seen from a VACP. */
+  static JsonNode listed(String vacpId, String capabilityId) {
+    var r = api.get("/v1/vacp/capabilities?vacpId=" + vacpId);
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    for (JsonNode c : r.json().get("capabilities")) {
+      if (c.get("capabilityId").asText().equals(capabilityId)) return c;
+    }
+    throw new AssertionError(capabilityId + " is not listed at " + vacpId + ": " + r);
+  }
+
+  @Test
   void class2And3CapabilitiesLiveAtTheirRegionalVacp() {
     String home = vacp.regional();
     String elsewhere = vacp.regional();
