@@ -283,6 +283,30 @@ public final class VacpRoutes extends ApiDirectives {
     }
     String parentId =
         b.hasParentId() ? Validate.id("parentId", b.getParentId()) : VacpNode.CENTRAL_ID;
+    Optional<String> regionOrId = region.or(() -> Optional.of(vacpId));
+    // An existing node decides alone: same level and parent is a replay or a region change, any
+    // other is 409 (level and parent cannot change), whatever the requested parent would be. The
+    // parent is checked only for a new node; it was checked when the existing one was made.
+    return this.<VacpNode.Command, VacpNode.NodeView>ask(VacpNode.KEY, vacpId, VacpNode.Get::new)
+        .handle(
+            (existing, failure) -> {
+              if (failure == null) return true;
+              if (unwrap(failure) instanceof Refusal r
+                  && r.code() == io.scp.actors.common.ErrorCode.NOT_FOUND) {
+                return false;
+              }
+              throw new CompletionException(unwrap(failure));
+            })
+        .thenCompose(
+            exists ->
+                exists
+                    ? configure(vacpId, VacpNode.Level.REGIONAL, regionOrId, Optional.of(parentId))
+                    : configureUnder(vacpId, regionOrId, parentId));
+  }
+
+  /** A new regional VACP: its parent must be another VACP, and a central one. */
+  private CompletionStage<Reply> configureUnder(
+      String vacpId, Optional<String> region, String parentId) {
     if (parentId.equals(vacpId)) throw ApiError.badRequest("a VACP cannot be its own parent");
     return this.<VacpNode.Command, VacpNode.NodeView>ask(VacpNode.KEY, parentId, VacpNode.Get::new)
         .thenCompose(
@@ -290,11 +314,7 @@ public final class VacpRoutes extends ApiDirectives {
               if (parent.level() != VacpNode.Level.CENTRAL) {
                 throw ApiError.badRequest("parentId " + parentId + " is not a central VACP");
               }
-              return configure(
-                  vacpId,
-                  VacpNode.Level.REGIONAL,
-                  region.or(() -> Optional.of(vacpId)),
-                  Optional.of(parentId));
+              return configure(vacpId, VacpNode.Level.REGIONAL, region, Optional.of(parentId));
             });
   }
 

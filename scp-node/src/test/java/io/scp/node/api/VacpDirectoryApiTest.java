@@ -68,6 +68,24 @@ class VacpDirectoryApiTest {
     var moved = api.put("/v1/vacp/nodes/" + id, "{\"level\":\"CENTRAL\"}");
     assertThat(moved.status()).isEqualTo(409);
     assertThat(moved.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+    var reparented =
+        api.put("/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\",\"parentId\":\"" + id + "\"}");
+    assertThat(reparented.status()).as(reparented.toString()).isEqualTo(409);
+    assertThat(reparented.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+  }
+
+  @Test
+  void theCentralVacpsLevelCannotChangeEitherWhateverTheParentAskedFor() {
+    for (String body :
+        List.of(
+            "{\"level\":\"REGIONAL\"}",
+            "{\"level\":\"REGIONAL\",\"parentId\":\"central\"}",
+            "{\"level\":\"REGIONAL\",\"parentId\":\"no-such-vacp\"}")) {
+      var demoted = api.put("/v1/vacp/nodes/central", body);
+      assertThat(demoted.status()).as(body + " " + demoted).isEqualTo(409);
+      assertThat(demoted.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+    }
+    assertThat(api.get("/v1/vacp/nodes/central").json().get("level").asText()).isEqualTo("CENTRAL");
   }
 
   @Test
@@ -80,6 +98,9 @@ class VacpDirectoryApiTest {
             api.put("/v1/vacp/nodes/" + id, "{\"level\":\"CENTRAL\",\"parentId\":\"central\"}")
                 .status())
         .isEqualTo(400);
+    var ownParent =
+        api.put("/v1/vacp/nodes/" + id, "{\"level\":\"REGIONAL\",\"parentId\":\"" + id + "\"}");
+    assertThat(ownParent.status()).as("a new VACP under itself: " + ownParent).isEqualTo(400);
     var orphan =
         api.put(
             "/v1/vacp/nodes/" + id,
