@@ -69,6 +69,7 @@ class HttpPlatformGatewayTest {
         case "forbidden" -> reply(exchange, 403, "application/json", "{}");
         case "broken" -> reply(exchange, 500, "text/plain", "oops");
         case "busy" -> reply(exchange, 429, "text/plain", "");
+        case "gave-up" -> reply(exchange, 408, "application/json", "{}");
         case "json-truncated" -> reply(exchange, 200, "application/json", "{\"result\": [1,2");
         case "json-not" -> reply(exchange, 200, "application/json", "<<<not json>>>");
         case "json-trailing" -> reply(exchange, 200, "application/json", "{\"a\":1} {\"b\":2}");
@@ -168,6 +169,9 @@ class HttpPlatformGatewayTest {
     assertThat(call(Protocol.STANDARD, "forbidden").outcome()).isEqualTo(Outcome.REJECTED);
     assertThat(call(Protocol.STANDARD, "broken").outcome()).isEqualTo(Outcome.FAILED);
     assertThat(call(Protocol.STANDARD, "busy").outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(call(Protocol.STANDARD, "gave-up").outcome())
+        .as("408: the platform timed out, it did not refuse")
+        .isEqualTo(Outcome.TIMEOUT);
     assertThat(call(Protocol.STANDARD, "huge").outcome()).isEqualTo(Outcome.FAILED);
     long started = System.nanoTime();
     assertThat(call(Protocol.STANDARD, "slow").outcome()).isEqualTo(Outcome.TIMEOUT);

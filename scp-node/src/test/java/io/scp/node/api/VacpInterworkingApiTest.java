@@ -309,7 +309,8 @@ class VacpInterworkingApiTest {
             new Case(
                 "PROVIDER_TIMEOUT",
                 504,
-                b -> b.answerAfter("interworking-setup", Duration.ofSeconds(3))));
+                b -> b.answerAfter("interworking-setup", Duration.ofSeconds(3))),
+            new Case("PROVIDER_TIMEOUT", 504, b -> b.answer("interworking-setup", 408, "{}")));
     for (Case c : cases) {
       Pair p = pair("PUSH", 0);
       c.b().accept(p.provider().stub());

@@ -335,6 +335,11 @@ class VacpInvocationApiTest {
     assertThat(slow.status()).as(slow.toString()).isEqualTo(504);
     assertThat(slow.code()).isEqualTo("PROVIDER_TIMEOUT");
 
+    p.provider().stub().answer("invoke", 408, "{}");
+    var gaveUp = p.invoke("p5", null);
+    assertThat(gaveUp.status()).as("408 is a timeout, not a refusal " + gaveUp).isEqualTo(504);
+    assertThat(gaveUp.code()).isEqualTo("PROVIDER_TIMEOUT");
+
     p.provider().stub().answer("invoke", 200, "{\"result\":\"ok\"}");
     await().atMost(Duration.ofSeconds(10)).until(() -> p.invoke("p3", null).status() == 200);
     assertThat(p.invoke("p3", null).json().get("result").asText())
