@@ -32,9 +32,13 @@ public final class EntityCommands<E, C, V, S> {
   }
 
   private final Map<Class<?>, Map<Class<?>, Case<E, Object, Object, V, S>>> cases;
+  private final Map<Class<?>, Case<E, Object, Object, V, S>> anyState;
 
-  private EntityCommands(Map<Class<?>, Map<Class<?>, Case<E, Object, Object, V, S>>> cases) {
+  private EntityCommands(
+      Map<Class<?>, Map<Class<?>, Case<E, Object, Object, V, S>>> cases,
+      Map<Class<?>, Case<E, Object, Object, V, S>> anyState) {
     this.cases = cases;
+    this.anyState = anyState;
   }
 
   public static <E, C, V, S> Builder<E, C, V, S> builder() {
@@ -50,6 +54,7 @@ public final class EntityCommands<E, C, V, S> {
     Map<Class<?>, Case<E, Object, Object, V, S>> forState = cases.get(state.getClass());
     Case<E, Object, Object, V, S> handler =
         forState == null ? null : forState.get(command.getClass());
+    if (handler == null) handler = anyState.get(command.getClass());
     if (handler == null) {
       throw new IllegalStateException(
           "no handler for "
@@ -63,8 +68,14 @@ public final class EntityCommands<E, C, V, S> {
   public static final class Builder<E, C, V, S> {
     private final Map<Class<?>, Map<Class<?>, Case<E, Object, Object, V, S>>> cases =
         new HashMap<>();
+    private final Map<Class<?>, Case<E, Object, Object, V, S>> anyState = new HashMap<>();
 
     private Builder() {}
+
+    /** Cases for every state, for commands that the entity's state has no case of its own for. */
+    public StateCases<S> forAnyState() {
+      return new StateCases<>(anyState);
+    }
 
     /** The cases for one state class; call again for the next. */
     public <X extends S> StateCases<X> forState(Class<X> state) {
@@ -75,7 +86,7 @@ public final class EntityCommands<E, C, V, S> {
     public EntityCommands<E, C, V, S> build() {
       Map<Class<?>, Map<Class<?>, Case<E, Object, Object, V, S>>> copy = new HashMap<>();
       cases.forEach((state, forState) -> copy.put(state, Map.copyOf(forState)));
-      return new EntityCommands<>(Map.copyOf(copy));
+      return new EntityCommands<>(Map.copyOf(copy), Map.copyOf(anyState));
     }
 
     public final class StateCases<X extends S> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
@@ -277,21 +278,29 @@ public final class CpmMessage
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every message: see {@link EntityCommands}. */
+  private static final EntityCommands<CpmMessage, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
+    return COMMANDS.of(this);
+  }
+
+  private static EntityCommands<CpmMessage, Command, Event, State> commands() {
+    EntityCommands.Builder<CpmMessage, Command, Event, State> builder = EntityCommands.builder();
+    builder
         .forAnyState()
-        .onCommand(Send.class, this::onSend)
-        .onCommand(Resolved.class, this::onResolved)
-        .onCommand(Charged.class, this::onCharged)
-        .onCommand(ChargeRefused.class, this::onChargeRefused)
-        .onCommand(Failed.class, (s, c) -> answer(s, StatusReply.error(c.refusal())))
-        .onCommand(Delivered.class, this::onDelivered)
-        .onCommand(DeliveryFailed.class, this::onDeliveryFailed)
-        .onCommand(RetryDelivery.class, this::onRetryDelivery)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
-        .build();
+        .on(Send.class, CpmMessage::onSend)
+        .on(Resolved.class, CpmMessage::onResolved)
+        .on(Charged.class, CpmMessage::onCharged)
+        .on(ChargeRefused.class, CpmMessage::onChargeRefused)
+        .on(Failed.class, (e, s, c) -> e.answer(s, StatusReply.error(c.refusal())))
+        .on(Delivered.class, CpmMessage::onDelivered)
+        .on(DeliveryFailed.class, CpmMessage::onDeliveryFailed)
+        .on(RetryDelivery.class, CpmMessage::onRetryDelivery)
+        .on(IdleCheck.class, CpmMessage::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
+    return builder.build();
   }
 
   private ReplyEffect<Event, State> onSend(State state, Send cmd) {

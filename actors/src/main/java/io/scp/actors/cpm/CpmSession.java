@@ -3,6 +3,7 @@ package io.scp.actors.cpm;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
@@ -272,29 +273,36 @@ public final class CpmSession
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every instance: see {@link EntityCommands}. */
+  private static final EntityCommands<CpmSession, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return COMMANDS.of(this);
+  }
+
+  private static EntityCommands<CpmSession, Command, Event, State> commands() {
+    EntityCommands.Builder<CpmSession, Command, Event, State> builder = EntityCommands.builder();
     builder
-        .forStateType(NotStarted.class)
-        .onCommand(Start.class, this::onStart)
-        .onCommand(AddParticipant.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(PostMessage.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(End.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(IdleTimeout.class, (s, c) -> Effect().noReply());
+        .forState(NotStarted.class)
+        .on(Start.class, CpmSession::onStart)
+        .on(AddParticipant.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(PostMessage.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(End.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(IdleTimeout.class, (e, s, c) -> e.Effect().noReply());
     builder
-        .forStateType(Live.class)
-        .onCommand(Start.class, this::onStartAgain)
-        .onCommand(AddParticipant.class, this::onAddParticipant)
-        .onCommand(PostMessage.class, this::onPostMessage)
-        .onCommand(End.class, this::onEnd)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
-        .onCommand(IdleTimeout.class, this::onIdleTimeout);
+        .forState(Live.class)
+        .on(Start.class, CpmSession::onStartAgain)
+        .on(AddParticipant.class, CpmSession::onAddParticipant)
+        .on(PostMessage.class, CpmSession::onPostMessage)
+        .on(End.class, CpmSession::onEnd)
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(e.view(s))))
+        .on(IdleTimeout.class, CpmSession::onIdleTimeout);
     builder
         .forAnyState()
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+        .on(IdleCheck.class, CpmSession::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
     return builder.build();
   }
 

@@ -3,6 +3,7 @@ package io.scp.actors.cpm;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
@@ -335,45 +336,54 @@ public final class CpmUser
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every instance: see {@link EntityCommands}. */
+  private static final EntityCommands<CpmUser, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return idle.counting(COMMANDS.of(this));
+  }
+
+  private static EntityCommands<CpmUser, Command, Event, State> commands() {
+    EntityCommands.Builder<CpmUser, Command, Event, State> builder = EntityCommands.builder();
     builder
-        .forStateType(Unprovisioned.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(
+        .forState(Unprovisioned.class)
+        .on(Provision.class, CpmUser::onProvision)
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(
             Lookup.class,
-            (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(new UserInfo(false, false))))
-        .onCommand(Deposit.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(RecordSent.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(History.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(
+            (e, s, c) ->
+                e.Effect().reply(c.replyTo(), StatusReply.success(new UserInfo(false, false))))
+        .on(Deposit.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(RecordSent.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(History.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(Delete.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(
             Sync.class,
-            (s, c) -> Effect().reply(c.device(), new Closed(address + " is not a CPM user")))
-        .onCommand(Acknowledge.class, (s, c) -> Effect().noReply())
-        .onCommand(DeviceGone.class, (s, c) -> Effect().noReply())
-        .onCommand(ExpireDue.class, (s, c) -> Effect().noReply());
+            (e, s, c) -> e.Effect().reply(c.device(), new Closed(e.address + " is not a CPM user")))
+        .on(Acknowledge.class, (e, s, c) -> e.Effect().noReply())
+        .on(DeviceGone.class, (e, s, c) -> e.Effect().noReply())
+        .on(ExpireDue.class, (e, s, c) -> e.Effect().noReply());
     builder
-        .forStateType(User.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(address))))
-        .onCommand(Lookup.class, this::onLookup)
-        .onCommand(Deposit.class, this::onDeposit)
-        .onCommand(RecordSent.class, this::onRecordSent)
-        .onCommand(Sync.class, this::onSync)
-        .onCommand(Acknowledge.class, this::onAcknowledge)
-        .onCommand(DeviceGone.class, this::onDeviceGone)
-        .onCommand(History.class, this::onHistory)
-        .onCommand(Delete.class, this::onDelete)
-        .onCommand(ExpireDue.class, this::onExpireDue);
+        .forState(User.class)
+        .on(Provision.class, CpmUser::onProvision)
+        .on(
+            Get.class,
+            (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(s.view(e.address))))
+        .on(Lookup.class, CpmUser::onLookup)
+        .on(Deposit.class, CpmUser::onDeposit)
+        .on(RecordSent.class, CpmUser::onRecordSent)
+        .on(Sync.class, CpmUser::onSync)
+        .on(Acknowledge.class, CpmUser::onAcknowledge)
+        .on(DeviceGone.class, CpmUser::onDeviceGone)
+        .on(History.class, CpmUser::onHistory)
+        .on(Delete.class, CpmUser::onDelete)
+        .on(ExpireDue.class, CpmUser::onExpireDue);
     builder
         .forAnyState()
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return idle.counting(builder.build());
+        .on(IdleCheck.class, CpmUser::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
+    return builder.build();
   }
 
   private <T> StatusReply<T> unknown() {

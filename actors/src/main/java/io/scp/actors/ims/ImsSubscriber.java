@@ -3,6 +3,7 @@ package io.scp.actors.ims;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
@@ -27,6 +28,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -375,36 +377,44 @@ public final class ImsSubscriber
 
   // ---------------------------------------------------------------- command handlers
 
+  /** Shared by every instance: see {@link EntityCommands}. */
+  private static final EntityCommands<ImsSubscriber, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return idle.counting(COMMANDS.of(this));
+  }
+
+  private static EntityCommands<ImsSubscriber, Command, Event, State> commands() {
+    EntityCommands.Builder<ImsSubscriber, Command, Event, State> builder = EntityCommands.builder();
     builder
-        .forStateType(Unknown.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(AddService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(RemoveService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(GetRegistration.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(Deregister.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(ExpireRegistration.class, (s, c) -> Effect().noReply())
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
+        .forState(Unknown.class)
+        .on(Provision.class, ImsSubscriber::onProvision)
+        .on(AddService.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(RemoveService.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(GetRegistration.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(Register.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(Deregister.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(ExpireRegistration.class, (e, s, c) -> e.Effect().noReply())
+        .on(IdleCheck.class, ImsSubscriber::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
     builder
-        .forStateType(Known.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(AddService.class, this::onAddService)
-        .onCommand(RemoveService.class, this::onRemoveService)
-        .onCommand(
+        .forState(Known.class)
+        .on(Provision.class, ImsSubscriber::onProvision)
+        .on(AddService.class, ImsSubscriber::onAddService)
+        .on(RemoveService.class, ImsSubscriber::onRemoveService)
+        .on(
             Get.class,
-            (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(imsi, now()))))
-        .onCommand(GetRegistration.class, this::onGetRegistration)
-        .onCommand(Register.class, this::onRegister)
-        .onCommand(Deregister.class, this::onDeregister)
-        .onCommand(ExpireRegistration.class, this::onExpireRegistration)
-        .onCommand(IdleCheck.class, this::onIdleCheck)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply());
-    return idle.counting(builder.build());
+            (e, s, c) ->
+                e.Effect().reply(c.replyTo(), StatusReply.success(s.view(e.imsi, e.now()))))
+        .on(GetRegistration.class, ImsSubscriber::onGetRegistration)
+        .on(Register.class, ImsSubscriber::onRegister)
+        .on(Deregister.class, ImsSubscriber::onDeregister)
+        .on(ExpireRegistration.class, ImsSubscriber::onExpireRegistration)
+        .on(IdleCheck.class, ImsSubscriber::onIdleCheck)
+        .on(Stop.class, (e, s, c) -> e.Effect().stop().thenNoReply());
+    return builder.build();
   }
 
   private Instant now() {
@@ -585,9 +595,16 @@ public final class ImsSubscriber
 
   // ---------------------------------------------------------------- event handler
 
+  /** Pure, so built once for every instance (Pekko keeps an entity's handler while it lives). */
+  private static final EventHandler<State, Event> EVENTS = events();
+
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
+    return EVENTS;
+  }
+
+  private static EventHandler<State, Event> events() {
+    EventHandlerBuilder<State, Event> builder = EventHandlerBuilder.builder();
     builder
         .forStateType(Unknown.class)
         .onEvent(

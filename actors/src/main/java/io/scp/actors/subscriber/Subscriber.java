@@ -3,6 +3,7 @@ package io.scp.actors.subscriber;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityCommands;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.ShardPlacement;
@@ -20,6 +21,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -149,26 +151,34 @@ public final class Subscriber
     return RetentionCriteria.snapshotEvery(50, 2);
   }
 
+  /** Shared by every instance: see {@link EntityCommands}. */
+  private static final EntityCommands<Subscriber, Command, Event, State> COMMANDS = commands();
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    return COMMANDS.of(this);
+  }
+
+  private static EntityCommands<Subscriber, Command, Event, State> commands() {
+    EntityCommands.Builder<Subscriber, Command, Event, State> builder = EntityCommands.builder();
     builder
-        .forStateType(Unknown.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(SubscribeService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(UnsubscribeService.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(JoinVpn.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
-        .onCommand(LeaveVpn.class, (s, c) -> Effect().reply(c.replyTo(), unknown()));
+        .forState(Unknown.class)
+        .on(Provision.class, Subscriber::onProvision)
+        .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(SubscribeService.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(UnsubscribeService.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(JoinVpn.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(LeaveVpn.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()));
     builder
-        .forStateType(Known.class)
-        .onCommand(Provision.class, this::onProvision)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view(msisdn))))
-        .onCommand(SubscribeService.class, this::onSubscribe)
-        .onCommand(UnsubscribeService.class, this::onUnsubscribe)
-        .onCommand(JoinVpn.class, this::onJoinVpn)
-        .onCommand(LeaveVpn.class, this::onLeaveVpn);
+        .forState(Known.class)
+        .on(Provision.class, Subscriber::onProvision)
+        .on(
+            Get.class,
+            (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(s.view(e.msisdn))))
+        .on(SubscribeService.class, Subscriber::onSubscribe)
+        .on(UnsubscribeService.class, Subscriber::onUnsubscribe)
+        .on(JoinVpn.class, Subscriber::onJoinVpn)
+        .on(LeaveVpn.class, Subscriber::onLeaveVpn);
     return builder.build();
   }
 
@@ -243,9 +253,16 @@ public final class Subscriber
 
   // ---------------------------------------------------------------- events
 
+  /** Pure, so built once for every instance (Pekko keeps an entity's handler while it lives). */
+  private static final EventHandler<State, Event> EVENTS = events();
+
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
+    return EVENTS;
+  }
+
+  private static EventHandler<State, Event> events() {
+    EventHandlerBuilder<State, Event> builder = EventHandlerBuilder.builder();
     builder
         .forStateType(Unknown.class)
         .onEvent(

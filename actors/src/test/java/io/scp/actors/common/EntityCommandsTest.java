@@ -29,16 +29,28 @@ class EntityCommandsTest {
   void casesGetTheBoundEntityTheStateAndTheCommand() {
     EntityCommands.Builder<Entity, Command, Object, State> builder = EntityCommands.builder();
     builder.forState(Idle.class).on(Ping.class, (e, s, c) -> remember(e, c));
+    builder.forAnyState().on(Ping.class, (e, s, c) -> null);
     var table = builder.build();
     Entity one = new Entity();
     Entity two = new Entity();
     Ping ping = new Ping();
     table.of(one).apply(new Idle(), ping);
-    assertThat(one.seen).isSameAs(ping);
+    assertThat(one.seen).as("the state's own case before the any-state one").isSameAs(ping);
     assertThat(two.seen).isNull();
     assertThatThrownBy(() -> table.of(two).apply(new Idle(), new Pong()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("no handler for Pong in state Idle");
+  }
+
+  @Test
+  void anyStateCasesServeCommandsTheStateHasNoCaseFor() {
+    EntityCommands.Builder<Entity, Command, Object, State> builder = EntityCommands.builder();
+    builder.forState(Idle.class).on(Ping.class, (e, s, c) -> null);
+    builder.forAnyState().on(Pong.class, (e, s, c) -> remember(e, c));
+    Entity one = new Entity();
+    Pong pong = new Pong();
+    builder.build().of(one).apply(new Idle(), pong);
+    assertThat(one.seen).isSameAs(pong);
   }
 
   @Test
