@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.vacp.DirectoryEntry;
 import io.scp.actors.vacp.Interworking;
@@ -291,8 +292,7 @@ public final class VacpRoutes extends ApiDirectives {
         .handle(
             (existing, failure) -> {
               if (failure == null) return true;
-              if (unwrap(failure) instanceof Refusal r
-                  && r.code() == io.scp.actors.common.ErrorCode.NOT_FOUND) {
+              if (unwrap(failure) instanceof Refusal r && r.code() == ErrorCode.NOT_FOUND) {
                 return false;
               }
               throw new CompletionException(unwrap(failure));
@@ -608,7 +608,7 @@ public final class VacpRoutes extends ApiDirectives {
             c -> {
               if (!c.active()) {
                 throw new Refusal(
-                    io.scp.actors.common.ErrorCode.UNKNOWN_CAPABILITY,
+                    ErrorCode.UNKNOWN_CAPABILITY,
                     "capability " + capabilityId + " is deregistered");
               }
               return c;
