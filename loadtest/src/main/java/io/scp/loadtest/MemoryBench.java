@@ -9,8 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * The heap a live call takes on its node (the memory bar of quality.md: at most 4 KiB per live
@@ -46,20 +45,21 @@ final class MemoryBench {
     this.out = out;
   }
 
-  LiveCalls liveCalls(Population population, int calls, int lanes) throws Exception {
+  LiveCalls liveCalls(Population population, int calls, int inFlight) throws Exception {
     awaitNoLiveCalls(url, Duration.ofSeconds(60));
     NodeHeap.Reading before = NodeHeap.afterFullCollection(pid, url);
     var api = new ApiTarget(List.of(url), null, new Latencies(), 5, Duration.ofSeconds(30));
     var wire = new Wire(true);
     List<Population.Member> members = population.members();
     String prefix = "lt-" + population.runId() + "-held-" + System.currentTimeMillis() + "-";
-    inLanes(calls, lanes, i -> open(api, wire, members, population.groups(), prefix + i, i))
-        .get(10, TimeUnit.MINUTES);
+    List<Integer> numbers = IntStream.range(0, calls).boxed().toList();
+    Bounded.forEach(
+        numbers, inFlight, i -> open(api, wire, members, population.groups(), prefix + i, i));
     // The timeouts of the requests that opened them (asks of at most 5 s, cancelled when answered)
     // stay in the scheduler until they would have fired: transient, not the calls' own heap.
     Thread.sleep(SETTLE.toMillis());
     NodeHeap.Reading held = NodeHeap.afterFullCollection(pid, url);
-    inLanes(calls, lanes, i -> end(api, wire, prefix + i)).get(10, TimeUnit.MINUTES);
+    Bounded.forEach(numbers, inFlight, i -> end(api, wire, prefix + i));
     var result = new LiveCalls(calls, before, held);
     out.printf(
         "memory: %d calls held, %d live call entities, %d bytes of heap each%n",
@@ -115,20 +115,5 @@ final class MemoryBench {
 
   private static void expectOk(ApiTarget.Answer answer, String what) {
     if (!answer.ok()) throw new IllegalStateException(what + " failed: " + answer.status());
-  }
-
-  /** Steps 0..n-1, {@code lanes} at a time: every lane runs its share one after the other. */
-  private static CompletableFuture<Void> inLanes(
-      int n, int lanes, IntFunction<CompletableFuture<Void>> step) {
-    CompletableFuture<?>[] all = new CompletableFuture<?>[lanes];
-    for (int lane = 0; lane < lanes; lane++) {
-      CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-      for (int i = lane; i < n; i += lanes) {
-        int k = i;
-        chain = chain.thenCompose(x -> step.apply(k));
-      }
-      all[lane] = chain;
-    }
-    return CompletableFuture.allOf(all);
   }
 }

@@ -1,10 +1,6 @@
 package io.scp.loadtest;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +20,6 @@ final class NodeHeap {
       Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} (\\S+)$");
   private static final Pattern ENTITIES =
       Pattern.compile("(?m)^scp_sharding_entities\\{entity_type=\"([^\"]+)\"} (\\S+)$");
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private NodeHeap() {}
 
@@ -40,11 +35,7 @@ final class NodeHeap {
   }
 
   static Reading read(String nodeUrl) throws IOException, InterruptedException {
-    var request =
-        HttpRequest.newBuilder(URI.create(nodeUrl + "/metrics"))
-            .timeout(Duration.ofSeconds(30))
-            .build();
-    String text = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    String text = MetricsScrape.of(nodeUrl);
     Matcher heap = HEAP_USED.matcher(text);
     if (!heap.find()) throw new IllegalStateException(nodeUrl + "/metrics shows no heap in use");
     Map<String, Long> entities = new TreeMap<>();

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
@@ -15,8 +14,9 @@ public final class Provisioner {
   /** Adding a range of URIs claims every URI on its slot: allow what the node allows. */
   private static final Duration URI_RANGE_TIMEOUT = Duration.ofSeconds(310);
 
+  private static final int IN_FLIGHT = 32;
+
   private final ApiTarget api;
-  private final Semaphore inFlight = new Semaphore(32);
 
   public Provisioner(ApiTarget operatorApi) {
     this.api = operatorApi;
@@ -111,15 +111,8 @@ public final class Provisioner {
                 .thenAccept(a -> expectOk(a, "CPM user " + population.address(u))));
   }
 
-  private <T> void forEach(List<T> items, Function<T, CompletableFuture<Void>> provision) {
-    // Bounded per item, acquired here on the caller's thread: a request made inside a continuation
-    // must never wait for a permit (the threads that would release it could all be waiting).
-    List<CompletableFuture<Void>> pending = new ArrayList<>();
-    for (T item : items) {
-      inFlight.acquireUninterruptibly();
-      pending.add(provision.apply(item).whenComplete((done, failure) -> inFlight.release()));
-    }
-    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+  private static <T> void forEach(List<T> items, Function<T, CompletableFuture<Void>> provision) {
+    Bounded.forEach(items, IN_FLIGHT, provision);
   }
 
   private CompletableFuture<ApiTarget.Answer> put(String path, String json) {

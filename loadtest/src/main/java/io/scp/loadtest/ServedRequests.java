@@ -1,10 +1,5 @@
 package io.scp.loadtest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,12 +12,7 @@ final class ServedRequests {
 
   /** Requests of {@code method} on the route template {@code route} the node has answered. */
   static long count(String nodeUrl, String method, String route) throws Exception {
-    var request =
-        HttpRequest.newBuilder(URI.create(nodeUrl + "/metrics"))
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    String text =
-        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+    String text = MetricsScrape.of(nodeUrl);
     Matcher m =
         Pattern.compile(
                 "scp_http_request_duration_seconds_count\\{[^}]*method=\""
