@@ -61,10 +61,15 @@ class SipUriPoolTest {
 
   EventSourcedBehaviorTestKit<SipUriPool.Command, SipUriPool.Event, SipUriPool.State> pool(
       String poolId) {
+    return pool(poolId, EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  EventSourcedBehaviorTestKit<SipUriPool.Command, SipUriPool.Event, SipUriPool.State> pool(
+      String poolId, EventSourcedBehaviorTestKit.SerializationSettings serialization) {
     return EventSourcedBehaviorTestKit.create(
         testKit.system(),
         SipUriPool.create(poolId, SipUriTesting.settings(), Clock.systemUTC(), this::slot),
-        EventSourcedBehaviorTestKit.enabledSerializationSettings());
+        serialization);
   }
 
   String uri(int n) {
@@ -252,7 +257,14 @@ class SipUriPoolTest {
   @Test
   void aReleaseCutShortByACrashIsFinishedByTheNextRequest() {
     String poolId = "p-" + UUID.randomUUID();
-    var pool = pool(poolId);
+    // The pool answers the second request at once and finishes the release after it: the test
+    // kit's check of the state, made from this thread after each reply, would read the holders the
+    // pool is changing meanwhile (CI saw it). Commands and events are still checked; the state's
+    // serialization is checked by every other test here.
+    var pool =
+        pool(
+            poolId,
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
     configure(pool, SipUriPool.Strategy.ROUND_ROBIN, 60);
     add(pool, range(0, 2), List.of());
     var a = ok(allocate(pool, "8613800000001"));
