@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
@@ -49,7 +51,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Money rules kept here: {@code initialBalance + toppedUp = balance + deducted}, {@code 0 <=
  * reserved <= balance}. Every mutating command carries its own id and a replay answers from state.
- * An unsettled reservation is released at its expiry by a timer that is re-armed after recovery;
+ * An unsettled reservation is released at its expiry by a timer that is re-armed after recovery (a
+ * call's reservation found past its expiry then is held a little longer for its call to settle);
  * the entity is remembered by sharding, so it is started again after a crash, a rebalance or a
  * restart, and it only passivates itself when it got no command for the idle timeout and no
  * reservation is open.
@@ -71,14 +74,16 @@ public final class PrepaidAccount
       Duration maxTtl,
       int rememberedIds,
       Duration idleTimeout,
-      Duration ownerCheckInterval) {
+      Duration ownerCheckInterval,
+      Duration ownedExpiryHold) {
     public static Settings fromConfig(com.typesafe.config.Config config) {
       return new Settings(
           config.getDuration("scp.prepaid.reservation-ttl"),
           config.getDuration("scp.prepaid.max-reservation-ttl"),
           config.getInt("scp.prepaid.remembered-ids"),
           config.getDuration("scp.sharding.idle-timeout"),
-          config.getDuration("scp.prepaid.owner-check-interval"));
+          config.getDuration("scp.prepaid.owner-check-interval"),
+          config.getDuration("scp.prepaid.owned-expiry-hold"));
     }
   }
 
@@ -87,11 +92,27 @@ public final class PrepaidAccount
    * The owner decides what an open reservation means to it (a live call ignores it, a call that
    * never got connected refunds it).
    */
-  @FunctionalInterface
   public interface ReservationOwners {
-    ReservationOwners NONE = (accountId, reservationId) -> {};
+    ReservationOwners NONE = of(reservationId -> false, (accountId, reservationId) -> {});
+
+    /** Whether the reservation has an owner to tell (a call's reservation id names its call). */
+    boolean owns(String reservationId);
 
     void stillOpen(String accountId, String reservationId);
+
+    static ReservationOwners of(Predicate<String> owns, BiConsumer<String, String> stillOpen) {
+      return new ReservationOwners() {
+        @Override
+        public boolean owns(String reservationId) {
+          return owns.test(reservationId);
+        }
+
+        @Override
+        public void stillOpen(String accountId, String reservationId) {
+          stillOpen.accept(accountId, reservationId);
+        }
+      };
+    }
   }
 
   // ---------------------------------------------------------------- commands and replies
@@ -491,10 +512,23 @@ public final class PrepaidAccount
         .build();
   }
 
+  /**
+   * After a recovery an owned reservation expires no earlier than this. The account may come back
+   * after an outage longer than a call's reservation: had it released the money at once, the call,
+   * asleep since its node went down and no longer told by an open reservation, would never be
+   * closed nor charged. Its owner is told at once instead and gets this long to settle.
+   */
+  private Instant ownedExpiryHeldUntil = Instant.MIN;
+
   private void onRecoveryCompleted(State state) {
     if (state instanceof Account account) {
+      ownedExpiryHeldUntil = clock.instant().plus(settings.ownedExpiryHold());
       for (Reservation r : account.reservations().values()) {
-        if (r.state() == ReservationState.OPEN) armExpiry(r);
+        if (r.state() != ReservationState.OPEN) continue;
+        if (owners.owns(r.reservationId()) && r.expiresAt().isBefore(ownedExpiryHeldUntil)) {
+          owners.stillOpen(accountId, r.reservationId());
+        }
+        armExpiry(r);
       }
       ownerChecks.recovered(openReservationIds(account));
       armOwnerCheck(account);
@@ -790,7 +824,7 @@ public final class PrepaidAccount
   private ReplyEffect<Event, State> onExpireReservation(Account state, ExpireReservation cmd) {
     Reservation r = state.reservations().get(cmd.reservationId());
     if (r == null || r.state() != ReservationState.OPEN) return Effect().noReply();
-    if (clock.instant().isBefore(r.expiresAt())) {
+    if (clock.instant().isBefore(expiryOf(r))) {
       armExpiry(r);
       return Effect().noReply();
     }
@@ -803,8 +837,16 @@ public final class PrepaidAccount
     return Effect().noReply();
   }
 
+  /** When the reservation's timer releases it: at its expiry, an owned one not before the hold. */
+  private Instant expiryOf(Reservation r) {
+    Instant expiresAt = r.expiresAt();
+    return owners.owns(r.reservationId()) && expiresAt.isBefore(ownedExpiryHeldUntil)
+        ? ownedExpiryHeldUntil
+        : expiresAt;
+  }
+
   private void armExpiry(Reservation r) {
-    Duration delay = Duration.between(clock.instant(), r.expiresAt());
+    Duration delay = Duration.between(clock.instant(), expiryOf(r));
     if (delay.isNegative()) delay = Duration.ZERO;
     timers.startSingleTimer(r.reservationId(), new ExpireReservation(r.reservationId()), delay);
   }

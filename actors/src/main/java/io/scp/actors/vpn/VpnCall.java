@@ -81,7 +81,8 @@ public final class VpnCall
       Duration askTimeout,
       Duration closedLinger,
       Duration retryDelay,
-      int maxSetupAttempts) {
+      int maxSetupAttempts,
+      Duration reservationMargin) {
     public static Settings fromConfig(Config config) {
       return new Settings(
           config.getDuration("scp.calls.quota-seconds").toSeconds(),
@@ -90,7 +91,8 @@ public final class VpnCall
           config.getDuration("scp.calls.ask-timeout"),
           config.getDuration("scp.calls.closed-linger"),
           config.getDuration("scp.calls.retry-delay"),
-          config.getInt("scp.calls.max-setup-attempts"));
+          config.getInt("scp.calls.max-setup-attempts"),
+          config.getDuration("scp.calls.reservation-margin"));
     }
   }
 
@@ -298,13 +300,15 @@ public final class VpnCall
    */
   public static PrepaidAccount.ReservationOwners reservationOwners(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    return (accountId, reservationId) ->
-        callIdOf(reservationId)
-            .ifPresent(
-                callId ->
-                    sharding
-                        .entityRefFor(KEY, callId)
-                        .tell(new ReservationCheck(accountId, reservationId)));
+    return PrepaidAccount.ReservationOwners.of(
+        reservationId -> callIdOf(reservationId).isPresent(),
+        (accountId, reservationId) ->
+            callIdOf(reservationId)
+                .ifPresent(
+                    callId ->
+                        sharding
+                            .entityRefFor(KEY, callId)
+                            .tell(new ReservationCheck(accountId, reservationId))));
   }
 
   /** How the postpaid call watches reach the calls they list. */
@@ -694,7 +698,7 @@ public final class VpnCall
         .answerTimeout()
         .plusSeconds(tariff.maxCallSeconds())
         .plus(settings.endGrace())
-        .plusMinutes(2);
+        .plus(settings.reservationMargin());
   }
 
   private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {

@@ -25,7 +25,12 @@ class AccountIdlePassivationTest {
   static final Duration IDLE = Duration.ofMillis(400);
   static final PrepaidAccount.Settings SETTINGS =
       new PrepaidAccount.Settings(
-          Duration.ofMinutes(10), Duration.ofHours(1), 3, IDLE, Duration.ofSeconds(20));
+          Duration.ofMinutes(10),
+          Duration.ofHours(1),
+          3,
+          IDLE,
+          Duration.ofSeconds(20),
+          Duration.ofMinutes(1));
 
   @AfterAll
   static void shutdown() {

@@ -18,6 +18,7 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.testing.EntityTestConfig;
+import io.scp.actors.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +44,8 @@ class PrepaidAccountTest {
           Duration.ofHours(1),
           3,
           Duration.ofMinutes(2),
-          Duration.ofSeconds(20));
+          Duration.ofSeconds(20),
+          Duration.ofMinutes(1));
   static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
   EventSourcedBehaviorTestKit<Command, Event, State> account;
@@ -117,7 +119,8 @@ class PrepaidAccountTest {
             Duration.ofHours(1),
             20,
             Duration.ofMinutes(2),
-            Duration.ofSeconds(20));
+            Duration.ofSeconds(20),
+            Duration.ofMinutes(1));
     account =
         EventSourcedBehaviorTestKit.create(
             testKit.system(), PrepaidAccount.create("a-window", twenty, Clock.systemUTC()));
@@ -173,12 +176,16 @@ class PrepaidAccountTest {
             Duration.ofHours(1),
             3,
             Duration.ofMinutes(2),
-            Duration.ofMillis(300));
+            Duration.ofMillis(300),
+            Duration.ofMinutes(1));
     account =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
             PrepaidAccount.create(
-                "a-owners", fastChecks, Clock.systemUTC(), (a, r) -> told.add(a + "/" + r)));
+                "a-owners",
+                fastChecks,
+                Clock.systemUTC(),
+                PrepaidAccount.ReservationOwners.of(id -> true, (a, r) -> told.add(a + "/" + r))));
     ok(r -> new PrepaidAccount.Open(new PrepaidAccount.Terms(1000, TODAY, 100, "CNY"), r));
     ok(x -> new PrepaidAccount.Reserve("kept", 100, Optional.empty(), x));
     ok(x -> new PrepaidAccount.Reserve("settled", 100, Optional.empty(), x));
@@ -191,6 +198,50 @@ class PrepaidAccountTest {
     told.clear();
     account.restart();
     await().atMost(Duration.ofSeconds(10)).until(() -> told.contains("a-owners/kept"));
+  }
+
+  @Test
+  void aCallsReservationPastItsExpiryAtRecoveryIsHeldForItsCallToSettle() {
+    var told = new ConcurrentLinkedQueue<String>();
+    var clock = new ManualClock(Instant.now());
+    var calls =
+        PrepaidAccount.ReservationOwners.of(
+            reservationId -> reservationId.startsWith("call:"),
+            (accountId, reservationId) -> told.add(reservationId));
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), PrepaidAccount.create("a-outage", SETTINGS, clock, calls));
+    ok(
+        r ->
+            new PrepaidAccount.Open(
+                new PrepaidAccount.Terms(1000, TODAY.plusDays(30), 100, "CNY"), r));
+    Optional<Duration> fiveMinutes = Optional.of(Duration.ofMinutes(5));
+    ok(x -> new PrepaidAccount.Reserve("call:settled:1", 100, fiveMinutes, x));
+    ok(x -> new PrepaidAccount.Reserve("call:abandoned:1", 100, fiveMinutes, x));
+    ok(x -> new PrepaidAccount.Reserve("plain", 100, fiveMinutes, x));
+
+    // The node was down for two hours: every reservation is past its expiry when it recovers.
+    clock.advance(Duration.ofHours(2));
+    account.restart();
+    await().atMost(Duration.ofSeconds(10)).until(() -> view().reserved() == 200);
+    assertThat(told)
+        .as("the calls are woken at once, the plain reservation has nobody to tell")
+        .containsExactlyInAnyOrder("call:settled:1", "call:abandoned:1");
+
+    // Within the hold the call settles what it used; the other is not released early.
+    ok(x -> new PrepaidAccount.Deduct("call:settled:1", "call:settled:d", 60, x));
+    ok(x -> new PrepaidAccount.Refund("call:settled:1", x));
+    account.runCommand(new PrepaidAccount.ExpireReservation("call:abandoned:1"));
+    assertThat(view().reserved()).isEqualTo(100);
+
+    // After the hold nothing settled it: its money is released, as at any expiry.
+    clock.advance(SETTINGS.ownedExpiryHold());
+    account.runCommand(new PrepaidAccount.ExpireReservation("call:abandoned:1"));
+    AccountView after = view();
+    assertThat(after.reserved()).isZero();
+    assertThat(after.deducted()).isEqualTo(60);
+    assertThat(after.balance()).isEqualTo(940);
+    assertConserved(after);
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.scp.actors.cpm.CpmSession.Kind;
 import io.scp.actors.cpm.CpmSession.SessionView;
 import io.scp.actors.cpm.CpmSession.Spec;
 import io.scp.actors.cpm.CpmSession.State;
+import io.scp.actors.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +30,7 @@ class CpmSessionTest {
   private static final Spec ONE_TO_ONE =
       new Spec(Kind.ONE_TO_ONE, ALICE, List.of(BOB), Optional.empty(), List.of("text", "audio"));
 
-  private CpmTesting.ManualClock clock;
+  private ManualClock clock;
   private String sessionId;
   private EventSourcedBehaviorTestKit<Command, Event, State> session;
 
@@ -40,7 +41,7 @@ class CpmSessionTest {
 
   @BeforeEach
   void start() {
-    clock = new CpmTesting.ManualClock();
+    clock = new ManualClock();
     sessionId = "s-" + UUID.randomUUID();
     session =
         EventSourcedBehaviorTestKit.create(

@@ -13,6 +13,7 @@ import io.scp.actors.cpm.CpmUser.Entry;
 import io.scp.actors.cpm.CpmUser.Event;
 import io.scp.actors.cpm.CpmUser.State;
 import io.scp.actors.cpm.CpmUser.Status;
+import io.scp.actors.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,7 +34,7 @@ class CpmUserTest {
   private static final String ALICE = "sip:alice@example.com";
   private static final String BOB = "sip:bob@example.com";
 
-  private CpmTesting.ManualClock clock;
+  private ManualClock clock;
   private EventSourcedBehaviorTestKit<Command, Event, State> user;
 
   @AfterAll
@@ -43,7 +44,7 @@ class CpmUserTest {
 
   @BeforeEach
   void start() {
-    clock = new CpmTesting.ManualClock();
+    clock = new ManualClock();
     user = userWith("scp.cpm.history-limit = 1000");
   }
 

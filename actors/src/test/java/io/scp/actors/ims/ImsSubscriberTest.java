@@ -31,11 +31,10 @@ import io.scp.actors.ims.ImsSubscriber.Settings;
 import io.scp.actors.ims.ImsSubscriber.State;
 import io.scp.actors.ims.ImsSubscriber.SubscriberProvisioned;
 import io.scp.actors.ims.ImsSubscriber.SubscriberView;
+import io.scp.actors.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -75,31 +74,7 @@ class ImsSubscriberTest {
     testKit.shutdownTestKit();
   }
 
-  /** A clock the test moves by hand. */
-  static final class TestClock extends Clock {
-    private volatile Instant now = Instant.parse("2030-01-01T00:00:00Z");
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
-  final TestClock clock = new TestClock();
+  final ManualClock clock = new ManualClock();
 
   EventSourcedBehaviorTestKit<Command, Event, State> entity(Settings settings, Clock clock) {
     return EventSourcedBehaviorTestKit.create(

@@ -149,7 +149,8 @@ class InterworkingTest {
             Duration.ofHours(24),
             100,
             Duration.ofMinutes(10),
-            Duration.ofSeconds(20));
+            Duration.ofSeconds(20),
+            Duration.ofMinutes(1));
     var ref =
         entities.put(
             PrepaidAccount.KEY,

@@ -5,16 +5,14 @@ import static io.scp.actors.vacp.VacpTesting.success;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scp.actors.testing.EntityTestConfig;
+import io.scp.actors.testing.ManualClock;
 import io.scp.actors.vacp.VacpPushQuota.Claim;
 import io.scp.actors.vacp.VacpPushQuota.Claimed;
 import io.scp.actors.vacp.VacpPushQuota.Command;
 import io.scp.actors.vacp.VacpPushQuota.Event;
 import io.scp.actors.vacp.VacpPushQuota.State;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -26,34 +24,14 @@ import org.junit.jupiter.api.Test;
 class VacpPushQuotaTest {
   static final Instant START = Instant.parse("2030-06-01T10:15:00Z");
 
-  /** A clock the test moves. */
-  static final class MovableClock extends Clock {
-    volatile Instant now = START;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   ActorTestKit testKit;
-  MovableClock clock;
+  ManualClock clock;
   EventSourcedBehaviorTestKit<Command, Event, State> kit;
 
   @BeforeEach
   void start() {
     testKit = ActorTestKit.create(EntityTestConfig.config());
-    clock = new MovableClock();
+    clock = new ManualClock(START);
     kit =
         EventSourcedBehaviorTestKit.create(
             testKit.system(), VacpPushQuota.create("8613900000003/pf-a/cap-b", SETTINGS, clock));
@@ -71,7 +49,7 @@ class VacpPushQuotaTest {
   @Test
   void claimsAreCountedUpToTheLimitOncePerIdAndTheNextWindowStartsAfresh() {
     assertThat(claim("e1", 2).granted()).isTrue();
-    clock.now = START.plus(Duration.ofMinutes(30));
+    clock.set(START.plus(Duration.ofMinutes(30)));
     Claimed second = claim("e2", 2);
     assertThat(second.granted()).isTrue();
     assertThat(second.counted()).isEqualTo(2);
@@ -89,10 +67,10 @@ class VacpPushQuotaTest {
     assertThat(kit.getState().counted()).isEqualTo(2);
     assertThat(claim("e4", 2).granted()).isFalse();
 
-    clock.now = START.plus(Duration.ofHours(1));
+    clock.set(START.plus(Duration.ofHours(1)));
     Claimed next = claim("e3", 2);
     assertThat(next.granted()).isTrue();
     assertThat(next.counted()).isEqualTo(1);
-    assertThat(next.windowStart()).isEqualTo(clock.now);
+    assertThat(next.windowStart()).isEqualTo(clock.instant());
   }
 }

@@ -8,6 +8,7 @@ import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +107,49 @@ class CallSupervisionTest {
                   vpn.account(caller).get("reserved").asLong() == 0
                       && vpn.account(caller).get("deducted").asLong() == 3);
       assertThat(state(api, callId)).isEqualTo("ENDED");
+      vpn.assertSettled(caller);
+    }
+  }
+
+  @Test
+  void aPrepaidCallWhoseNodeStayedDownLongerThanItsReservationIsStillEndedAndCharged() {
+    // Reservations of a call live answer-timeout + maxCallSeconds + end-grace + margin: 6 s here.
+    var shortReservations = new HashMap<String, Object>(FAST);
+    shortReservations.put("scp.calls.reservation-margin", "0s");
+    String callId = VpnFixture.newId("call");
+    String caller;
+    Instant reservationExpiry;
+    try (TestNode node = TestNode.start(shortReservations)) {
+      var vpn = new VpnFixture(node.client());
+      String group = vpn.group(TARIFF.replace("3600", "3"));
+      caller = vpn.prepaid(1_000, "");
+      vpn.join(group, "1", caller);
+      vpn.join(group, "2", vpn.postpaid());
+      assertThat(vpn.setup(callId, caller, "2").get("grantedSeconds").asLong()).isEqualTo(3);
+      vpn.answer(callId);
+      var reservations = vpn.account(caller).get("reservations");
+      assertThat(reservations).hasSize(1);
+      reservationExpiry = Instant.parse(reservations.get(0).get("expiresAt").asText());
+    }
+    // The outage outlasts the reservation: the restarted account finds it past its expiry.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Instant.now().isAfter(reservationExpiry.plusSeconds(1)));
+    try (TestNode restarted = TestNode.start(shortReservations)) {
+      var api = restarted.client();
+      var vpn = new VpnFixture(api);
+      // Only the account and the CDR are read: asking for the call itself would start it.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").size() == 1);
+      var cdr = api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").get(0);
+      assertThat(cdr.get("callId").asText()).isEqualTo(callId);
+      assertThat(cdr.get("cause").asText()).isEqualTo("SUPERVISION_TIMEOUT");
+      assertThat(cdr.get("talkSeconds").asLong()).as("its granted time").isEqualTo(3);
+      assertThat(cdr.get("charge").asLong()).as("charged, not released unpaid").isEqualTo(3);
+      var account = vpn.account(caller);
+      assertThat(account.get("deducted").asLong()).isEqualTo(3);
+      assertThat(account.get("balance").asLong()).isEqualTo(997);
       vpn.assertSettled(caller);
     }
   }
