@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.cpm.CpmUser.Batch;
 import io.scp.actors.cpm.CpmUser.Command;
 import io.scp.actors.cpm.CpmUser.Content;
@@ -230,6 +231,39 @@ class CpmUserTest {
     user.restart();
     assertThat(state().history().get("short").status()).isEqualTo(Status.EXPIRED);
     assertThat(state().mailbox().values()).containsExactly("long");
+  }
+
+  @Test
+  void theMailboxIndexFollowsEveryChangeAndTheSnapshotCopyIsTheWholeState() {
+    provision();
+    deposit(content("expires", ALICE, Duration.ofSeconds(10)));
+    deposit(content("acked", ALICE, Duration.ofHours(1)));
+    deposit(content("deleted", BOB, Duration.ofHours(2)));
+    deposit(content("waits", BOB, Duration.ofHours(3)));
+    user.runCommand(new CpmUser.Acknowledge("acked"));
+    user.<StatusReply<Done>>runCommand(r -> new CpmUser.Delete("deleted", r));
+    clock.advance(Duration.ofSeconds(11));
+    user.runCommand(CpmUser.ExpireDue.INSTANCE);
+
+    CpmUser.User state = state();
+    assertThat(state.mailbox().values()).containsExactly("waits");
+    assertThat(state.index())
+        .as("kept up to date event by event: the same as rebuilt from scratch")
+        .isEqualTo(MailboxIndex.of(state.history(), state.mailbox()));
+    assertThat(state.mailboxChars()).isEqualTo("body of waits".length());
+    assertThat(state.index().earliestExpiry())
+        .contains(state.history().get("waits").content().expiresAt());
+
+    Object roundTrip = new SnapshotCopies<State>(testKit.system()).toJournal(state);
+    State copy = CpmUser.snapshotCopy(state);
+    assertThat(copy).as("what the serializer gives, its index rebuilt").isEqualTo(roundTrip);
+    // what the event handler does next, while the snapshot store may still be serializing
+    deposit("newer");
+    assertThat(copy).isEqualTo(roundTrip).isNotEqualTo(user.getState());
+
+    user.restart();
+    assertThat(state().index()).isEqualTo(MailboxIndex.of(state().history(), state().mailbox()));
+    assertThat(state().mailbox().values()).containsExactly("waits", "newer");
   }
 
   @Test
