@@ -178,13 +178,13 @@ public final class PrepaidAccount
       implements CborSerializable {}
 
   /**
-   * Settles every reservation of a call in one step and writes the call's charging record with it:
-   * each slice is charged its amount (at most what is left on it; a closed or unknown reservation
-   * gives nothing) and closed, and the CDR carries what was actually charged. {@code cdr} comes as
-   * the call sees it, {@code charge} being the charge of the talk time; the account sets its charge
-   * to what it deducted and its shortfall to the rest. Money and record are one event, so no crash
-   * leaves a deduction without its CDR. A replay (a slice already carries its deduction id) answers
-   * what was charged then and writes nothing.
+   * Settles every reservation of a call (or the one of a CPM message's fee) in one step and writes
+   * its charging record with it: each slice is charged its amount (at most what is left on it; a
+   * closed or unknown reservation gives nothing) and closed, and the CDR carries what was actually
+   * charged. {@code cdr} comes as the call sees it, {@code charge} being the charge of the talk
+   * time; the account sets its charge to what it deducted and its shortfall to the rest. Money and
+   * record are one event, so no crash leaves a deduction without its CDR. A replay (a slice already
+   * carries its deduction id) answers what was charged then and writes nothing.
    */
   public record SettleCall(
       List<SliceCharge> slices, Cdr cdr, ActorRef<StatusReply<CallSettlement>> replyTo)

@@ -90,4 +90,26 @@ public record CpmCdr(
         charge,
         0);
   }
+
+  /** The same record with what was actually charged. */
+  public CpmCdr withCharge(long charged) {
+    return new CpmCdr(
+        cdrId,
+        type,
+        chargedParty,
+        msisdn,
+        accountId,
+        referenceId,
+        sessionId,
+        caller,
+        called,
+        startedAt,
+        endedAt,
+        charged,
+        units,
+        smsSegments,
+        mode,
+        decision,
+        cause);
+  }
 }

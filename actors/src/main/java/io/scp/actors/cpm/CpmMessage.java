@@ -130,7 +130,8 @@ public final class CpmMessage
       Optional<Subscriber.SubscriberView> subscriber)
       implements Command {}
 
-  record Charged(Plan plan, long charge) implements Command {}
+  /** The account deducted the fee and wrote {@code cdr} (as charged) with it. */
+  record Charged(Plan plan, CpmCdr cdr) implements Command {}
 
   record ChargeRefused(Plan plan, Refusal refusal) implements Command {}
 
@@ -163,7 +164,8 @@ public final class CpmMessage
       Plan plan,
       Instant acceptedAt,
       Instant expiresAt,
-      CpmCdr cdr)
+      CpmCdr cdr,
+      boolean cdrOnAccount)
       implements Event, CpmCdr.Carrier {}
 
   public record MessageRefused(String fingerprint, ErrorCode code, String detail, CpmCdr cdr)
@@ -259,6 +261,7 @@ public final class CpmMessage
 
   @Override
   public Set<String> tagsFor(Event event) {
+    if (event instanceof MessageAccepted accepted && accepted.cdrOnAccount()) return Set.of();
     return event instanceof CpmCdr.Carrier ? Set.of(CpmCdr.TAG) : Set.of();
   }
 
@@ -431,9 +434,10 @@ public final class CpmMessage
               ErrorCode.SUBSCRIBER_SUSPENDED, "subscriber " + msisdn.get() + " is suspended"));
     }
     long charge = settings.messageFee() * s.to().size();
-    if (accountId.isEmpty() || charge == 0) return accept(s, plan, charge);
+    CpmCdr cdr = acceptedCdr(s, plan, clock.instant(), charge);
+    if (accountId.isEmpty() || charge == 0) return accept(s, plan, cdr, false);
     context.pipeToSelf(
-        charge(accountId.get(), charge),
+        charge(accountId.get(), cdr),
         (charged, failure) -> {
           if (failure == null) return new Charged(plan, charged);
           Refusal refusal = refusalOf(failure);
@@ -445,36 +449,36 @@ public final class CpmMessage
   }
 
   /**
-   * Reserves and deducts the fee with ids derived from the messageId, so a retry after a crash or a
-   * timeout finds the same reservation and deduction instead of charging again. The reservation is
-   * then closed; should that be lost, it expires on its own with nothing left in it.
+   * Reserves the fee and settles it with the message's CDR, with ids derived from the messageId, so
+   * a retry after a crash or a timeout finds the same reservation and settlement instead of
+   * charging again. The account deducts, closes the reservation and writes the CDR as charged in
+   * one event: no crash between the deduction and the message's own event leaves money taken
+   * without its CDR.
    */
-  private CompletionStage<Long> charge(String accountId, long amount) {
+  private CompletionStage<CpmCdr> charge(String accountId, CpmCdr cdr) {
     String id = "cpm-message:" + messageId;
     return this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
             PrepaidAccount.KEY,
             accountId,
             r ->
                 new PrepaidAccount.Reserve(
-                    id, amount, Optional.of(settings.chargeReservationTtl()), r))
+                    id, cdr.charge(), Optional.of(settings.chargeReservationTtl()), r))
         .thenCompose(
             reserved ->
-                this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
+                this.<PrepaidAccount.Command, PrepaidAccount.CallSettlement>ask(
                     PrepaidAccount.KEY,
                     accountId,
-                    r -> new PrepaidAccount.Deduct(id, id, amount, r)))
-        .thenApply(
-            deducted -> {
-              sharding
-                  .entityRefFor(PrepaidAccount.KEY, accountId)
-                  .tell(new PrepaidAccount.Refund(id, context.getSystem().ignoreRef()));
-              return amount;
-            });
+                    r ->
+                        new PrepaidAccount.SettleCall(
+                            List.of(new PrepaidAccount.SliceCharge(id, id, cdr.charge())),
+                            cdr.toCdr(),
+                            r)))
+        .thenApply(settled -> cdr.withCharge(settled.charged()));
   }
 
   private ReplyEffect<Event, State> onCharged(State state, Charged cmd) {
     if (!(state instanceof New) || inFlight == null) return Effect().noReply();
-    return accept(inFlight.submission, cmd.plan(), cmd.charge());
+    return accept(inFlight.submission, cmd.plan(), cmd.cdr(), true);
   }
 
   private ReplyEffect<Event, State> onChargeRefused(State state, ChargeRefused cmd) {
@@ -482,21 +486,30 @@ public final class CpmMessage
     return refuse(inFlight.submission, cmd.plan(), cmd.refusal());
   }
 
-  private ReplyEffect<Event, State> accept(Submission s, Plan plan, long charge) {
-    Instant now = clock.instant();
-    MessageMode mode = MessageMode.of(MessageMode.bodyBytes(s.body()), settings.pagerMaxBytes());
-    CpmCdr cdr =
-        cdr(
-            s,
-            plan,
-            now,
-            charge,
-            plan.smsSegments(),
-            Optional.of(mode),
-            "ACCEPTED",
-            Optional.empty());
+  /** The CDR of an accepted message: charged {@code charge}, dated {@code at}. */
+  private CpmCdr acceptedCdr(Submission s, Plan plan, Instant at, long charge) {
+    return cdr(
+        s,
+        plan,
+        at,
+        charge,
+        plan.smsSegments(),
+        Optional.of(mode(s)),
+        "ACCEPTED",
+        Optional.empty());
+  }
+
+  private MessageMode mode(Submission s) {
+    return MessageMode.of(MessageMode.bodyBytes(s.body()), settings.pagerMaxBytes());
+  }
+
+  /** Accepts the message; its CDR goes to the CDR table from here unless the account wrote it. */
+  private ReplyEffect<Event, State> accept(
+      Submission s, Plan plan, CpmCdr cdr, boolean cdrOnAccount) {
+    Instant at = cdr.startedAt();
     var event =
-        new MessageAccepted(s, inFlight.fingerprint, mode, plan, now, now.plus(s.validity()), cdr);
+        new MessageAccepted(
+            s, inFlight.fingerprint, mode(s), plan, at, at.plus(s.validity()), cdr, cdrOnAccount);
     return Effect().persist(event).thenRun(after -> deliver(event)).thenNoReply();
   }
 

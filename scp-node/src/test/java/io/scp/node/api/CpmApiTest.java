@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.common.Cdr;
 import io.scp.api.proto.CpmSendRequest;
 import io.scp.api.proto.CpmSendResult;
 import io.scp.node.testing.ApiClient;
@@ -20,9 +22,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.stream.IntStream;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -403,6 +407,89 @@ class CpmApiTest {
     assertThat(firstCdr.get("callId").asText()).isEqualTo(first);
     assertThat(firstCdr.get("decision").asText()).isEqualTo("ACCEPTED");
     assertThat(firstCdr.get("charge").asLong()).isEqualTo(10);
+  }
+
+  @Test
+  void theFeeIsSettledWithItsCdrOnTheAccountSoARetryAfterTheMessagesNodeDiedChargesNothingMore()
+      throws Exception {
+    String accountId = unique("acc");
+    assertThat(api.put("/v1/accounts/" + accountId, "{\"balance\":100}").status()).isEqualTo(201);
+    String sender = msisdn();
+    assertThat(
+            api.put("/v1/subscribers/" + sender, "{\"prepaidAccountId\":\"" + accountId + "\"}")
+                .status())
+        .isEqualTo(201);
+    assertThat(api.put("/v1/cpm/users/" + sender, "{}").status()).isEqualTo(201);
+    String bob = sipUser("bob");
+
+    sent(unique("paid"), sender, List.of(bob), "ten");
+    assertThat(journalHas("PrepaidAccount|" + accountId, "CallSettled"))
+        .as("the fee and its CDR are one event of the account")
+        .isTrue();
+
+    // What a message's first attempt did on the account before its node died: the fee reserved
+    // and settled with the CDR. The message itself persisted nothing.
+    String id = unique("crash");
+    String fee = "cpm-message:" + id;
+    var account =
+        ClusterSharding.get(node.node().system()).entityRefFor(PrepaidAccount.KEY, accountId);
+    account
+        .<PrepaidAccount.ReservationView>askWithStatus(
+            r -> new PrepaidAccount.Reserve(fee, 10, Optional.of(Duration.ofSeconds(60)), r),
+            Duration.ofSeconds(10))
+        .toCompletableFuture()
+        .get();
+    Instant now = Instant.now();
+    var cdr =
+        new Cdr(
+            fee,
+            Cdr.Type.MESSAGE,
+            sender,
+            Optional.of(accountId),
+            Optional.of(id),
+            Optional.of(sender),
+            Optional.of(bob),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of("ACCEPTED"),
+            Optional.empty(),
+            now,
+            Optional.empty(),
+            now,
+            0,
+            0,
+            10,
+            0);
+    account
+        .<PrepaidAccount.CallSettlement>askWithStatus(
+            r ->
+                new PrepaidAccount.SettleCall(
+                    List.of(new PrepaidAccount.SliceCharge(fee, fee, 10)), cdr, r),
+            Duration.ofSeconds(10))
+        .toCompletableFuture()
+        .get();
+    assertThat(account(accountId).get("deducted").asLong()).isEqualTo(20);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(messageCdrs(sender)).hasSize(2));
+
+    // the front end retries the message: accepted, and the fee is found settled
+    sent(id, sender, List.of(bob), "ten more");
+    assertThat(historyIds(history(bob, ""))).contains(id);
+    JsonNode after = account(accountId);
+    assertThat(after.get("deducted").asLong()).isEqualTo(20);
+    assertThat(after.get("reserved").asLong()).isZero();
+    assertThat(after.get("balance").asLong()).isEqualTo(80);
+    List<JsonNode> cdrs = messageCdrs(sender);
+    assertThat(cdrs).hasSize(2);
+    assertThat(cdrs.stream().mapToLong(c -> c.get("charge").asLong()).sum()).isEqualTo(20);
+  }
+
+  static List<JsonNode> messageCdrs(String msisdn) {
+    JsonNode cdrs = api.get("/v1/cdrs?type=MESSAGE&msisdn=" + msisdn).json().get("cdrs");
+    List<JsonNode> list = new ArrayList<>();
+    cdrs.forEach(list::add);
+    return list;
   }
 
   static JsonNode account(String accountId) {
