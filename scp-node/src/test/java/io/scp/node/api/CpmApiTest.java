@@ -361,13 +361,7 @@ class CpmApiTest {
   @Test
   void prepaidSenderPaysPerRecipientAndIsRefusedWhenFundsRunOut() {
     String accountId = unique("acc");
-    assertThat(api.put("/v1/accounts/" + accountId, "{\"balance\":25}").status()).isEqualTo(201);
-    String sender = msisdn();
-    assertThat(
-            api.put("/v1/subscribers/" + sender, "{\"prepaidAccountId\":\"" + accountId + "\"}")
-                .status())
-        .isEqualTo(201);
-    assertThat(api.put("/v1/cpm/users/" + sender, "{}").status()).isEqualTo(201);
+    String sender = prepaidCpmUser(accountId, 25);
     String bob = sipUser("bob");
     String carol = sipUser("carol");
 
@@ -413,13 +407,7 @@ class CpmApiTest {
   void theFeeIsSettledWithItsCdrOnTheAccountSoARetryAfterTheMessagesNodeDiedChargesNothingMore()
       throws Exception {
     String accountId = unique("acc");
-    assertThat(api.put("/v1/accounts/" + accountId, "{\"balance\":100}").status()).isEqualTo(201);
-    String sender = msisdn();
-    assertThat(
-            api.put("/v1/subscribers/" + sender, "{\"prepaidAccountId\":\"" + accountId + "\"}")
-                .status())
-        .isEqualTo(201);
-    assertThat(api.put("/v1/cpm/users/" + sender, "{}").status()).isEqualTo(201);
+    String sender = prepaidCpmUser(accountId, 100);
     String bob = sipUser("bob");
 
     sent(unique("paid"), sender, List.of(bob), "ten");
@@ -483,6 +471,19 @@ class CpmApiTest {
     List<JsonNode> cdrs = messageCdrs(sender);
     assertThat(cdrs).hasSize(2);
     assertThat(cdrs.stream().mapToLong(c -> c.get("charge").asLong()).sum()).isEqualTo(20);
+  }
+
+  /** A CPM user whose subscriber pays through a new prepaid account holding {@code balance}. */
+  static String prepaidCpmUser(String accountId, long balance) {
+    assertThat(api.put("/v1/accounts/" + accountId, "{\"balance\":" + balance + "}").status())
+        .isEqualTo(201);
+    String msisdn = msisdn();
+    assertThat(
+            api.put("/v1/subscribers/" + msisdn, "{\"prepaidAccountId\":\"" + accountId + "\"}")
+                .status())
+        .isEqualTo(201);
+    assertThat(api.put("/v1/cpm/users/" + msisdn, "{}").status()).isEqualTo(201);
+    return msisdn;
   }
 
   static List<JsonNode> messageCdrs(String msisdn) {
