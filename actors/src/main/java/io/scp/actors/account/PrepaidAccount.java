@@ -6,6 +6,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.EntityCommands;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.OpenAcrossChecks;
@@ -28,9 +29,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -449,9 +448,6 @@ public final class PrepaidAccount
         new PrepaidAccount(id, settings, clock, owners, events, context, timers, passivate);
   }
 
-  private static final BackoffSupervisorStrategy RESTART =
-      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
-
   private final String accountId;
   private final Settings settings;
   private final Clock clock;
@@ -472,7 +468,7 @@ public final class PrepaidAccount
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(PersistenceId.of(KEY.name(), accountId), RESTART);
+    super(PersistenceId.of(KEY.name(), accountId), EntityRestart.WITH_BACKOFF);
     this.accountId = accountId;
     this.settings = settings;
     this.clock = clock;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.EntityCommands;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
@@ -30,7 +31,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -335,9 +335,7 @@ public final class CpmUser
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(
-        PersistenceId.of(KEY.name(), address),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), address), EntityRestart.WITH_BACKOFF);
     this.address = address;
     this.settings = settings;
     this.clock = clock;

@@ -1,9 +1,9 @@
 package io.scp.actors.cpm;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,7 +12,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -90,9 +89,7 @@ public final class SmsOutbox
   private final ActorSystem<?> system;
 
   private SmsOutbox(String msisdn, int limit, ActorSystem<?> system) {
-    super(
-        PersistenceId.of(KEY.name(), msisdn),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), msisdn), EntityRestart.WITH_BACKOFF);
     this.system = system;
     this.msisdn = msisdn;
     this.limit = limit;

@@ -3,13 +3,13 @@ package io.scp.actors.sipuri;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.Secret;
 import io.scp.actors.common.ShardPlacement;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -255,10 +253,8 @@ public final class SipUriSlot
   }
 
   /** One instance for all slots: there are as many slots as URIs. */
-  private static final BackoffSupervisorStrategy RESTART =
-      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
-
   private final String uri;
+
   private final SipUriSettings settings;
   private final Clock clock;
   private final ImsDeregistration deregistration;
@@ -286,7 +282,7 @@ public final class SipUriSlot
       ImsDeregistration deregistration,
       ActorContext<Command> context,
       Runnable passivate) {
-    super(PersistenceId.of(KEY.name(), uri), RESTART);
+    super(PersistenceId.of(KEY.name(), uri), EntityRestart.WITH_BACKOFF);
     this.uri = uri;
     this.settings = settings;
     this.clock = clock;

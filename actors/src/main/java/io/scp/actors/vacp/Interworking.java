@@ -4,6 +4,7 @@ import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
@@ -12,7 +13,6 @@ import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +27,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -323,9 +322,7 @@ public final class Interworking
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(
-        PersistenceId.of(KEY.name(), interworkingId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), interworkingId), EntityRestart.WITH_BACKOFF);
     this.interworkingId = interworkingId;
     this.ports = ports;
     this.settings = settings;

@@ -1,6 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
 import java.time.Clock;
@@ -12,7 +13,6 @@ import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -87,9 +87,7 @@ public final class VacpPushQuota
 
   private VacpPushQuota(
       String interworkingId, VacpSettings settings, Clock clock, ActorSystem<?> system) {
-    super(
-        PersistenceId.of(KEY.name(), interworkingId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), interworkingId), EntityRestart.WITH_BACKOFF);
     this.system = system;
     this.settings = settings;
     this.clock = clock;

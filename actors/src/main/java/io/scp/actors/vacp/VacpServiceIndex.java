@@ -1,16 +1,15 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -71,9 +70,7 @@ public final class VacpServiceIndex
   private final ActorSystem<?> system;
 
   private VacpServiceIndex(String service, ActorSystem<?> system) {
-    super(
-        PersistenceId.of(KEY.name(), service),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), service), EntityRestart.WITH_BACKOFF);
     this.system = system;
     this.service = service;
   }

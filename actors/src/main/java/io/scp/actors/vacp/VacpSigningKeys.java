@@ -1,6 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.Secret;
 import io.scp.actors.common.ShardPlacement;
 import java.security.GeneralSecurityException;
@@ -8,7 +9,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,7 +18,6 @@ import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -101,9 +100,7 @@ public final class VacpSigningKeys
   private final Clock clock;
 
   private VacpSigningKeys(String entityId, Clock clock) {
-    super(
-        PersistenceId.of(KEY.name(), entityId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), entityId), EntityRestart.WITH_BACKOFF);
     this.clock = clock;
   }
 

@@ -1,6 +1,7 @@
 package io.scp.actors.vpn;
 
 import io.scp.actors.common.CborSerializable;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.OpenAcrossChecks;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.SnapshotCopies;
@@ -11,7 +12,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
@@ -107,9 +107,7 @@ public final class PostpaidCallWatch
       TimerScheduler<Command> timers,
       Runnable passivate,
       ActorSystem<?> system) {
-    super(
-        PersistenceId.of(KEY.name(), bucket),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), bucket), EntityRestart.WITH_BACKOFF);
     this.bucket = bucket;
     this.checkInterval = checkInterval;
     this.tell = tell;

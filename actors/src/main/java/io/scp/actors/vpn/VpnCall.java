@@ -8,6 +8,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
 import io.scp.actors.common.EntityCommands;
+import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
@@ -29,8 +30,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -324,9 +323,6 @@ public final class VpnCall
         : Optional.empty();
   }
 
-  private static final BackoffSupervisorStrategy RESTART =
-      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1);
-
   private final String callId;
   private final Settings settings;
   private final CallPorts ports;
@@ -353,7 +349,7 @@ public final class VpnCall
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Runnable passivate) {
-    super(PersistenceId.of(KEY.name(), callId), RESTART);
+    super(PersistenceId.of(KEY.name(), callId), EntityRestart.WITH_BACKOFF);
     this.callId = callId;
     this.settings = settings;
     this.ports = ports;
