@@ -12,16 +12,18 @@ import java.util.Optional;
  * each logger gets its own.
  */
 final class LogLevel {
-  /** Level name → {logback's name, Pekko's name}. */
-  private static final Map<String, String[]> LEVELS =
+  /** One level as each logger spells it. */
+  private record Names(String logback, String pekko) {}
+
+  private static final Map<String, Names> LEVELS =
       Map.of(
-          "ERROR", new String[] {"ERROR", "ERROR"},
-          "WARN", new String[] {"WARN", "WARNING"},
-          "WARNING", new String[] {"WARN", "WARNING"},
-          "INFO", new String[] {"INFO", "INFO"},
-          "DEBUG", new String[] {"DEBUG", "DEBUG"},
-          "TRACE", new String[] {"TRACE", "DEBUG"},
-          "OFF", new String[] {"OFF", "OFF"});
+          "ERROR", new Names("ERROR", "ERROR"),
+          "WARN", new Names("WARN", "WARNING"),
+          "WARNING", new Names("WARN", "WARNING"),
+          "INFO", new Names("INFO", "INFO"),
+          "DEBUG", new Names("DEBUG", "DEBUG"),
+          "TRACE", new Names("TRACE", "DEBUG"),
+          "OFF", new Names("OFF", "OFF"));
 
   private LogLevel() {}
 
@@ -31,15 +33,15 @@ final class LogLevel {
    */
   static Optional<String> configure(String value) {
     if (value == null || value.isBlank()) return Optional.empty();
-    String[] names = LEVELS.get(value.trim().toUpperCase(Locale.ROOT));
+    Names names = LEVELS.get(value.trim().toUpperCase(Locale.ROOT));
     if (names == null) {
       return Optional.of(
           "SCP_LOG_LEVEL must be one of ERROR, WARN (or WARNING), INFO, DEBUG, TRACE, OFF, not "
               + value);
     }
-    System.setProperty("scp.log.level", names[0]);
+    System.setProperty("scp.log.level", names.logback());
     if (System.getProperty("pekko.loglevel") == null) {
-      System.setProperty("pekko.loglevel", names[1]);
+      System.setProperty("pekko.loglevel", names.pekko());
     }
     ConfigFactory.invalidateCaches();
     return Optional.empty();

@@ -459,6 +459,14 @@ public final class PrepaidAccount
 
   private final OpenAcrossChecks ownerChecks = new OpenAcrossChecks();
 
+  /**
+   * After a recovery an owned reservation expires no earlier than this. The account may come back
+   * after an outage longer than a call's reservation: had it released the money at once, the call,
+   * asleep since its node went down and no longer told by an open reservation, would never be
+   * closed nor charged. Its owner is told at once instead and gets this long to settle.
+   */
+  private Instant ownedExpiryHeldUntil = Instant.MIN;
+
   private PrepaidAccount(
       String accountId,
       Settings settings,
@@ -508,22 +516,12 @@ public final class PrepaidAccount
         .build();
   }
 
-  /**
-   * After a recovery an owned reservation expires no earlier than this. The account may come back
-   * after an outage longer than a call's reservation: had it released the money at once, the call,
-   * asleep since its node went down and no longer told by an open reservation, would never be
-   * closed nor charged. Its owner is told at once instead and gets this long to settle.
-   */
-  private Instant ownedExpiryHeldUntil = Instant.MIN;
-
   private void onRecoveryCompleted(State state) {
     if (state instanceof Account account) {
       ownedExpiryHeldUntil = clock.instant().plus(settings.ownedExpiryHold());
       for (Reservation r : account.reservations().values()) {
         if (r.state() != ReservationState.OPEN) continue;
-        if (owners.owns(r.reservationId()) && r.expiresAt().isBefore(ownedExpiryHeldUntil)) {
-          owners.stillOpen(accountId, r.reservationId());
-        }
+        if (heldForOwner(r)) owners.stillOpen(accountId, r.reservationId());
         armExpiry(r);
       }
       ownerChecks.recovered(openReservationIds(account));
@@ -835,10 +833,12 @@ public final class PrepaidAccount
 
   /** When the reservation's timer releases it: at its expiry, an owned one not before the hold. */
   private Instant expiryOf(Reservation r) {
-    Instant expiresAt = r.expiresAt();
-    return owners.owns(r.reservationId()) && expiresAt.isBefore(ownedExpiryHeldUntil)
-        ? ownedExpiryHeldUntil
-        : expiresAt;
+    return heldForOwner(r) ? ownedExpiryHeldUntil : r.expiresAt();
+  }
+
+  /** Owned and expiring within the hold after a recovery (the owner test only then). */
+  private boolean heldForOwner(Reservation r) {
+    return r.expiresAt().isBefore(ownedExpiryHeldUntil) && owners.owns(r.reservationId());
   }
 
   private void armExpiry(Reservation r) {
