@@ -3,6 +3,7 @@ package io.scp.node.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
@@ -34,6 +35,14 @@ class CallSupervisionTest {
 
   static String state(ApiClient api, String callId) {
     return api.get("/v1/calls/" + callId).json().get("state").asText();
+  }
+
+  /** The caller's one CDR, once the projection has written it. */
+  static JsonNode onlyCdr(ApiClient api, String caller, Duration within) {
+    await()
+        .atMost(within)
+        .until(() -> api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").size() == 1);
+    return api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").get(0);
   }
 
   @Test
@@ -139,10 +148,7 @@ class CallSupervisionTest {
       var api = restarted.client();
       var vpn = new VpnFixture(api);
       // Only the account and the CDR are read: asking for the call itself would start it.
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").size() == 1);
-      var cdr = api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").get(0);
+      var cdr = onlyCdr(api, caller, Duration.ofSeconds(30));
       assertThat(cdr.get("callId").asText()).isEqualTo(callId);
       assertThat(cdr.get("cause").asText()).isEqualTo("SUPERVISION_TIMEOUT");
       assertThat(cdr.get("talkSeconds").asLong()).as("its granted time").isEqualTo(3);
@@ -171,10 +177,7 @@ class CallSupervisionTest {
     try (TestNode restarted = TestNode.start(FAST)) {
       var api = restarted.client();
       // Only the CDR is read: asking for the call itself would start it.
-      await()
-          .atMost(Duration.ofSeconds(40))
-          .until(() -> api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").size() == 1);
-      var cdr = api.get("/v1/cdrs?msisdn=" + caller).json().get("cdrs").get(0);
+      var cdr = onlyCdr(api, caller, Duration.ofSeconds(40));
       assertThat(cdr.get("callId").asText()).isEqualTo(callId);
       assertThat(cdr.get("cause").asText()).isEqualTo("SUPERVISION_TIMEOUT");
       assertThat(cdr.get("talkSeconds").asLong()).as("its maximum duration").isEqualTo(10);
