@@ -74,7 +74,7 @@ public final class RememberedEntity {
             Behaviors.withTimers(timers -> factory.create(entityId, context, timers, passivate)));
   }
 
-  public static ClusterShardingSettings settings(ActorSystem<?> system) {
+  private static ClusterShardingSettings settings(ActorSystem<?> system) {
     return ClusterShardingSettings.create(system).withRememberEntities(true);
   }
 

@@ -9,7 +9,6 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
@@ -28,11 +27,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -259,40 +254,19 @@ public final class Interworking
 
   public static void init(
       ActorSystem<?> system, VacpPorts ports, VacpSettings settings, Clock clock) {
-    ClusterSharding.get(system)
-        .init(
-            ShardPlacement.applyTo(
-                system,
-                Entity.of(KEY, ctx -> create(ctx, ports, settings, clock))
-                    .withStopMessage(Stop.INSTANCE)
-                    .withSettings(RememberedEntity.settings(system))));
-  }
-
-  private static Behavior<Command> create(
-      EntityContext<Command> entity, VacpPorts ports, VacpSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new Interworking(
-                        entity.getEntityId(),
-                        ports,
-                        settings,
-                        clock,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(entity, context))));
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(ports, settings, clock));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(
       String interworkingId, VacpPorts ports, VacpSettings settings, Clock clock) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new Interworking(
-                        interworkingId, ports, settings, clock, context, timers, () -> {})));
+    return RememberedEntity.standalone(interworkingId, factory(ports, settings, clock));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(
+      VacpPorts ports, VacpSettings settings, Clock clock) {
+    return (id, context, timers, passivate) ->
+        new Interworking(id, ports, settings, clock, context, timers, passivate);
   }
 
   private final String interworkingId;

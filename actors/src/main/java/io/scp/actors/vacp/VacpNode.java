@@ -8,7 +8,6 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.IdlePassivation;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,11 +22,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -216,36 +211,17 @@ public final class VacpNode
   // ---------------------------------------------------------------- wiring
 
   public static void init(ActorSystem<?> system, VacpPorts ports, VacpSettings settings) {
-    ClusterSharding.get(system)
-        .init(
-            ShardPlacement.applyTo(
-                system,
-                Entity.of(KEY, ctx -> create(ctx, ports, settings))
-                    .withStopMessage(Stop.INSTANCE)
-                    .withSettings(RememberedEntity.settings(system))));
-  }
-
-  private static Behavior<Command> create(
-      EntityContext<Command> entity, VacpPorts ports, VacpSettings settings) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new VacpNode(
-                        entity.getEntityId(),
-                        ports,
-                        settings,
-                        context,
-                        timers,
-                        RememberedEntity.passivator(entity, context))));
+    RememberedEntity.init(system, KEY, Stop.INSTANCE, factory(ports, settings));
   }
 
   /** For tests without sharding: passivation requests are ignored. */
   public static Behavior<Command> create(String vacpId, VacpPorts ports, VacpSettings settings) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers -> new VacpNode(vacpId, ports, settings, context, timers, () -> {})));
+    return RememberedEntity.standalone(vacpId, factory(ports, settings));
+  }
+
+  private static RememberedEntity.Factory<Command> factory(VacpPorts ports, VacpSettings settings) {
+    return (id, context, timers, passivate) ->
+        new VacpNode(id, ports, settings, context, timers, passivate);
   }
 
   private final String vacpId;
