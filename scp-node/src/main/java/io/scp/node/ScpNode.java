@@ -32,7 +32,8 @@ public final class ScpNode {
   }
 
   /** Starts a node on a fully resolved configuration (database URL included). */
-  public static ScpNode start(Config config) {
+  public static ScpNode start(Config given) {
+    Config config = DurationSettings.bareNumbersAsSeconds(given);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     try {
       Cluster cluster = Cluster.get(system);

@@ -650,7 +650,9 @@ public final class PrepaidAccount
     if (LocalDate.now(clock.withZone(ZoneOffset.UTC)).isAfter(state.validUntil())) {
       return Optional.of(ErrorCode.ACCOUNT_EXPIRED);
     }
-    if (state.available() < state.minThreshold()) return Optional.of(ErrorCode.BELOW_THRESHOLD);
+    // The balance, reserved money included, as mission.md defines the threshold; the amount
+    // itself must still be available.
+    if (state.balance() < state.minThreshold()) return Optional.of(ErrorCode.BELOW_THRESHOLD);
     if (amount > state.available()) return Optional.of(ErrorCode.INSUFFICIENT_FUNDS);
     return Optional.empty();
   }

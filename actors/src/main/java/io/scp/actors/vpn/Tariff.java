@@ -9,6 +9,9 @@ import io.scp.actors.common.CborSerializable;
  * unanswered call costs 0. Quota slices reserve the difference of that charge between the time
  * granted before and after the slice, so the reservations of a call always add up to the charge of
  * its total granted time (the first slice carries the connect fee).
+ *
+ * <p>A charge never exceeds {@link #MAX_CHARGE}: rates and talk time are each within the API's
+ * limits, but their product need not fit in a long (10^15 per minute for a week of talk).
  */
 public record Tariff(
     String name,
@@ -19,6 +22,13 @@ public record Tariff(
     boolean allowOffNet,
     int maxCallSeconds)
     implements CborSerializable {
+
+  /**
+   * The ceiling of a charge: a thousand times the largest amount of money the API takes, so no
+   * balance covers it, and far enough below {@code Long.MAX_VALUE} that sums and differences of
+   * charges cannot overflow.
+   */
+  public static final long MAX_CHARGE = 1_000_000_000_000_000_000L;
 
   public long ratePerMinute(boolean onNet) {
     return onNet ? onNetRatePerMinute : offNetRatePerMinute;
@@ -34,9 +44,11 @@ public record Tariff(
   /** What {@code talkSeconds} of talk cost, connect fee included; 0 for an unanswered call. */
   public long charge(long talkSeconds, boolean onNet) {
     if (talkSeconds <= 0) return 0;
+    long billed = billedSeconds(talkSeconds);
     long rate = ratePerMinute(onNet);
-    long talkCost = Math.multiplyExact(billedSeconds(talkSeconds), rate);
-    return connectFee + (talkCost + 59) / 60;
+    if (rate > 0 && billed > MAX_CHARGE / rate) return MAX_CHARGE;
+    long talkCost = billed * rate;
+    return Math.min(MAX_CHARGE, connectFee + talkCost / 60 + (talkCost % 60 == 0 ? 0 : 1));
   }
 
   /** Money a slice must reserve to extend the granted time from {@code before} to {@code after}. */

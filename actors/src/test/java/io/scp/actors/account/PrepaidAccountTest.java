@@ -394,10 +394,19 @@ class PrepaidAccountTest {
     assertThat(refused(x -> new PrepaidAccount.Deduct("r1", "d2", 1, x)))
         .isEqualTo(ErrorCode.RESERVATION_CLOSED);
 
-    // 1000 available, threshold 100: reserving 950 leaves 50 available, below the threshold
+    // 1000, threshold 100. Reserved money is still balance ("balance at or above its
+    // minThreshold", mission.md): after reserving 950 the account stays usable for the 50 left
     ok(x -> new PrepaidAccount.Reserve("r2", 950, Optional.empty(), x));
+    PrepaidAccount.AuthResult usable = ok(x -> new PrepaidAccount.Authenticate(0, x));
+    assertThat(usable.ok()).isTrue();
+    assertThat(refused(x -> new PrepaidAccount.Reserve("r3", 51, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.INSUFFICIENT_FUNDS);
+    // deducting 950 leaves a balance of 50, below the threshold
+    ok(x -> new PrepaidAccount.Deduct("r2", "d-r2", 950, x));
     assertThat(refused(x -> new PrepaidAccount.Reserve("r3", 10, Optional.empty(), x)))
         .isEqualTo(ErrorCode.BELOW_THRESHOLD);
+    PrepaidAccount.AuthResult low = ok(x -> new PrepaidAccount.Authenticate(0, x));
+    assertThat(low.reason()).contains(ErrorCode.BELOW_THRESHOLD);
     ok(x -> new PrepaidAccount.Refund("r2", x));
 
     ok(

@@ -72,4 +72,15 @@ class TariffTest {
     assertThat(T.affordableSlice(3500, 300, Long.MAX_VALUE, true)).isEqualTo(100);
     assertThat(T.affordableSlice(3600, 300, Long.MAX_VALUE, true)).isZero();
   }
+
+  @Test
+  void aChargeTooLargeForALongStopsAtTheCeiling() {
+    // the API's largest rate for a week of talk: 10^15 x 604 800 / 60 does not fit in a long
+    long rate = 1_000_000_000_000_000L;
+    var rich = new Tariff("rich", rate, rate, rate, 1, true, 86_400);
+    assertThat(rich.charge(604_800, true)).isEqualTo(Tariff.MAX_CHARGE);
+    assertThat(rich.charge(60, true)).isEqualTo(2 * rate); // fits: connect fee + one minute
+    assertThat(rich.sliceCost(86_000, 86_400, false)).isZero(); // both at the ceiling
+    assertThat(rich.affordableSlice(0, 300, Long.MAX_VALUE, true)).isEqualTo(300);
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.scp.actors.vpn.Tariff;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
@@ -198,6 +199,26 @@ class CallApiTest {
     assertThat(ended.get("billedSeconds").asLong()).isEqualTo(180);
     assertThat(ended.get("charge").asLong()).isEqualTo(190);
     assertThat(ended.get("shortfall").asLong()).isZero();
+  }
+
+  @Test
+  void theLargestRatesForTheLongestTalkChargeTheCeilingInsteadOfFailing() {
+    // 10^15 per minute for a week: the exact charge does not fit in a long
+    String group =
+        vpn.group(
+            "\"onNetRatePerMinute\":1000000000000000,\"offNetRatePerMinute\":1000000000000000,"
+                + "\"billingIncrementSeconds\":1,\"maxCallSeconds\":86400");
+    String boss = vpn.postpaid();
+    String peer = vpn.postpaid();
+    vpn.join(group, "1", boss);
+    vpn.join(group, "2", peer);
+    String callId = VpnFixture.newId("call");
+    assertThat(vpn.setup(callId, boss, "2").get("decision").asText()).isEqualTo("CONNECT");
+    vpn.answer(callId);
+    JsonNode ended = vpn.end(callId, 604_800);
+    assertThat(ended.get("state").asText()).isEqualTo("ENDED");
+    assertThat(ended.get("charge").asLong()).isEqualTo(Tariff.MAX_CHARGE);
+    assertThat(vpn.end(callId, 604_800)).isEqualTo(ended);
   }
 
   @Test

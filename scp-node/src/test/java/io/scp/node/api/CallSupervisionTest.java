@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class CallSupervisionTest {
   static final String TARIFF =
       "\"onNetRatePerMinute\":60,\"offNetRatePerMinute\":60,\"connectFee\":0,\"billingIncrementSeconds\":1,\"maxCallSeconds\":3600";
+  // quota-seconds as a bare number, the way -Dscp.calls.quota-seconds=3 arrives: 3 s, not 3 ms
   static final Map<String, Object> FAST =
       Map.of(
           "scp.calls.answer-timeout",
@@ -27,7 +28,7 @@ class CallSupervisionTest {
           "scp.calls.end-grace",
           "1s",
           "scp.calls.quota-seconds",
-          "3s",
+          "3",
           "scp.prepaid.owner-check-interval",
           "1s",
           "scp.calls.postpaid-watch-interval",
