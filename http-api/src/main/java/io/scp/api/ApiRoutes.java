@@ -24,6 +24,8 @@ import io.scp.api.support.WireFormat;
 import io.scp.persistence.cdr.CdrReadModel;
 import io.scp.persistence.sipuri.SipUriJournalAudit;
 import java.util.List;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
@@ -83,20 +85,36 @@ public final class ApiRoutes extends AllDirectives {
     return RejectionHandler.newBuilder()
         .handleAll(
             MethodRejection.class,
-            rejected ->
-                errorRoute(
-                    new ApiError(
-                        405,
-                        "METHOD_NOT_ALLOWED",
-                        "allowed here: "
-                            + rejected.stream()
-                                .map(r -> r.supported().name())
-                                .distinct()
-                                .toList())))
+            rejected -> {
+              List<String> allowed =
+                  rejected.stream().map(r -> r.supported().name()).distinct().toList();
+              return unauthenticatedOr(
+                  new ApiError(405, "METHOD_NOT_ALLOWED", "allowed here: " + allowed),
+                  List.of(RawHeader.create("Allow", String.join(", ", allowed))));
+            })
         .handle(
             Rejection.class, r -> errorRoute(ApiError.badRequest("the request was not understood")))
-        .handleNotFound(errorRoute(new ApiError(404, "NOT_FOUND", "no such resource")))
+        .handleNotFound(
+            unauthenticatedOr(new ApiError(404, "NOT_FOUND", "no such resource"), List.of()))
         .build();
+  }
+
+  /**
+   * With tokens on, a {@code /v1} request without any bearer token is 401 even where no route
+   * matches: which paths and methods exist is told only to callers who present a token. (A
+   * presented token is not judged here: it may be a VACP platform's key, checked by its routes.)
+   */
+  private Route unauthenticatedOr(ApiError error, List<HttpHeader> headers) {
+    return extractRequest(
+        request -> {
+          boolean anonymous =
+              api.tokens().enabled()
+                  && request.getUri().path().startsWith("/v1")
+                  && ApiDirectives.bearerToken(request).isEmpty();
+          return anonymous
+              ? complete(ApiDirectives.missingToken(WireFormat.forError(request)))
+              : complete(ApiDirectives.error(error, WireFormat.forError(request), headers));
+        });
   }
 
   private Route errorRoute(ApiError error) {

@@ -37,7 +37,9 @@ public final class JsonValues {
     }
     if (node.isBoolean()) return out.setBoolValue(node.booleanValue()).build();
     if (node.isNumber()) return out.setNumberValue(node.doubleValue()).build();
-    if (node.isTextual()) return out.setStringValue(node.textValue()).build();
+    if (node.isTextual()) {
+      return out.setStringValue(WellFormedText.require(node.textValue(), "a text")).build();
+    }
     if (node.isArray()) {
       ListValue.Builder list = ListValue.newBuilder();
       node.forEach(element -> list.addValues(toValue(element)));
@@ -48,7 +50,8 @@ public final class JsonValues {
       Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
       while (fields.hasNext()) {
         var field = fields.next();
-        struct.putFields(field.getKey(), toValue(field.getValue()));
+        struct.putFields(
+            WellFormedText.require(field.getKey(), "a key"), toValue(field.getValue()));
       }
       return out.setStructValue(struct).build();
     }
@@ -92,11 +95,14 @@ public final class JsonValues {
     }
   }
 
-  /** Parses JSON text into a value; text that is not JSON becomes a string value. */
+  /**
+   * Parses JSON text into a value; text that is not JSON (or whose strings are not Unicode) becomes
+   * a string value.
+   */
   public static Value parse(String json) {
     try {
       return toValue(ProtoJson.mapper().readTree(json));
-    } catch (IOException e) {
+    } catch (IOException | DecodeException e) {
       return Value.newBuilder().setStringValue(json).build();
     }
   }

@@ -108,7 +108,7 @@ public final class ProtoJson {
         return node.booleanValue();
       case STRING:
         if (!node.isTextual()) throw typeError(path, "a string");
-        return node.textValue();
+        return WellFormedText.require(node.textValue(), path);
       case ENUM:
         return enumValue(node, field, path);
       case MESSAGE:

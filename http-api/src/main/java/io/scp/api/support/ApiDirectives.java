@@ -131,13 +131,7 @@ public abstract class ApiDirectives extends AllDirectives {
     return extractRequest(
         request -> {
           Optional<Role> caller = bearerToken(request).flatMap(api.tokens()::roleOf);
-          if (caller.isEmpty()) {
-            return complete(
-                error(
-                    new ApiError(401, "UNAUTHENTICATED", "a valid bearer token is required"),
-                    WireFormat.forError(request),
-                    List.of(RawHeader.create("WWW-Authenticate", "Bearer"))));
-          }
+          if (caller.isEmpty()) return complete(missingToken(WireFormat.forError(request)));
           if (!caller.get().grants(role)) {
             return complete(
                 error(
@@ -149,7 +143,15 @@ public abstract class ApiDirectives extends AllDirectives {
         });
   }
 
-  protected static Optional<String> bearerToken(HttpRequest request) {
+  /** 401 for a request without a valid bearer token. */
+  public static HttpResponse missingToken(WireFormat out) {
+    return error(
+        new ApiError(401, "UNAUTHENTICATED", "a valid bearer token is required"),
+        out,
+        List.of(RawHeader.create("WWW-Authenticate", "Bearer")));
+  }
+
+  public static Optional<String> bearerToken(HttpRequest request) {
     return request
         .getHeader("Authorization")
         .map(HttpHeader::value)
@@ -165,11 +167,25 @@ public abstract class ApiDirectives extends AllDirectives {
         .addHeaders(reply.headers());
   }
 
+  /**
+   * An error answer. A 429 always says when to come back: one without a {@code Retry-After} of its
+   * own (a full CPM mailbox) gets {@link #THROTTLED_RETRY_AFTER_SECONDS}.
+   */
   public static HttpResponse error(ApiError e, WireFormat out, List<HttpHeader> headers) {
     Error body = Error.newBuilder().setCode(e.code()).setMessage(e.getMessage()).build();
-    return HttpResponse.create()
-        .withStatus(e.status())
-        .withEntity(HttpEntities.create(out.contentType(), out.encode(body)))
-        .addHeaders(headers);
+    HttpResponse response =
+        HttpResponse.create()
+            .withStatus(e.status())
+            .withEntity(HttpEntities.create(out.contentType(), out.encode(body)))
+            .addHeaders(headers);
+    if (e.status() == 429 && response.getHeader("Retry-After").isEmpty()) {
+      response =
+          response.addHeader(
+              RawHeader.create("Retry-After", Long.toString(THROTTLED_RETRY_AFTER_SECONDS)));
+    }
+    return response;
   }
+
+  /** Seconds a throttled caller without a better estimate is told to wait. */
+  public static final long THROTTLED_RETRY_AFTER_SECONDS = 30;
 }

@@ -6,6 +6,7 @@ import com.google.protobuf.MessageOrBuilder;
 import io.scp.api.codec.DecodeException;
 import io.scp.api.codec.ProtoEnums;
 import io.scp.api.codec.ProtoJson;
+import io.scp.api.codec.ProtoWireTypes;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -82,6 +83,7 @@ public enum WireFormat {
     if (this == JSON) return (T) ProtoJson.decode(body, prototype.newBuilderForType()).build();
     try {
       T message = (T) prototype.getParserForType().parseFrom(body);
+      ProtoWireTypes.requireContractTypes(message);
       ProtoEnums.requireKnown(message);
       return message;
     } catch (InvalidProtocolBufferException e) {

@@ -49,6 +49,16 @@ class AuthTest {
         .isEqualTo(401);
   }
 
+  /** Which paths and methods exist is told only to a caller with a token. */
+  @Test
+  void unknownPathsAndMethodsNeedATokenToo() {
+    assertThat(anonymous.get("/v1/no-such-thing").status()).isEqualTo(401);
+    assertThat(anonymous.delete("/v1/accounts/x").status()).isEqualTo(401);
+    var operator = anonymous.withToken("op-secret-1");
+    assertThat(operator.get("/v1/no-such-thing").code()).isEqualTo("NOT_FOUND");
+    assertThat(operator.delete("/v1/accounts/x").code()).isEqualTo("METHOD_NOT_ALLOWED");
+  }
+
   /** A protobuf client decodes every error as {@code scp.v1.Error}, refusals of its token too. */
   @Test
   void refusalsOfAProtobufRequestAreProtobuf() throws Exception {

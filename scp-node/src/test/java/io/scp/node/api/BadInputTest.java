@@ -6,6 +6,9 @@ import io.scp.api.proto.SubscriberProfile;
 import io.scp.api.proto.SubscriberStatus;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
@@ -165,6 +168,7 @@ class BadInputTest {
     var m = api.delete("/v1/accounts/" + account);
     assertThat(m.status()).isEqualTo(405);
     assertThat(m.code()).isEqualTo("METHOD_NOT_ALLOWED");
+    assertThat(m.header("Allow")).contains("GET").contains("PUT").doesNotContain("DELETE");
     // in the encoding of the request, as every error
     byte[] empty = new byte[0];
     var pbNotFound = api.send("POST", "/v1/no-such-thing", empty, "application/x-protobuf");
@@ -174,6 +178,76 @@ class BadInputTest {
     var pbMethod = api.send("PUT", "/v1/calls", empty, "application/x-protobuf");
     assertThat(pbMethod.status()).isEqualTo(405);
     assertThat(parseError(pbMethod.body()).getCode()).isEqualTo("METHOD_NOT_ALLOWED");
+  }
+
+  /**
+   * A JSON escape can name half a surrogate pair; that text cannot be written as UTF-8, and an
+   * entity that took it could never persist its event (it failed, and answered 503 from then on).
+   */
+  @Test
+  void textThatIsNotUnicodeIs400AndTheIdStaysUsable() {
+    String group = "g-" + UUID.randomUUID();
+    String tariff = "\"onNetRatePerMinute\":1,\"offNetRatePerMinute\":2";
+    for (String bad : List.of("\\ud800", "x\\udc00y", "\\ude00\\ud800")) {
+      var r = api.put("/v1/vpn-groups/" + group, "{\"name\":\"" + bad + "\"," + tariff + "}");
+      assertThat(r.status()).as(bad + ": " + r).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
+    }
+    // a whole pair (an emoji) is fine, and the id was never touched
+    var ok = api.put("/v1/vpn-groups/" + group, "{\"name\":\"\\ud83d\\ude00\"," + tariff + "}");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+    assertThat(ok.json().get("name").asText()).isEqualTo("\ud83d\ude00");
+  }
+
+  /** A protobuf field sent with another wire type is not silently left at its default. */
+  @Test
+  void protobufFieldsOfTheWrongTypeAre400() {
+    // ReserveRequest: reservationId (1) = "w", amount (2) sent as the string "5", not a varint
+    byte[] body = {0x0a, 0x01, 'w', 0x12, 0x01, '5'};
+    var r =
+        api.send(
+            "POST", "/v1/accounts/" + account + "/reservations", body, "application/x-protobuf");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(parseError(r.body()).getCode()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(parseError(r.body()).getMessage()).contains("amount");
+    // the same with amount as a varint is a reservation
+    byte[] good = {0x0a, 0x01, 'w', 0x10, 0x05};
+    assertThat(
+            api.send(
+                    "POST",
+                    "/v1/accounts/" + account + "/reservations",
+                    good,
+                    "application/x-protobuf")
+                .status())
+        .isEqualTo(201);
+  }
+
+  /** What the HTTP server refuses before routing answers the API's JSON error body too. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "GET /v1/accounts/a%zz HTTP/1.1|X-Pad: 1|400",
+        "GET /v1/accounts/LONG HTTP/1.1|X-Pad: 1|414",
+        "GET /v1/accounts/a HTTP/1.1|X-Pad: HUGE|431",
+      })
+  void unparsableRequestsAnswerTheErrorBody(String requestLine, String header, int status)
+      throws IOException {
+    String line = requestLine.replace("LONG", "a".repeat(9000));
+    String extra = header.replace("HUGE", "b".repeat(20_000));
+    URI base = URI.create(api.baseUrl());
+    try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(10_000);
+      String request = line + "\r\nHost: localhost\r\n" + extra + "\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      String response =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(response).startsWith("HTTP/1.1 " + status);
+      assertThat(response.toLowerCase(java.util.Locale.ROOT))
+          .contains("content-type: application/json");
+      assertThat(response).contains("\"code\":\"INVALID_ARGUMENT\"");
+    }
+    assertThat(api.get("/v1/accounts/" + account).status()).isEqualTo(200);
   }
 
   private static io.scp.api.proto.Error parseError(byte[] body) {
