@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "db",
     mixinStandardHelpOptions = true,
+    usageHelpWidth = 110,
+    header = "Runs only the embedded PostgreSQL and prints its SCP_DB_URL.",
     description = {
       "Runs only the embedded PostgreSQL (port SCP_DB_PORT, default 5433, data under SCP_DATA_DIR)",
       "and prints the SCP_DB_URL that nodes of a local cluster use. Ctrl-C stops it."

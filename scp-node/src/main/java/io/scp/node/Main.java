@@ -8,18 +8,22 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
 
 /** The {@code scp-node} command line: a node by default, {@code db} for only the database. */
 @Command(
     name = "scp-node",
     mixinStandardHelpOptions = true,
+    // The environment table's lines are up to 100 characters: wider than picocli's default 80,
+    // which would wrap them to column 0.
+    usageHelpWidth = 110,
     version = "scp-node 0.1.0",
     description = {
       "Starts an scp Service Control Point node: Pekko cluster member, HTTP API, management endpoints.",
       "Without SCP_DB_URL it runs its own embedded PostgreSQL with data under SCP_DATA_DIR."
     },
-    subcommands = {DbCommand.class, ResetShardLayoutCommand.class},
+    subcommands = {DbCommand.class, ResetShardLayoutCommand.class, HelpCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
       "  SCP_HTTP_HOST         API address (default 127.0.0.1; another address needs SCP_API_TOKENS)",

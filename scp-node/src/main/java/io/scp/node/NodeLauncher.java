@@ -1,6 +1,7 @@
 package io.scp.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.scp.api.support.ApiTokens;
@@ -27,7 +28,7 @@ final class NodeLauncher {
 
   static int run() {
     Config base = ConfigFactory.load();
-    Optional<String> refusal = refuseUnprotectedBind(base);
+    Optional<String> refusal = refuseUnprotectedBind(base).or(() -> refuseBadPorts(base));
     if (refusal.isPresent()) {
       System.err.println(refusal.get());
       return 2;
@@ -53,7 +54,15 @@ final class NodeLauncher {
     }
 
     Config config = withSeedNodes(withJdbcUrl(jdbcUrl));
-    ScpNode node = ScpNode.start(config);
+    ScpNode node;
+    try {
+      node = ScpNode.start(config);
+    } catch (RuntimeException e) {
+      // A port in use, a setting of the wrong type: one line, no stack trace, no database left.
+      System.err.println("scp-node: " + e.getMessage());
+      embedded.ifPresent(EmbeddedDatabase::close);
+      return 1;
+    }
     Optional<EmbeddedDatabase> db = embedded;
     Runtime.getRuntime()
         .addShutdownHook(
@@ -90,6 +99,26 @@ final class NodeLauncher {
               + host
               + " without authentication. Set SCP_API_TOKENS=operator=...,frontend=... "
               + "or bind to 127.0.0.1.");
+    }
+    return Optional.empty();
+  }
+
+  /** Every port must be a number from 0 to 65535, before anything starts. */
+  static Optional<String> refuseBadPorts(Config config) {
+    for (String path :
+        List.of(
+            "scp.http.port",
+            "scp.db.port",
+            "pekko.management.http.port",
+            "pekko.remote.artery.canonical.port")) {
+      try {
+        int port = config.getInt(path);
+        if (port < 0 || port > 65_535) {
+          return Optional.of("scp-node: " + path + " must be a port from 0 to 65535, not " + port);
+        }
+      } catch (ConfigException e) {
+        return Optional.of("scp-node: " + path + " must be a port number: " + e.getMessage());
+      }
     }
     return Optional.empty();
   }

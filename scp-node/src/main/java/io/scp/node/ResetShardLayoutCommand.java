@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "reset-shard-layout",
     mixinStandardHelpOptions = true,
+    usageHelpWidth = 110,
+    header = "Lets a stopped cluster start again with another number of shards.",
     description = {
       "With EVERY node of the cluster stopped: forgets the number of shards the database was used",
       "with and which entities the shards remember, so that the nodes can start with another",
