@@ -23,7 +23,9 @@ import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -185,6 +187,68 @@ class JournalBatchWriteTest {
 
     ActorRef<Append> healthy = spawn("healthy-" + tag, tag);
     assertThat(append(healthy, 2).toCompletableFuture().get()).isEqualTo(2L);
+  }
+
+  /**
+   * An event the serializer cannot write (Jackson throws a checked exception for text that is not
+   * Unicode) is rejected to its entity alone. It used to escape the journal actor's handling of
+   * runtime exceptions and restart the journal; the entity then waited for an answer that never
+   * came and answered nothing for good.
+   */
+  @Test
+  void anEventThatCannotBeSerializedIsRejectedAndItsEntityGoesOn() throws Exception {
+    String id = "noter-" + UUID.randomUUID();
+    ActorRef<Note> noter =
+        system.systemActorOf(
+            Behaviors.supervise(new Noter(id)).onFailure(SupervisorStrategy.restart()),
+            "journal-test-" + UUID.randomUUID(),
+            Props.empty());
+    CompletableFuture<Integer> rejected =
+        note(noter, "half a pair: \ud800", Duration.ofSeconds(3)).toCompletableFuture();
+    await().atMost(TIMEOUT).until(rejected::isDone);
+    assertThat(rejected).isCompletedExceptionally();
+    assertThat(note(noter, "whole", TIMEOUT).toCompletableFuture().get()).isEqualTo(1);
+    ActorRef<Append> other = spawn("after-noter-" + id, "after-noter");
+    assertThat(append(other, 1).toCompletableFuture().get()).isEqualTo(1L);
+  }
+
+  static CompletionStage<Integer> note(ActorRef<Note> noter, String text, Duration timeout) {
+    return AskPattern.ask(noter, r -> new Note(text, r), timeout, system.scheduler());
+  }
+
+  public record Note(String text, ActorRef<Integer> replyTo) implements CborSerializable {}
+
+  public record Noted(String text) implements CborSerializable {}
+
+  /** Persists each note and replies with the number of notes kept. */
+  static final class Noter extends EventSourcedBehavior<Note, Noted, Integer> {
+    Noter(String id) {
+      super(PersistenceId.of("JournalTest", id));
+    }
+
+    @Override
+    public Integer emptyState() {
+      return 0;
+    }
+
+    @Override
+    public CommandHandler<Note, Noted, Integer> commandHandler() {
+      return newCommandHandlerBuilder()
+          .forAnyState()
+          .onCommand(
+              Note.class,
+              (state, note) ->
+                  Effect().persist(new Noted(note.text())).thenReply(note.replyTo(), s -> s))
+          .build();
+    }
+
+    @Override
+    public EventHandler<Integer, Noted> eventHandler() {
+      return newEventHandlerBuilder()
+          .forAnyState()
+          .onEvent(Noted.class, (state, event) -> state + 1)
+          .build();
+    }
   }
 
   static ActorRef<Append> spawn(String id, String tag) {

@@ -124,7 +124,10 @@ public final class BatchingJdbcJournal extends JdbcAsyncWriteJournal {
           }
           rows.addAll(atomicRows);
           rejections.add(null);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+          // Not only runtime exceptions: Scala's Try.get rethrows the serializer's checked ones
+          // (Jackson's JsonMappingException). Escaping, one would restart the journal actor and
+          // leave every writer of this request waiting for an answer forever.
           rejections.add(e);
         }
       }
