@@ -236,8 +236,17 @@ public final class VpnCall
       long shortfall,
       Instant endedAt,
       Cdr cdr,
-      boolean cdrOnAccount)
+      boolean cdrOnAccount,
+      Optional<Long> endRequested)
       implements Event, CdrEvent {
+    /**
+     * {@code endRequested}: the talk time of the front end's end that closed the call, which a
+     * replay must repeat; empty when the SCP closed it (or for events written before it was kept).
+     */
+    public CallClosed {
+      if (endRequested == null) endRequested = Optional.empty();
+    }
+
     @Override
     public Cdr chargingRecord() {
       return cdr;
@@ -632,7 +641,19 @@ public final class VpnCall
             0,
             0);
     return new CallClosed(
-        caller, called, startedAt, Phase.RELEASED, Optional.of(cause), 0, 0, 0, 0, now, cdr, false);
+        caller,
+        called,
+        startedAt,
+        Phase.RELEASED,
+        Optional.of(cause),
+        0,
+        0,
+        0,
+        0,
+        now,
+        cdr,
+        false,
+        Optional.empty());
   }
 
   private ReplyEffect<Event, State> resumeSetup() {
@@ -790,18 +811,37 @@ public final class VpnCall
   private ReplyEffect<Event, State> onEnd(Call call, End cmd) {
     switch (phaseOf(call)) {
       case ENDED:
+        Optional<Long> ended = call.closed().flatMap(CallClosed::endRequested);
+        if (ended.isPresent() && ended.get() != cmd.talkSeconds()) {
+          return Effect().reply(cmd.replyTo(), otherEnd(ended.get()));
+        }
         return Effect().reply(cmd.replyTo(), StatusReply.success(endResult(call)));
       case RELEASED:
         return Effect().reply(cmd.replyTo(), callOver(call));
       case ENDING:
+        Optional<Long> ending = settling.flatMap(Settlement::requested);
+        if (ending.isPresent() && ending.get() != cmd.talkSeconds()) {
+          return Effect().reply(cmd.replyTo(), otherEnd(ending.get()));
+        }
         endWaiters = with(endWaiters, cmd.replyTo());
         return Effect().noReply();
       default:
         if (quotaInFlight.isPresent()) return Effect().stash();
         long talk = call.phase() == Phase.ANSWERED ? cmd.talkSeconds() : 0;
         endWaiters = with(endWaiters, cmd.replyTo());
-        return settle(call, talk, Phase.ENDED, Optional.empty());
+        return settle(call, talk, Phase.ENDED, Optional.empty(), Optional.of(cmd.talkSeconds()));
     }
+  }
+
+  /**
+   * The call id is the end's idempotency key: an end repeated with another talk time is not a
+   * replay. (An end after the SCP closed the call itself answers the figures it closed with.)
+   */
+  private StatusReply<EndResult> otherEnd(long talkSeconds) {
+    return StatusReply.error(
+        new Refusal(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "call " + callId + " was ended with talkSeconds " + talkSeconds));
   }
 
   /**
@@ -815,11 +855,15 @@ public final class VpnCall
       long charge,
       Instant endedAt,
       Phase outcome,
-      Optional<String> cause) {}
+      Optional<String> cause,
+      Optional<Long> requested) {}
 
-  /** Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles. */
+  /**
+   * Fixes the charge; a postpaid call closes at once, a prepaid one after its account settles.
+   * {@code requested} is the talk time of the front end's end, empty when the SCP closes the call.
+   */
   private ReplyEffect<Event, State> settle(
-      Call call, long talk, Phase outcome, Optional<String> cause) {
+      Call call, long talk, Phase outcome, Optional<String> cause, Optional<Long> requested) {
     Connection connection = call.connection().orElseThrow();
     Tariff tariff = connection.tariff();
     var settlement =
@@ -829,7 +873,8 @@ public final class VpnCall
             tariff.charge(talk, connection.onNet()),
             clock.instant(),
             outcome,
-            cause);
+            cause,
+            requested);
     if (!connection.prepaid()) {
       return Effect()
           .persist(closed(call, settlement, settlement.charge(), false))
@@ -902,7 +947,8 @@ public final class VpnCall
         settlement.charge() - charged,
         settlement.endedAt(),
         cdr(call, settlement, charged),
-        cdrOnAccount);
+        cdrOnAccount,
+        settlement.requested());
   }
 
   private Cdr cdr(Call call, Settlement settlement, long charged) {
@@ -974,10 +1020,15 @@ public final class VpnCall
     if (quotaInFlight.isPresent()) return Effect().stash();
     if (call.phase() == Phase.CONNECTED) {
       context.getLog().info("call {} was never answered; releasing it", callId);
-      return settle(call, 0, Phase.RELEASED, Optional.of("NO_ANSWER"));
+      return settle(call, 0, Phase.RELEASED, Optional.of("NO_ANSWER"), Optional.empty());
     }
     context.getLog().info("call {} was never ended; ending it with its granted time", callId);
-    return settle(call, grantedSeconds(call), Phase.ENDED, Optional.of("SUPERVISION_TIMEOUT"));
+    return settle(
+        call,
+        grantedSeconds(call),
+        Phase.ENDED,
+        Optional.of("SUPERVISION_TIMEOUT"),
+        Optional.empty());
   }
 
   private Optional<Instant> supervisionDeadline(Call call) {
@@ -1094,13 +1145,17 @@ public final class VpnCall
         closed.shortfall());
   }
 
+  /**
+   * What GET shows. A call being settled still shows its persisted phase (api.md knows no ENDING):
+   * it is ENDED once its money is.
+   */
   private CallView view(Call call) {
     Optional<CallClosed> closed = call.closed();
     Connection connection = call.connection().orElse(null);
     long totalGranted = connection == null ? 0 : grantedSeconds(call);
     return new CallView(
         callId,
-        phaseOf(call),
+        call.phase(),
         call.caller(),
         call.called(),
         decision(call),

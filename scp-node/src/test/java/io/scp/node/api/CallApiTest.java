@@ -69,7 +69,9 @@ class CallApiTest {
     assertThat(ended.get("charge").asLong()).isEqualTo(130);
     assertThat(ended.get("shortfall").asLong()).isZero();
     assertThat(vpn.end(callId, 61)).isEqualTo(ended);
-    assertThat(vpn.end(callId, 999)).as("a replayed end never charges again").isEqualTo(ended);
+    var otherEnd = api.post("/v1/calls/" + callId + "/end", "{\"talkSeconds\":999}");
+    assertThat(otherEnd.status()).as("an end with another talk time is no replay").isEqualTo(409);
+    assertThat(otherEnd.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
     var answeredAgain = api.post("/v1/calls/" + callId + "/answer", "{}");
     assertThat(answeredAgain.status())
         .as("a replayed answer answers the call as it is")
@@ -281,6 +283,9 @@ class CallApiTest {
     var answerLate = api.post("/v1/calls/" + callId + "/end", "{\"talkSeconds\":30}").json();
     assertThat(answerLate.get("charge").asLong()).isZero();
     assertThat(answerLate.get("talkSeconds").asLong()).isZero();
+    assertThat(api.post("/v1/calls/" + callId + "/end", "{\"talkSeconds\":30}").json())
+        .as("a replay repeats the talk time the end carried, not the 0 it was charged for")
+        .isEqualTo(answerLate);
     assertThat(vpn.account(caller).get("balance").asLong()).isEqualTo(1_000);
     vpn.assertSettled(caller);
     var answer = api.post("/v1/calls/" + callId + "/answer", "{}");
