@@ -36,13 +36,13 @@ public final class CdrRoutes extends ApiDirectives {
         () ->
             get(
                 () ->
-                    parameterOptional(
+                    optionalParameter(
                         "msisdn",
                         msisdn ->
-                            parameterOptional(
+                            optionalParameter(
                                 "type",
                                 type ->
-                                    parameterOptional(
+                                    optionalParameter(
                                         "limit",
                                         limit ->
                                             query(
@@ -50,12 +50,11 @@ public final class CdrRoutes extends ApiDirectives {
                                                 () -> find(msisdn, type, limit)))))));
   }
 
-  /** An empty parameter ({@code ?msisdn=}) means the same as no parameter. */
   private CompletionStage<Reply> find(
       Optional<String> msisdn, Optional<String> type, Optional<String> limit) {
-    Optional<String> party = given(msisdn).map(m -> Validate.msisdn("msisdn", m));
-    Optional<Cdr.Type> cdrType = given(type).map(CdrRoutes::type);
-    int n = given(limit).map(CdrRoutes::limit).orElse(DEFAULT_LIMIT);
+    Optional<String> party = msisdn.map(m -> Validate.msisdn("msisdn", m));
+    Optional<Cdr.Type> cdrType = type.map(CdrRoutes::type);
+    int n = limit.map(CdrRoutes::limit).orElse(DEFAULT_LIMIT);
     return cdrs.find(party, cdrType, n)
         .toCompletableFuture()
         .orTimeout(api.askTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -66,10 +65,6 @@ public final class CdrRoutes extends ApiDirectives {
               records.forEach(cdr -> list.addCdrs(record(cdr)));
               return Reply.ok(list.build());
             });
-  }
-
-  private static Optional<String> given(Optional<String> parameter) {
-    return parameter.filter(p -> !p.isEmpty());
   }
 
   private static Cdr.Type type(String value) {

@@ -89,7 +89,7 @@ public final class CpmRoutes extends ApiDirectives {
                     () ->
                         get(
                             () ->
-                                parameterOptional(
+                                optionalParameter(
                                     "to", to -> query(Role.OPERATOR, () -> outbox(to)))))));
   }
 
@@ -122,13 +122,13 @@ public final class CpmRoutes extends ApiDirectives {
   }
 
   private Route historyQuery(String rawAddress) {
-    return parameterOptional(
+    return optionalParameter(
         "peer",
         peer ->
-            parameterOptional(
+            optionalParameter(
                 "before",
                 before ->
-                    parameterOptional(
+                    optionalParameter(
                         "limit",
                         limit ->
                             query(Role.FRONTEND, () -> history(rawAddress, peer, before, limit)))));

@@ -111,7 +111,7 @@ public final class VacpRoutes extends ApiDirectives {
                             () ->
                                 anyCaller(
                                     () ->
-                                        parameterOptional(
+                                        optionalParameter(
                                             "vacpId",
                                             vacpId -> withoutBody(() -> directory(vacpId)))))),
                 path(

@@ -112,6 +112,11 @@ public abstract class ApiDirectives extends AllDirectives {
         });
   }
 
+  /** A query parameter; an empty one ({@code ?limit=}) means the same as none. */
+  protected Route optionalParameter(String name, Function<Optional<String>, Route> inner) {
+    return parameterOptional(name, value -> inner.apply(value.filter(v -> !v.isEmpty())));
+  }
+
   /** Asks a sharded entity; a refusal fails the stage with its {@code Refusal}. */
   protected <M, R> CompletionStage<R> ask(
       EntityTypeKey<M> key, String entityId, Function<ActorRef<StatusReply<R>>, M> command) {

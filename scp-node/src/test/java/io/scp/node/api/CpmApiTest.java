@@ -204,6 +204,9 @@ class CpmApiTest {
     }
     JsonNode page = history(carol, "?limit=10");
     assertThat(page.get("messages").get(1).get("status").asText()).isEqualTo("ACKNOWLEDGED");
+    assertThat(history(carol, "?peer=&before=&limit="))
+        .as("empty parameters are no parameters")
+        .isEqualTo(history(carol, ""));
   }
 
   @Test

@@ -404,6 +404,8 @@ class VacpDirectoryApiTest {
     assertThat(api.get("/v1/vacp/capabilities?vacpId=nowhere").status()).isEqualTo(404);
     assertThat(api.get("/v1/vacp/capabilities?vacpId=bad%20id").status()).isEqualTo(400);
     assertThat(api.get("/v1/vacp/capabilities").json().get("vacpId").asText()).isEqualTo("central");
+    assertThat(api.get("/v1/vacp/capabilities?vacpId=").json().get("vacpId").asText())
+        .isEqualTo("central");
   }
 
   // ---------------------------------------------------------------- authorisations
