@@ -72,40 +72,55 @@ public final class VacpAccess {
         this.<Subscriber.Command, Subscriber.SubscriberView>ask(
                 Subscriber.KEY, msisdn, Subscriber.Get::new)
             .toCompletableFuture();
-    return resolve(capability, subscriber)
+    Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable =
+        cap -> usable(consumerPlatformId, cap, mode);
+    return resolve(capability, subscriber, usable)
         .thenCompose(
-            cap -> {
-              if (!cap.spec().style().offers(mode)) {
-                throw new Refusal(
-                    ErrorCode.INVALID_ARGUMENT,
-                    "capability "
-                        + cap.capabilityId()
-                        + " is "
-                        + cap.spec().style()
-                        + " only; it cannot be used in "
-                        + mode
-                        + " mode");
-              }
-              return authorization(consumerPlatformId, cap.capabilityId())
-                  .thenCompose(
-                      terms ->
-                          subscriber.thenCompose(
-                              user -> {
-                                checkUser(user, consumerPlatformId, cap);
-                                return interworking(msisdn, consumerPlatformId, cap, mode)
-                                    .thenApply(setting -> new Grant(cap, terms, user, setting));
-                              }));
-            });
+            chosen ->
+                subscriber.thenCompose(
+                    user -> {
+                      VacpCapability.CapabilityView cap = chosen.capability();
+                      checkUser(user, consumerPlatformId, cap);
+                      return interworking(msisdn, consumerPlatformId, cap, mode)
+                          .thenApply(setting -> new Grant(cap, chosen.terms(), user, setting));
+                    }));
+  }
+
+  /** A capability the consumer may use in the mode asked, with the terms it may use it on. */
+  private record Usable(
+      VacpCapability.CapabilityView capability, VacpAuthorization.AuthorizationView terms) {}
+
+  /** Whether the capability offers {@code mode} and the consumer is authorised for it now. */
+  private CompletionStage<Usable> usable(
+      String consumerPlatformId, VacpCapability.CapabilityView cap, Interworking.Mode mode) {
+    if (!cap.spec().style().offers(mode)) {
+      return CompletableFuture.failedFuture(
+          new Refusal(
+              ErrorCode.INVALID_ARGUMENT,
+              "capability "
+                  + cap.capabilityId()
+                  + " is "
+                  + cap.spec().style()
+                  + " only; it cannot be used in "
+                  + mode
+                  + " mode"));
+    }
+    return authorization(consumerPlatformId, cap.capabilityId())
+        .thenApply(terms -> new Usable(cap, terms));
   }
 
   // ---------------------------------------------------------------- routing
 
   /**
    * An exact capability id names its capability. Anything else is a service name: the capability of
-   * that service in the user's home region (class 2 and 3), else a nationwide one (class 1).
+   * that service in the user's home region (class 2 and 3), else a nationwide one (class 1) — the
+   * first of them, by capability id, that the consumer may use ({@code usable}); when it may use
+   * none, the first one's refusal.
    */
-  private CompletionStage<VacpCapability.CapabilityView> resolve(
-      String capability, CompletionStage<Subscriber.SubscriberView> subscriber) {
+  private CompletionStage<Usable> resolve(
+      String capability,
+      CompletionStage<Subscriber.SubscriberView> subscriber,
+      Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable) {
     return this.<VacpCapability.Command, VacpCapability.CapabilityView>ask(
             VacpCapability.KEY, capability, VacpCapability.Get::new)
         .handle(
@@ -116,20 +131,22 @@ public final class VacpAccess {
                       ErrorCode.UNKNOWN_CAPABILITY,
                       "capability " + capability + " is deregistered");
                 }
-                return CompletableFuture.completedFuture(found);
+                return usable.apply(found);
               }
               if (refusal(failure)
                   .filter(r -> r.code() == ErrorCode.UNKNOWN_CAPABILITY)
                   .isEmpty()) {
                 throw new CompletionException(unwrap(failure));
               }
-              return byService(capability, subscriber);
+              return byService(capability, subscriber, usable);
             })
         .thenCompose(Function.identity());
   }
 
-  private CompletionStage<VacpCapability.CapabilityView> byService(
-      String service, CompletionStage<Subscriber.SubscriberView> subscriber) {
+  private CompletionStage<Usable> byService(
+      String service,
+      CompletionStage<Subscriber.SubscriberView> subscriber,
+      Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable) {
     return this.<VacpServiceIndex.Command, VacpServiceIndex.Listing>ask(
             VacpServiceIndex.KEY, service, VacpServiceIndex.Get::new)
         .thenCompose(
@@ -144,7 +161,7 @@ public final class VacpAccess {
                   user -> {
                     Optional<String> home = user.profile().homeRegion();
                     List<DirectoryEntry> candidates = candidates(live, home);
-                    return firstConfirmed(service, candidates, 0)
+                    return firstUsable(service, candidates, 0, usable, Optional.empty())
                         .thenApply(
                             chosen ->
                                 chosen.orElseThrow(
@@ -180,10 +197,21 @@ public final class VacpAccess {
     return new Refusal(ErrorCode.UNKNOWN_CAPABILITY, "no live capability offers " + service);
   }
 
-  /** The first candidate that its capability confirms: still live, still of this service. */
-  private CompletionStage<Optional<VacpCapability.CapabilityView>> firstConfirmed(
-      String service, List<DirectoryEntry> candidates, int next) {
-    if (next >= candidates.size()) return CompletableFuture.completedFuture(Optional.empty());
+  /**
+   * The first candidate its capability confirms (still live, still of this service) and the
+   * consumer may use. Empty when none is confirmed; the first confirmed one's refusal when the
+   * consumer may use none of them.
+   */
+  private CompletionStage<Optional<Usable>> firstUsable(
+      String service,
+      List<DirectoryEntry> candidates,
+      int next,
+      Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable,
+      Optional<Refusal> firstRefusal) {
+    if (next >= candidates.size()) {
+      if (firstRefusal.isPresent()) return CompletableFuture.failedFuture(firstRefusal.get());
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
     return this.<VacpCapability.Command, VacpCapability.CapabilityView>ask(
             VacpCapability.KEY, candidates.get(next).capabilityId(), VacpCapability.Get::new)
         .handle(
@@ -191,15 +219,27 @@ public final class VacpAccess {
               if (failure != null && refusal(failure).isEmpty()) {
                 throw new CompletionException(unwrap(failure));
               }
-              return failure == null && found.active() && found.spec().service().equals(service)
-                  ? Optional.of(found)
-                  : Optional.<VacpCapability.CapabilityView>empty();
+              if (failure != null || !found.active() || !found.spec().service().equals(service)) {
+                return firstUsable(service, candidates, next + 1, usable, firstRefusal);
+              }
+              return usable
+                  .apply(found)
+                  .thenApply(Optional::of)
+                  .exceptionallyCompose(
+                      refused -> {
+                        Optional<Refusal> refusal = refusal(refused);
+                        if (refusal.isEmpty()) {
+                          return CompletableFuture.failedFuture(unwrap(refused));
+                        }
+                        return firstUsable(
+                            service,
+                            candidates,
+                            next + 1,
+                            usable,
+                            firstRefusal.isPresent() ? firstRefusal : refusal);
+                      });
             })
-        .thenCompose(
-            confirmed ->
-                confirmed.isPresent()
-                    ? CompletableFuture.completedFuture(confirmed)
-                    : firstConfirmed(service, candidates, next + 1));
+        .thenCompose(Function.identity());
   }
 
   // ---------------------------------------------------------------- checks

@@ -237,6 +237,35 @@ class VacpInvocationApiTest {
     assertThat(unknown.code()).isEqualTo("UNKNOWN_CAPABILITY");
   }
 
+  /**
+   * A service offered by several capabilities goes to one the consumer may use: authorised and of a
+   * style that offers the mode, not simply the first by id.
+   */
+  @Test
+  void aServiceNameRoutesToACapabilityTheConsumerMayUse() {
+    String service = VacpFixture.newId("forecast");
+    Platform provider = vacp.platform(1, "central");
+    String first = vacp.capability(provider, "PULL", VacpFixture.newId("a"), service);
+    String pushOnly = vacp.capability(provider, "PUSH", VacpFixture.newId("b"), service);
+    String usable = vacp.capability(provider, "PULL", VacpFixture.newId("c"), service);
+    provider.stub().answer("invoke", 200, "{\"result\":\"sunny\"}");
+    Platform consumer = vacp.platform(1, "central");
+    String msisdn = vacp.subscriber(null, consumer.id(), provider.id());
+
+    var none = invoke(consumer, "pick-0", msisdn, service, null);
+    assertThat(none.status()).as("authorised for none: the first one's refusal").isEqualTo(403);
+    assertThat(none.code()).isEqualTo("NOT_AUTHORIZED");
+    assertThat(none.json().get("message").asText()).contains(first);
+
+    vacp.authorize(consumer, pushOnly, VALID);
+    vacp.authorize(consumer, usable, VALID);
+    setUp(consumer, msisdn, usable, "PULL");
+    var chosen = invoke(consumer, "pick-1", msisdn, service, null);
+    assertThat(chosen.status()).as(chosen.toString()).isEqualTo(200);
+    assertThat(chosen.json().get("capabilityId").asText()).isEqualTo(usable);
+    assertThat(chosen.json().get("result").asText()).isEqualTo("sunny");
+  }
+
   // ---------------------------------------------------------------- refusals
 
   @Test
