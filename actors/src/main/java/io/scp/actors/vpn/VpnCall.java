@@ -215,9 +215,24 @@ public final class VpnCall
 
   public record CallAnswered(Instant at) implements Event {}
 
-  public record QuotaGranted(int requestNumber, Slice slice) implements Event {}
+  /** {@code usedSeconds}: what the request said, which a replay must repeat (empty: not kept). */
+  public record QuotaGranted(int requestNumber, Slice slice, Optional<Long> usedSeconds)
+      implements Event {
+    public QuotaGranted {
+      if (usedSeconds == null) usedSeconds = Optional.empty();
+    }
+  }
 
-  public record QuotaRefused(int requestNumber, String cause) implements Event {}
+  public record QuotaRefused(int requestNumber, String cause, Optional<Long> usedSeconds)
+      implements Event {
+    public QuotaRefused {
+      if (usedSeconds == null) usedSeconds = Optional.empty();
+    }
+  }
+
+  /** A quota request's answer and the {@code usedSeconds} it came with. */
+  public record QuotaAnswer(QuotaResult result, Optional<Long> usedSeconds)
+      implements CborSerializable {}
 
   /**
    * The call is over; carries its CDR. A prepaid call's CDR was written by the account together
@@ -272,7 +287,7 @@ public final class VpnCall
       Optional<Connection> connection,
       List<Slice> slices,
       Optional<Instant> answeredAt,
-      Map<Integer, QuotaResult> quotaAnswers,
+      Map<Integer, QuotaAnswer> quotaAnswers,
       Optional<CallClosed> closed)
       implements State {
 
@@ -719,8 +734,13 @@ public final class VpnCall
   }
 
   private ReplyEffect<Event, State> onRequestQuota(Call call, RequestQuota cmd) {
-    QuotaResult known = call.quotaAnswers().get(cmd.requestNumber());
-    if (known != null) return Effect().reply(cmd.replyTo(), StatusReply.success(known));
+    QuotaAnswer known = call.quotaAnswers().get(cmd.requestNumber());
+    if (known != null) {
+      if (known.usedSeconds().isPresent() && known.usedSeconds().get() != cmd.usedSeconds()) {
+        return Effect().reply(cmd.replyTo(), otherQuota(cmd.requestNumber(), known.usedSeconds()));
+      }
+      return Effect().reply(cmd.replyTo(), StatusReply.success(known.result()));
+    }
     if (phaseOf(call) != Phase.CONNECTED && phaseOf(call) != Phase.ANSWERED) {
       return Effect().reply(cmd.replyTo(), callOver(call));
     }
@@ -733,7 +753,14 @@ public final class VpnCall
                   new QuotaResult(0, grantedSeconds(call), Optional.of("MAX_CALL_DURATION"))));
     }
     if (quotaInFlight.isPresent()) {
-      if (quotaInFlight.get().requestNumber() != cmd.requestNumber()) return Effect().stash();
+      RequestQuota inFlight = quotaInFlight.get();
+      if (inFlight.requestNumber() != cmd.requestNumber()) return Effect().stash();
+      if (inFlight.usedSeconds() != cmd.usedSeconds()) {
+        return Effect()
+            .reply(
+                cmd.replyTo(),
+                otherQuota(cmd.requestNumber(), Optional.of(inFlight.usedSeconds())));
+      }
       quotaWaiters.get(cmd.requestNumber()).add(cmd.replyTo());
       return Effect().noReply();
     }
@@ -742,6 +769,19 @@ public final class VpnCall
     quotaWaiters.computeIfAbsent(cmd.requestNumber(), n -> new ArrayList<>()).add(cmd.replyTo());
     driveQuota(call, cmd);
     return Effect().noReply();
+  }
+
+  /** A request number is a quota request's idempotency key: another usedSeconds is no replay. */
+  private StatusReply<QuotaResult> otherQuota(int requestNumber, Optional<Long> usedSeconds) {
+    return StatusReply.error(
+        new Refusal(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "quota request "
+                + requestNumber
+                + " of call "
+                + callId
+                + " was made with usedSeconds "
+                + usedSeconds.orElseThrow()));
   }
 
   private void driveQuota(Call call, RequestQuota request) {
@@ -773,6 +813,7 @@ public final class VpnCall
     if (quotaInFlight.isEmpty() || quotaInFlight.get().requestNumber() != done.requestNumber()) {
       return Effect().noReply();
     }
+    Optional<Long> used = Optional.of(quotaInFlight.get().usedSeconds());
     quotaInFlight = Optional.empty();
     List<ActorRef<StatusReply<QuotaResult>>> waiters =
         quotaWaiters.getOrDefault(done.requestNumber(), List.of());
@@ -780,13 +821,13 @@ public final class VpnCall
     if (quotaWaiters.isEmpty()) quotaWaiters = Map.of();
     Event event =
         done.slice().isPresent()
-            ? new QuotaGranted(done.requestNumber(), done.slice().get())
-            : new QuotaRefused(done.requestNumber(), done.cause());
+            ? new QuotaGranted(done.requestNumber(), done.slice().get(), used)
+            : new QuotaRefused(done.requestNumber(), done.cause(), used);
     return Effect()
         .persist(event)
         .thenRun(
             s -> {
-              QuotaResult result = ((Call) s).quotaAnswers().get(done.requestNumber());
+              QuotaResult result = ((Call) s).quotaAnswers().get(done.requestNumber()).result();
               waiters.forEach(w -> w.tell(StatusReply.success(result)));
               armTimers(s);
             })
@@ -1255,7 +1296,9 @@ public final class VpnCall
                   withAnswer(
                       s.quotaAnswers(),
                       e.requestNumber(),
-                      new QuotaResult(e.slice().seconds(), total, Optional.empty())),
+                      new QuotaAnswer(
+                          new QuotaResult(e.slice().seconds(), total, Optional.empty()),
+                          e.usedSeconds())),
                   s.closed());
             })
         .onEvent(
@@ -1272,7 +1315,9 @@ public final class VpnCall
                     withAnswer(
                         s.quotaAnswers(),
                         e.requestNumber(),
-                        new QuotaResult(0, s.totalGranted(), Optional.of(e.cause()))),
+                        new QuotaAnswer(
+                            new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())),
+                            e.usedSeconds())),
                     s.closed()))
         .onEvent(
             CallClosed.class,
@@ -1301,9 +1346,9 @@ public final class VpnCall
    * The quota answers with one more: a new map, as most calls never ask for a second slice and
    * share the empty one.
    */
-  private static Map<Integer, QuotaResult> withAnswer(
-      Map<Integer, QuotaResult> answers, int requestNumber, QuotaResult answer) {
-    Map<Integer, QuotaResult> more = new LinkedHashMap<>(answers);
+  private static Map<Integer, QuotaAnswer> withAnswer(
+      Map<Integer, QuotaAnswer> answers, int requestNumber, QuotaAnswer answer) {
+    Map<Integer, QuotaAnswer> more = new LinkedHashMap<>(answers);
     more.put(requestNumber, answer);
     return more;
   }

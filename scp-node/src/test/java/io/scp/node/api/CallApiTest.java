@@ -240,6 +240,12 @@ class CallApiTest {
     assertThat(q1.get("totalGrantedSeconds").asLong()).isEqualTo(480);
     assertThat(q1.get("cause").isNull()).isTrue();
     assertThat(vpn.quota(callId, 1, 280)).as("replay of a quota request").isEqualTo(q1);
+    var otherQuota =
+        api.post("/v1/calls/" + callId + "/quota", "{\"requestNumber\":1,\"usedSeconds\":10}");
+    assertThat(otherQuota.status())
+        .as("a request number reused for another request")
+        .isEqualTo(409);
+    assertThat(otherQuota.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
     // 10 left: not one increment
     JsonNode q2 = vpn.quota(callId, 2, 470);
     assertThat(q2.get("grantedSeconds").asLong()).isZero();
