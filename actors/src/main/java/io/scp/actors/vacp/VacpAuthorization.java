@@ -77,7 +77,8 @@ public final class VacpAuthorization
           : OffsetDateTime.parse(bound).toInstant();
     }
 
-    private static boolean isDate(String bound) {
+    /** Whether a validity bound is a whole day (YYYY-MM-DD) rather than an instant. */
+    public static boolean isDate(String bound) {
       return bound.length() == 10;
     }
   }

@@ -34,6 +34,7 @@ import io.scp.api.support.WireFormat;
 import java.net.URI;
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -665,10 +666,11 @@ public final class VacpRoutes extends ApiDirectives {
                     : Reply.ok(authorization(g.authorization())));
   }
 
+  /** A date as given; a time as its UTC instant, as every time of the API is written. */
   private static String bound(String field, String value) {
     try {
-      VacpAuthorization.Terms.start(value);
-      return value;
+      Instant start = VacpAuthorization.Terms.start(value);
+      return VacpAuthorization.Terms.isDate(value) ? value : start.toString();
     } catch (DateTimeException e) {
       throw ApiError.badRequest(
           field + " must be a date YYYY-MM-DD or an ISO-8601 time such as 2030-01-01T00:00:00Z");

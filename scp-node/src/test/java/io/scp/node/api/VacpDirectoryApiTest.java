@@ -445,6 +445,10 @@ class VacpDirectoryApiTest {
     assertThat(api.put(path, "{\"ratePerSecond\":0}").status()).isEqualTo(400);
     assertThat(api.put(path, "{\"feePerUse\":-5}").status()).isEqualTo(400);
     assertThat(api.put(path, "{\"validFrom\":\"yesterday\"}").status()).isEqualTo(400);
+    var offset = api.put(path, "{\"validFrom\":\"2025-01-01T00:00:00+08:00\"}");
+    assertThat(offset.json().get("validFrom").asText())
+        .as("a time with an offset is kept as its UTC instant")
+        .isEqualTo("2024-12-31T16:00:00Z");
     assertThat(
             api.put(path, "{\"validFrom\":\"2030-01-02\",\"validUntil\":\"2030-01-01\"}").status())
         .isEqualTo(400);
