@@ -26,6 +26,7 @@ import io.scp.api.support.ApiDirectives;
 import io.scp.api.support.ApiError;
 import io.scp.api.support.Reply;
 import io.scp.api.support.Role;
+import io.scp.api.support.SipUriSpelling;
 import io.scp.api.support.Validate;
 import io.scp.persistence.sipuri.SipUriExclusivity;
 import io.scp.persistence.sipuri.SipUriJournalAudit;
@@ -184,8 +185,10 @@ public final class SipUriRoutes extends ApiDirectives {
       SipUriEntry entry = body.getUris(i);
       String field = "uris[" + i + "]";
       uris.add(
-          Validate.sipUri(
-              field + ".uri", Validate.required(field + ".uri", entry.hasUri(), entry::getUri)));
+          SipUriSpelling.canonical(
+              Validate.sipUri(
+                  field + ".uri",
+                  Validate.required(field + ".uri", entry.hasUri(), entry::getUri))));
       passwords.add(
           entry.hasPassword()
               ? Optional.of(new Secret(Validate.password(field + ".password", entry.getPassword())))
@@ -247,9 +250,12 @@ public final class SipUriRoutes extends ApiDirectives {
     if (!template.contains(UriSegment.PLACEHOLDER)) {
       throw ApiError.badRequest("range.template must contain " + UriSegment.PLACEHOLDER);
     }
-    UriSegment.Range range = new UriSegment.Range(template, from, width, (int) (to - from + 1));
-    Validate.sipUri("range.template", range.uri(range.size() - 1));
-    return range;
+    int count = (int) (to - from + 1);
+    // the last URI is the longest
+    Validate.sipUri(
+        "range.template", new UriSegment.Range(template, from, width, count).uri(count - 1));
+    // The number replaces {n} after the spelling is made canonical: digits need none.
+    return new UriSegment.Range(SipUriSpelling.canonical(template), from, width, count);
   }
 
   private CompletionStage<Reply> allocate(String poolId, AllocateSipUriRequest body) {
@@ -297,8 +303,8 @@ public final class SipUriRoutes extends ApiDirectives {
                         .build()));
   }
 
-  private CompletionStage<Reply> getUri(String uri) {
-    Validate.sipUri("uri", uri);
+  private CompletionStage<Reply> getUri(String given) {
+    String uri = SipUriSpelling.canonical(Validate.sipUri("uri", given));
     return this.<SipUriSlot.Command, SipUriSlot.SlotView>ask(
             SipUriSlot.KEY, uri, SipUriSlot.Get::new)
         .thenApply(
