@@ -344,8 +344,11 @@ public final class CpmMessage
   /** Looks up the recipients, the sender as a CPM user and the sender's subscriber at once. */
   private void resolve(Submission s) {
     List<CompletableFuture<CpmUser.UserInfo>> recipients = new ArrayList<>();
-    for (String address : s.to()) recipients.add(lookup(address).toCompletableFuture());
-    CompletableFuture<CpmUser.UserInfo> sender = lookup(s.from()).toCompletableFuture();
+    for (String address : s.to()) {
+      recipients.add(lookup(address, s.body().length()).toCompletableFuture());
+    }
+    // of the sender only whether it is a CPM user counts
+    CompletableFuture<CpmUser.UserInfo> sender = lookup(s.from(), 0).toCompletableFuture();
     CompletableFuture<Optional<Subscriber.SubscriberView>> subscriber =
         CpmAddress.subscriberMsisdn(s.from())
             .map(msisdn -> subscriber(msisdn).toCompletableFuture())
@@ -364,8 +367,9 @@ public final class CpmMessage
         Failed::new);
   }
 
-  private CompletionStage<CpmUser.UserInfo> lookup(String address) {
-    return ask(CpmUser.KEY, address, CpmUser.Lookup::new);
+  /** The recipient, and whether its mailbox takes this message's body. */
+  private CompletionStage<CpmUser.UserInfo> lookup(String address, long bodyChars) {
+    return ask(CpmUser.KEY, address, r -> new CpmUser.Lookup(bodyChars, r));
   }
 
   private CompletionStage<Optional<Subscriber.SubscriberView>> subscriber(String msisdn) {

@@ -156,7 +156,16 @@ public final class CpmUser
 
   public record Get(ActorRef<StatusReply<UserView>> replyTo) implements Command {}
 
-  public record Lookup(ActorRef<StatusReply<UserInfo>> replyTo) implements Command {}
+  /**
+   * Whether the user exists and its mailbox takes {@code incomingChars} more characters (and one
+   * more message); 0 asks only whether it is full.
+   */
+  public record Lookup(long incomingChars, ActorRef<StatusReply<UserInfo>> replyTo)
+      implements Command {
+    public Lookup(ActorRef<StatusReply<UserInfo>> replyTo) {
+      this(0, replyTo);
+    }
+  }
 
   /** An incoming message; a replay of its id answers the current status. */
   public record Deposit(Content content, ActorRef<StatusReply<Deposited>> replyTo)
@@ -460,7 +469,8 @@ public final class CpmUser
   private ReplyEffect<Event, State> onLookup(User state, Lookup cmd) {
     boolean accepting =
         state.mailbox().size() < settings.mailboxLimit()
-            && state.mailboxChars() < settings.mailboxMaxBytes();
+            && state.mailboxChars() < settings.mailboxMaxBytes()
+            && state.mailboxChars() + cmd.incomingChars() <= settings.mailboxMaxBytes();
     return Effect().reply(cmd.replyTo(), StatusReply.success(new UserInfo(true, accepting)));
   }
 

@@ -361,4 +361,22 @@ class CpmUserTest {
             user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new).reply().getValue())
         .isEqualTo(new CpmUser.UserInfo(true, false));
   }
+
+  /** A message is refused when its own body would take the mailbox over its size. */
+  @Test
+  void aMailboxIsNotAcceptingABodyThatWouldTakeItOverItsSize() {
+    user = userWith("scp.cpm.mailbox-max-bytes = 20");
+    provision();
+    deposit("m1"); // "body of m1": 10 characters, 10 left
+    assertThat(accepting(10)).isTrue();
+    assertThat(accepting(11)).isFalse();
+    assertThat(accepting(0)).as("only whether it is full").isTrue();
+  }
+
+  private boolean accepting(long incomingChars) {
+    return user.<StatusReply<CpmUser.UserInfo>>runCommand(r -> new CpmUser.Lookup(incomingChars, r))
+        .reply()
+        .getValue()
+        .accepting();
+  }
 }
