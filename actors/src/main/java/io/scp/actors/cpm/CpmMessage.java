@@ -564,6 +564,13 @@ public final class CpmMessage
   /** Delivers to every recipient and files the sender's copy; each step is idempotent. */
   private void deliver(MessageAccepted accepted) {
     Submission s = accepted.submission();
+    // Its session counts it now (again after a crash: the session counts an id once).
+    s.sessionId()
+        .ifPresent(
+            session ->
+                sharding
+                    .entityRefFor(CpmSession.KEY, session)
+                    .tell(new CpmSession.MessageAccepted(messageId)));
     var content =
         new CpmUser.Content(
             messageId,

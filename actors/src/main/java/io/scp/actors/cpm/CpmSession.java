@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,12 @@ public final class CpmSession
   public record PostMessage(String messageId, String from, ActorRef<StatusReply<Posting>> replyTo)
       implements Command {}
 
+  /**
+   * Told by a message of the session once it is accepted: only then does it count as posted (the
+   * session CDR's units) and as activity. A refused message never is. Told again after a crash.
+   */
+  public record MessageAccepted(String messageId) implements Command {}
+
   public record End(ActorRef<StatusReply<SessionView>> replyTo) implements Command {}
 
   public record Get(ActorRef<StatusReply<SessionView>> replyTo) implements Command {}
@@ -134,8 +141,15 @@ public final class CpmSession
 
   public record ParticipantAdded(String address, Kind kind, Instant at) implements Event {}
 
+  /** Posted and counted at once: how sessions recorded a message before MessageOffered. */
   public record SessionMessagePosted(
       String messageId, String from, List<String> recipients, Instant at) implements Event {}
+
+  /** A message's recipients are fixed; it counts once it is accepted (SessionMessageAccepted). */
+  public record SessionMessageOffered(String messageId, String from, List<String> recipients)
+      implements Event {}
+
+  public record SessionMessageAccepted(String messageId, Instant at) implements Event {}
 
   public record SessionEnded(Instant at, String cause, CpmCdr cdr)
       implements Event, CpmCdr.Carrier {}
@@ -154,7 +168,8 @@ public final class CpmSession
   /**
    * A started session, open or ended ({@code endedAt} set). {@code posted} maps the latest message
    * ids to their recipients, so a replay answers the same recipients even after participants
-   * changed. The map is changed by the event handler only.
+   * changed; {@code offered} holds those not accepted yet, which do not count. Both are changed by
+   * the event handler only.
    */
   public record Live(
       Spec spec,
@@ -165,6 +180,7 @@ public final class CpmSession
       Instant lastActivity,
       long messageCount,
       LinkedHashMap<String, List<String>> posted,
+      Set<String> offered,
       Optional<Instant> endedAt,
       Optional<String> endCause,
       Optional<CpmCdr> cdr)
@@ -184,6 +200,7 @@ public final class CpmSession
           lastActivity,
           messageCount,
           posted,
+          offered,
           endedAt,
           endCause,
           cdr);
@@ -199,6 +216,7 @@ public final class CpmSession
           lastActivity,
           messageCount,
           posted,
+          offered,
           Optional.of(at),
           Optional.of(cause),
           Optional.of(cdr));
@@ -286,6 +304,7 @@ public final class CpmSession
         .on(Start.class, CpmSession::onStart)
         .on(AddParticipant.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
         .on(PostMessage.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
+        .on(MessageAccepted.class, (e, s, c) -> e.Effect().noReply())
         .on(End.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
         .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), e.unknown()))
         .on(IdleTimeout.class, (e, s, c) -> e.Effect().noReply());
@@ -294,6 +313,7 @@ public final class CpmSession
         .on(Start.class, CpmSession::onStartAgain)
         .on(AddParticipant.class, CpmSession::onAddParticipant)
         .on(PostMessage.class, CpmSession::onPostMessage)
+        .on(MessageAccepted.class, CpmSession::onMessageAccepted)
         .on(End.class, CpmSession::onEnd)
         .on(Get.class, (e, s, c) -> e.Effect().reply(c.replyTo(), StatusReply.success(e.view(s))))
         .on(IdleTimeout.class, CpmSession::onIdleTimeout);
@@ -376,9 +396,16 @@ public final class CpmSession
     }
     List<String> recipients = state.members().stream().filter(m -> !m.equals(cmd.from())).toList();
     return Effect()
-        .persist(new SessionMessagePosted(cmd.messageId(), cmd.from(), recipients, clock.instant()))
-        .thenRun((Live s) -> armIdleTimeout(s))
+        .persist(new SessionMessageOffered(cmd.messageId(), cmd.from(), recipients))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new Posting(recipients)));
+  }
+
+  private ReplyEffect<Event, State> onMessageAccepted(Live state, MessageAccepted cmd) {
+    if (state.ended() || !state.offered().contains(cmd.messageId())) return Effect().noReply();
+    return Effect()
+        .persist(new SessionMessageAccepted(cmd.messageId(), clock.instant()))
+        .thenRun((Live s) -> armIdleTimeout(s))
+        .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onEnd(Live state, End cmd) {
@@ -479,6 +506,7 @@ public final class CpmSession
                     e.at(),
                     0,
                     new LinkedHashMap<>(),
+                    new HashSet<>(),
                     Optional.empty(),
                     Optional.empty(),
                     Optional.empty()));
@@ -492,17 +520,35 @@ public final class CpmSession
               return s.with(e.kind(), List.copyOf(members), e.at(), s.messageCount());
             })
         .onEvent(SessionMessagePosted.class, this::posted)
+        .onEvent(
+            SessionMessageOffered.class,
+            (s, e) -> {
+              remember(s, e.messageId(), e.recipients());
+              s.offered().add(e.messageId());
+              return s;
+            })
+        .onEvent(
+            SessionMessageAccepted.class,
+            (s, e) -> {
+              s.offered().remove(e.messageId());
+              return s.with(s.kind(), s.members(), e.at(), s.messageCount() + 1);
+            })
         .onEvent(SessionEnded.class, (s, e) -> s.endedAt(e.at(), e.cause(), e.cdr()));
     return builder.build();
   }
 
   private Live posted(Live s, SessionMessagePosted e) {
-    s.posted().put(e.messageId(), e.recipients());
+    remember(s, e.messageId(), e.recipients());
+    return s.with(s.kind(), s.members(), e.at(), s.messageCount() + 1);
+  }
+
+  /** The latest {@code remembered-ids} postings answer replays; older ones are forgotten. */
+  private void remember(Live s, String messageId, List<String> recipients) {
+    s.posted().put(messageId, recipients);
     Iterator<String> oldest = s.posted().keySet().iterator();
     while (s.posted().size() > settings.rememberedIds() && oldest.hasNext()) {
-      oldest.next();
+      s.offered().remove(oldest.next());
       oldest.remove();
     }
-    return s.with(s.kind(), s.members(), e.at(), s.messageCount() + 1);
   }
 }

@@ -115,14 +115,28 @@ class CpmSessionTest {
     assertThat(replay.hasNoEvents()).isTrue();
     assertThat(replay.reply().getValue().recipients()).containsExactly(BOB);
 
+    assertThat(((CpmSession.Live) session.getState()).messageCount())
+        .as("a posting counts once its message is accepted")
+        .isZero();
+    assertThat(accept("m1").events()).hasSize(1);
+    assertThat(accept("m2").events()).hasSize(1);
+    assertThat(accept("m1").hasNoEvents()).as("told again after a crash: counted once").isTrue();
+    assertThat(accept("never-posted").hasNoEvents()).isTrue();
+
     session.restart();
     assertThat(((CpmSession.Live) session.getState()).messageCount()).isEqualTo(2);
+  }
+
+  private EventSourcedBehaviorTestKit.CommandResult<Command, Event, State> accept(String id) {
+    return session.runCommand(new CpmSession.MessageAccepted(id));
   }
 
   @Test
   void endingWritesTheSessionCdrOnce() {
     start(ONE_TO_ONE, List.of(ALICE, BOB));
     post("m1", ALICE);
+    accept("m1");
+    post("refused", ALICE); // its message was refused: never accepted, not a unit
     clock.advance(Duration.ofSeconds(90));
     var ended = session.<StatusReply<SessionView>>runCommand(CpmSession.End::new);
     assertThat(ended.events()).hasSize(1);
@@ -146,8 +160,11 @@ class CpmSessionTest {
   @Test
   void anIdleSessionIsEndedByTheScp() {
     start(ONE_TO_ONE, List.of(ALICE, BOB));
-    clock.advance(Duration.ofMinutes(5));
+    clock.advance(Duration.ofMinutes(4));
+    post("refused", ALICE); // a message refused is no activity
+    clock.advance(Duration.ofMinutes(1));
     post("m1", ALICE);
+    accept("m1"); // an accepted one is: the idle timeout counts from here
     clock.advance(Duration.ofMinutes(9));
     assertThat(session.runCommand(CpmSession.IdleTimeout.INSTANCE).hasNoEvents()).isTrue();
     clock.advance(Duration.ofMinutes(1));

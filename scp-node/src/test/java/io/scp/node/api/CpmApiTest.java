@@ -662,6 +662,25 @@ class CpmApiTest {
             "/v1/cpm/sessions/" + sessionId + "/messages",
             "{\"messageId\":\"" + unique("sm") + "\",\"from\":\"" + bob + "\",\"body\":\"all\"}");
     assertThat(toBoth.json().get("recipients")).hasSize(2);
+    // a posting whose message is refused (its id was taken by another message) is not a unit
+    String taken = unique("sm");
+    assertThat(
+            api.post(
+                    "/v1/cpm/messages",
+                    "{\"messageId\":\""
+                        + taken
+                        + "\",\"from\":\""
+                        + alice
+                        + "\",\"to\":[\""
+                        + bob
+                        + "\"],\"body\":\"standalone\"}")
+                .status())
+        .isEqualTo(202);
+    var refused =
+        api.post(
+            "/v1/cpm/sessions/" + sessionId + "/messages",
+            "{\"messageId\":\"" + taken + "\",\"from\":\"" + alice + "\",\"body\":\"other\"}");
+    assertThat(refused.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
 
     var ended = api.delete("/v1/cpm/sessions/" + sessionId);
     assertThat(ended.status()).as(ended.toString()).isEqualTo(200);
