@@ -20,9 +20,17 @@ final class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Applies terms that may have changed since the bucket was made (no more than the new burst). */
+  /**
+   * Applies terms that may have changed since the bucket was made. The time since the last use
+   * refills at the old rate up to the <em>new</em> burst, so a raised burst is usable at once by a
+   * bucket that had time to fill (capped at the old one first, it was not); a lowered one cuts the
+   * tokens down to it.
+   */
   void retune(int ratePerSecond, int burst, long now) {
-    refill(now);
+    if (now > updatedAt) {
+      tokens += (now - updatedAt) / NANOS_PER_SECOND * this.ratePerSecond;
+      updatedAt = now;
+    }
     this.ratePerSecond = ratePerSecond;
     this.burst = burst;
     this.tokens = Math.min(tokens, burst);
