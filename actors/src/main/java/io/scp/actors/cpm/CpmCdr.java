@@ -65,15 +65,16 @@ public record CpmCdr(
   }
 
   /**
-   * The row of the CDR table: the sender (or initiator) is the caller, the recipients (or other
-   * participants, comma-separated) the called party; the message or session id is in {@code
-   * callId}.
+   * The row of the CDR table: the charged party is the subscriber billed — the number behind the
+   * sender (or initiator), the one a lent SIP-URI is bound to — else the address itself; the sender
+   * is the caller, the recipients (or other participants, comma-separated) the called party; the
+   * message or session id is in {@code callId}.
    */
   public Cdr toCdr() {
     return new Cdr(
         cdrId,
         type == Type.MESSAGE ? Cdr.Type.MESSAGE : Cdr.Type.SESSION,
-        chargedParty,
+        msisdn.orElse(chargedParty),
         accountId,
         Optional.of(referenceId),
         Optional.of(caller),

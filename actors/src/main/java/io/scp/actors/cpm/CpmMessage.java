@@ -11,6 +11,8 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
+import io.scp.actors.sipuri.SipUriSlot;
+import io.scp.actors.sipuri.SipUriSpelling;
 import io.scp.actors.subscriber.Subscriber;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -127,6 +129,7 @@ public final class CpmMessage
   record Resolved(
       List<CpmUser.UserInfo> recipients,
       CpmUser.UserInfo sender,
+      Optional<String> msisdn,
       Optional<Subscriber.SubscriberView> subscriber)
       implements Command {}
 
@@ -349,10 +352,13 @@ public final class CpmMessage
     }
     // of the sender only whether it is a CPM user counts
     CompletableFuture<CpmUser.UserInfo> sender = lookup(s.from(), 0).toCompletableFuture();
+    CompletableFuture<Optional<String>> msisdn = billedMsisdn(s.from()).toCompletableFuture();
     CompletableFuture<Optional<Subscriber.SubscriberView>> subscriber =
-        CpmAddress.subscriberMsisdn(s.from())
-            .map(msisdn -> subscriber(msisdn).toCompletableFuture())
-            .orElse(CompletableFuture.completedFuture(Optional.empty()));
+        msisdn.thenCompose(
+            number ->
+                number
+                    .map(this::subscriber)
+                    .orElse(CompletableFuture.completedFuture(Optional.empty())));
     List<CompletableFuture<?>> all = new ArrayList<>(recipients);
     all.add(sender);
     all.add(subscriber);
@@ -363,6 +369,7 @@ public final class CpmMessage
                     new Resolved(
                         recipients.stream().map(CompletableFuture::join).toList(),
                         sender.join(),
+                        msisdn.join(),
                         subscriber.join())),
         Failed::new);
   }
@@ -370,6 +377,28 @@ public final class CpmMessage
   /** The recipient, and whether its mailbox takes this message's body. */
   private CompletionStage<CpmUser.UserInfo> lookup(String address, long bodyChars) {
     return ask(CpmUser.KEY, address, r -> new CpmUser.Lookup(bodyChars, r));
+  }
+
+  /**
+   * The number the sender's messages are billed to. A SIP-URI lent from a pool bills the number it
+   * is bound to (mission: everything done under the URI is billed to that number); any other
+   * address the number it names, if it names one.
+   */
+  private CompletionStage<Optional<String>> billedMsisdn(String from) {
+    Optional<String> named = CpmAddress.subscriberMsisdn(from);
+    if (!from.startsWith("sip:") && !from.startsWith("sips:")) {
+      return CompletableFuture.completedFuture(named);
+    }
+    return this.<SipUriSlot.Command, SipUriSlot.SlotView>ask(
+            SipUriSlot.KEY, SipUriSpelling.canonical(from), SipUriSlot.Get::new)
+        .thenApply(SipUriSlot.SlotView::msisdn)
+        .exceptionally(
+            failure -> {
+              Refusal refusal = refusalOf(failure);
+              if (refusal.code() == ErrorCode.UNKNOWN_URI) return Optional.empty();
+              throw refusal;
+            })
+        .thenApply(bound -> bound.or(() -> named));
   }
 
   private CompletionStage<Optional<Subscriber.SubscriberView>> subscriber(String msisdn) {
@@ -422,7 +451,7 @@ public final class CpmMessage
                 address + " is neither a CPM user nor an MSISDN reachable by SMS"));
       }
     }
-    Optional<String> msisdn = CpmAddress.subscriberMsisdn(s.from());
+    Optional<String> msisdn = cmd.msisdn();
     Optional<String> accountId = cmd.subscriber().flatMap(v -> v.profile().prepaidAccountId());
     Plan plan =
         new Plan(List.copyOf(routes), cmd.sender().provisioned(), msisdn, accountId, smsSegments);

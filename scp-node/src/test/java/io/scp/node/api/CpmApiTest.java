@@ -406,6 +406,48 @@ class CpmApiTest {
     assertThat(firstCdr.get("charge").asLong()).isEqualTo(10);
   }
 
+  /** mission.md: a pooled SIP-URI is bound to its user's number, which pays for what it does. */
+  @Test
+  void aMessageSentUnderALentSipUriIsBilledToTheNumberItIsBoundTo() {
+    String accountId = unique("acc");
+    String holder = prepaidCpmUser(accountId, 100);
+    String pool = unique("pool");
+    assertThat(api.put("/v1/sip-uri-pools/" + pool, "{}").status()).isEqualTo(201);
+    // provisioned with an upper-case host: the pool keeps the canonical spelling
+    String lent = "sip:" + unique("lent") + "@" + pool + ".ims.example.com";
+    assertThat(
+            api.post(
+                    "/v1/sip-uri-pools/" + pool + "/uris",
+                    "{\"uris\":[{\"uri\":\"" + lent.replace(".ims.", ".IMS.") + "\"}]}")
+                .status())
+        .isEqualTo(200);
+    var allocation =
+        api.post("/v1/sip-uri-pools/" + pool + "/allocations", "{\"msisdn\":\"" + holder + "\"}");
+    assertThat(allocation.json().get("uri").asText()).isEqualTo(lent);
+    String bob = sipUser("bob");
+
+    String billed = unique("lent");
+    sent(billed, lent, List.of(bob), "under the lent URI");
+    assertThat(account(accountId).get("deducted").asLong()).isEqualTo(10);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(api.get("/v1/cdrs?type=MESSAGE&msisdn=" + holder).json().get("cdrs"))
+                    .hasSize(1));
+    JsonNode cdr = api.get("/v1/cdrs?type=MESSAGE&msisdn=" + holder).json().get("cdrs").get(0);
+    assertThat(cdr.get("callId").asText()).isEqualTo(billed);
+    assertThat(cdr.get("charge").asLong()).isEqualTo(10);
+
+    // released, the URI is no one's: its messages are billed to nobody's account
+    assertThat(
+            api.post("/v1/sip-uri-pools/" + pool + "/allocations/" + holder + "/release", "{}")
+                .status())
+        .isEqualTo(200);
+    sent(unique("free"), lent, List.of(bob), "after the release");
+    assertThat(account(accountId).get("deducted").asLong()).isEqualTo(10);
+  }
+
   @Test
   void theFeeIsSettledWithItsCdrOnTheAccountSoARetryAfterTheMessagesNodeDiedChargesNothingMore()
       throws Exception {

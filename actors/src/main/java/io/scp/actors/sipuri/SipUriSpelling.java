@@ -1,4 +1,4 @@
-package io.scp.api.support;
+package io.scp.actors.sipuri;
 
 import java.util.Locale;
 
@@ -12,7 +12,10 @@ import java.util.Locale;
 public final class SipUriSpelling {
   private SipUriSpelling() {}
 
-  /** The canonical spelling of a URI that already passed {@link Validate#sipUri}. */
+  /**
+   * The canonical spelling of a URI that already passed route validation (scheme, then printable
+   * ASCII).
+   */
   public static String canonical(String uri) {
     int colon = uri.indexOf(':');
     String scheme = uri.substring(0, colon + 1).toLowerCase(Locale.ROOT);

@@ -1,4 +1,4 @@
-package io.scp.api.support;
+package io.scp.actors.sipuri;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
