@@ -1,5 +1,6 @@
 package io.scp.actors.cpm;
 
+import io.scp.actors.sipuri.SipUriSpelling;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -11,7 +12,9 @@ import java.util.regex.Pattern;
  *   <li>A telephone number ({@code 8613800000001}, {@code +8613800000001} or {@code
  *       tel:+86-138-0000-0001}) becomes its 5-15 digits, the MSISDN form used everywhere else in
  *       the API. Such an address can be reached by SMS when it is not a CPM user.
- *   <li>A {@code sip:}/{@code sips:} URI keeps its text; only the scheme is lower-cased.
+ *   <li>A {@code sip:}/{@code sips:} URI takes the one spelling a SIP identity has everywhere in
+ *       the SCP ({@link SipUriSpelling}: scheme and host lower-cased), so a message from a SIP-URI
+ *       lent from a pool names the pool's URI.
  *   <li>Any other token of URI characters ({@code im:bob@example.com}, {@code alice}) is kept as
  *       given.
  * </ul>
@@ -42,7 +45,7 @@ public final class CpmAddress {
       int colon = raw.indexOf(':');
       String rest = raw.substring(colon + 1);
       if (rest.isEmpty()) return Optional.empty();
-      return Optional.of(lower.substring(0, colon) + ":" + rest);
+      return Optional.of(SipUriSpelling.canonical(lower.substring(0, colon) + ":" + rest));
     }
     return Character.isLetterOrDigit(raw.charAt(0)) ? Optional.of(raw) : Optional.empty();
   }

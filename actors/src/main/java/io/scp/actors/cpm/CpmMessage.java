@@ -12,7 +12,6 @@ import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.sipuri.SipUriSlot;
-import io.scp.actors.sipuri.SipUriSpelling;
 import io.scp.actors.subscriber.Subscriber;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -381,8 +380,8 @@ public final class CpmMessage
 
   /**
    * The number the sender's messages are billed to. A SIP-URI lent from a pool bills the number it
-   * is bound to (mission: everything done under the URI is billed to that number); any other
-   * address the number it names, if it names one.
+   * is bound to (mission: everything done under the URI is billed to that number) — a canonical
+   * address spells a SIP-URI as its pool does; any other address the number it names, if any.
    */
   private CompletionStage<Optional<String>> billedMsisdn(String from) {
     Optional<String> named = CpmAddress.subscriberMsisdn(from);
@@ -390,7 +389,7 @@ public final class CpmMessage
       return CompletableFuture.completedFuture(named);
     }
     return this.<SipUriSlot.Command, SipUriSlot.SlotView>ask(
-            SipUriSlot.KEY, SipUriSpelling.canonical(from), SipUriSlot.Get::new)
+            SipUriSlot.KEY, from, SipUriSlot.Get::new)
         .thenApply(SipUriSlot.SlotView::msisdn)
         .exceptionally(
             failure -> {

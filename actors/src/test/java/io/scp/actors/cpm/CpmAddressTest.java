@@ -21,6 +21,7 @@ class CpmAddressTest {
     "tel:+86(138)00000001;phone-context=x, 8613800000001",
     "sip:alice@example.com, sip:alice@example.com",
     "SIP:Alice@example.com, sip:Alice@example.com",
+    "sip:Alice@EXAMPLE.com, sip:Alice@example.com", // the host has no case, the user part has
     "sips:bob@example.com;transport=tls, sips:bob@example.com;transport=tls",
     "im:carol@example.com, im:carol@example.com",
     "alice, alice"
