@@ -30,12 +30,14 @@ public record CpmSettings(
 
   public static CpmSettings fromConfig(Config config) {
     Config c = config.getConfig("scp.cpm");
+    Duration maxValidity = c.getDuration("max-validity");
     return new CpmSettings(
         (int) c.getBytes("pager-max-bytes").longValue(),
         (int) c.getBytes("max-message-bytes").longValue(),
         c.getLong("message-fee"),
-        c.getDuration("default-validity"),
-        c.getDuration("max-validity"),
+        // the default is capped like any requested validity
+        min(c.getDuration("default-validity"), maxValidity),
+        maxValidity,
         c.getInt("max-recipients"),
         c.getInt("history-limit"),
         c.getInt("mailbox-limit"),
@@ -54,5 +56,9 @@ public record CpmSettings(
             c.getInt("stream.page"),
             c.getDuration("stream.keepalive"),
             c.getInt("stream.max-client-frame-chars")));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 }

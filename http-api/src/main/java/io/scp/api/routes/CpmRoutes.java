@@ -514,10 +514,7 @@ public final class CpmRoutes extends ApiDirectives {
 
   /** The requested validity, capped by {@code scp.cpm.max-validity}. */
   private Duration validity(boolean present, long seconds) {
-    if (!present) {
-      Duration fallback = settings.defaultValidity();
-      return fallback.compareTo(settings.maxValidity()) > 0 ? settings.maxValidity() : fallback;
-    }
+    if (!present) return settings.defaultValidity();
     return Validate.seconds("validitySeconds", seconds, settings.maxValidity());
   }
 
