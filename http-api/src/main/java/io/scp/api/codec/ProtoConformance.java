@@ -4,34 +4,51 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Enum values in a parsed protobuf body that the contract does not know. Proto3 enums are open: the
- * parser keeps a number it has no name for (and an explicit zero "unspecified"), and code reading
- * the field would see {@code UNRECOGNIZED} and might take it for a default. Such a body is refused
- * as the JSON decoder refuses an unknown name.
+ * What a parsed protobuf body may not carry although the parser took it, refused as JSON refuses
+ * the same (400):
+ *
+ * <ul>
+ *   <li>an enum value the contract has no name for, or an explicit zero "unspecified": proto3 enums
+ *       are open, and code reading the field would see {@code UNRECOGNIZED} (or the zero) and might
+ *       take it for a default, as a subscriber's status once did;
+ *   <li>a field of the contract sent with another wire type: the parser keeps it among the unknown
+ *       fields and leaves the field unset, so {@code expiresSeconds} sent as a string would quietly
+ *       become the default expiry.
+ * </ul>
+ *
+ * One walk checks both. Unknown fields with numbers the contract does not use stay allowed, as
+ * unknown JSON fields are.
  */
-public final class ProtoEnums {
+public final class ProtoConformance {
   /**
-   * Per message type, whether it or a message nested in it has an enum field. Most bodies (a call's
-   * setup, answer, quota and end) have none and are not walked: the walk reads every set field by
-   * reflection, on the path of every protobuf request.
+   * Per message type, whether it has enum or message fields. Most bodies (a call's setup, answer,
+   * quota and end) have neither: only their own unknown fields are looked at, not every set field
+   * by reflection, on the path of every protobuf request.
    */
-  private static final Map<Descriptor, Boolean> MAY_HOLD_ENUMS = new ConcurrentHashMap<>();
+  private static final Map<Descriptor, Boolean> HAS_NESTED = new ConcurrentHashMap<>();
 
-  private ProtoEnums() {}
+  private ProtoConformance() {}
 
-  /** Throws {@link DecodeException} naming the first enum field of {@code message} out of range. */
-  public static void requireKnown(Message message) {
-    if (mayHoldEnums(message.getDescriptorForType())) check(message, "");
+  /** Throws {@link DecodeException} naming the first field of {@code message} that does not fit. */
+  public static void require(Message message) {
+    check(message, "");
   }
 
   private static void check(Message message, String prefix) {
+    Descriptor type = message.getDescriptorForType();
+    for (int number : message.getUnknownFields().asMap().keySet()) {
+      FieldDescriptor field = type.findFieldByNumber(number);
+      if (field != null) {
+        throw new DecodeException(
+            prefix + field.getJsonName() + " has the wrong type (field " + number + ")");
+      }
+    }
+    if (!HAS_NESTED.computeIfAbsent(type, ProtoConformance::hasNested)) return;
     for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
       FieldDescriptor field = e.getKey();
       String path = prefix + field.getJsonName();
@@ -41,32 +58,16 @@ public final class ProtoEnums {
           throw new DecodeException(
               path + " must be one of " + ProtoJson.enumNames(field) + ", not " + v.getNumber());
         }
-        if (value instanceof Message nested && mayHoldEnums(nested.getDescriptorForType())) {
-          check(nested, path + ".");
-        }
+        if (value instanceof Message nested) check(nested, path + ".");
       }
     }
   }
 
-  private static boolean mayHoldEnums(Descriptor type) {
-    Boolean known = MAY_HOLD_ENUMS.get(type);
-    if (known == null) {
-      known = reachesEnum(type, new HashSet<>());
-      MAY_HOLD_ENUMS.put(type, known);
-    }
-    return known;
-  }
-
-  /** Message types may nest themselves: {@code seen} ends the walk there. */
-  private static boolean reachesEnum(Descriptor type, Set<Descriptor> seen) {
-    if (!seen.add(type)) return false;
-    for (FieldDescriptor field : type.getFields()) {
-      if (field.getJavaType() == FieldDescriptor.JavaType.ENUM) return true;
-      if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
-          && reachesEnum(field.getMessageType(), seen)) {
-        return true;
-      }
-    }
-    return false;
+  private static boolean hasNested(Descriptor type) {
+    return type.getFields().stream()
+        .anyMatch(
+            f ->
+                f.getJavaType() == FieldDescriptor.JavaType.ENUM
+                    || f.getJavaType() == FieldDescriptor.JavaType.MESSAGE);
   }
 }

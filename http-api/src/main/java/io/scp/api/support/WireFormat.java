@@ -4,9 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
 import io.scp.api.codec.DecodeException;
-import io.scp.api.codec.ProtoEnums;
+import io.scp.api.codec.ProtoConformance;
 import io.scp.api.codec.ProtoJson;
-import io.scp.api.codec.ProtoWireTypes;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -83,8 +82,7 @@ public enum WireFormat {
     if (this == JSON) return (T) ProtoJson.decode(body, prototype.newBuilderForType()).build();
     try {
       T message = (T) prototype.getParserForType().parseFrom(body);
-      ProtoWireTypes.requireContractTypes(message);
-      ProtoEnums.requireKnown(message);
+      ProtoConformance.require(message);
       return message;
     } catch (InvalidProtocolBufferException e) {
       throw new DecodeException(

@@ -8,33 +8,44 @@ import io.scp.api.proto.SubscriberProfile;
 import io.scp.api.proto.SubscriberStatus;
 import org.junit.jupiter.api.Test;
 
-/** Enum numbers a protobuf body may carry: the named ones, never an unknown or explicit zero. */
-class ProtoEnumsTest {
+/**
+ * Enum numbers a protobuf body may carry (the named ones, never an unknown or explicit zero), and
+ * the wire types of its fields.
+ */
+class ProtoConformanceTest {
   @Test
   void namedValuesPassUnknownAndExplicitZeroAreRefused() throws Exception {
     assertThatCode(
             () ->
-                ProtoEnums.requireKnown(
+                ProtoConformance.require(
                     SubscriberProfile.newBuilder().setStatus(SubscriberStatus.SUSPENDED).build()))
         .doesNotThrowAnyException();
     assertThatThrownBy(
-            () -> ProtoEnums.requireKnown(SubscriberProfile.parseFrom(new byte[] {0x18, 99})))
+            () -> ProtoConformance.require(SubscriberProfile.parseFrom(new byte[] {0x18, 99})))
         .isInstanceOf(DecodeException.class)
         .hasMessage("status must be one of [ACTIVE, SUSPENDED], not 99");
     assertThatThrownBy(
-            () -> ProtoEnums.requireKnown(SubscriberProfile.parseFrom(new byte[] {0x18, 0})))
+            () -> ProtoConformance.require(SubscriberProfile.parseFrom(new byte[] {0x18, 0})))
         .hasMessage("status must be one of [ACTIVE, SUSPENDED], not 0");
   }
 
   @Test
-  void typesWithoutEnumsPassWhateverTheyCarry() throws Exception {
-    // field 15, varint 99: unknown to CallSetup, which has no enum field to misread it
+  void fieldsTheContractDoesNotUsePassWhateverTheyCarry() throws Exception {
+    // field 15, varint 99: unknown to CallSetup
     var setup =
         CallSetup.parseFrom(
             CallSetup.newBuilder().setCallId("c1").build().toBuilder()
                 .mergeFrom(new byte[] {0x78, 99})
                 .build()
                 .toByteArray());
-    assertThatCode(() -> ProtoEnums.requireKnown(setup)).doesNotThrowAnyException();
+    assertThatCode(() -> ProtoConformance.require(setup)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void aFieldOfTheContractWithAnotherWireTypeIsRefused() throws Exception {
+    // CallSetup's callId (field 1, a string) sent as the varint 5
+    assertThatThrownBy(() -> ProtoConformance.require(CallSetup.parseFrom(new byte[] {0x08, 5})))
+        .isInstanceOf(DecodeException.class)
+        .hasMessage("callId has the wrong type (field 1)");
   }
 }
