@@ -27,12 +27,9 @@ final class TokenBucket {
    * tokens down to it.
    */
   void retune(int ratePerSecond, int burst, long now) {
-    if (now > updatedAt) {
-      tokens += (now - updatedAt) / NANOS_PER_SECOND * this.ratePerSecond;
-      updatedAt = now;
-    }
-    this.ratePerSecond = ratePerSecond;
     this.burst = burst;
+    refill(now);
+    this.ratePerSecond = ratePerSecond;
     this.tokens = Math.min(tokens, burst);
   }
 

@@ -232,11 +232,7 @@ public final class VacpAccess {
                           return CompletableFuture.failedFuture(unwrap(refused));
                         }
                         return firstUsable(
-                            service,
-                            candidates,
-                            next + 1,
-                            usable,
-                            firstRefusal.isPresent() ? firstRefusal : refusal);
+                            service, candidates, next + 1, usable, firstRefusal.or(() -> refusal));
                       });
             })
         .thenCompose(Function.identity());

@@ -250,12 +250,12 @@ public final class SipUriRoutes extends ApiDirectives {
     if (!template.contains(UriSegment.PLACEHOLDER)) {
       throw ApiError.badRequest("range.template must contain " + UriSegment.PLACEHOLDER);
     }
-    int count = (int) (to - from + 1);
-    // the last URI is the longest
-    Validate.sipUri(
-        "range.template", new UriSegment.Range(template, from, width, count).uri(count - 1));
-    // The number replaces {n} after the spelling is made canonical: digits need none.
-    return new UriSegment.Range(SipUriSpelling.canonical(template), from, width, count);
+    // The number replaces {n} in the canonical spelling: digits need none.
+    UriSegment.Range range =
+        new UriSegment.Range(
+            SipUriSpelling.canonical(template), from, width, (int) (to - from + 1));
+    Validate.sipUri("range.template", range.uri(range.size() - 1));
+    return range;
   }
 
   private CompletionStage<Reply> allocate(String poolId, AllocateSipUriRequest body) {
