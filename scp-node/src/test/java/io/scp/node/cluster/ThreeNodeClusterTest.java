@@ -130,6 +130,36 @@ class ThreeNodeClusterTest {
     assertThat(api(0).get("/v1/accounts/" + account).json()).isEqualTo(seen);
   }
 
+  /**
+   * Each step of a prepaid call through another node than the call's entity, so its commands,
+   * replies and the asks to subscriber, group and account cross nodes (CallPathSerializer).
+   */
+  @Test
+  @Order(1)
+  void aPrepaidCallIsServedAcrossTheNodes() {
+    var vpn = new VpnFixture(api(0));
+    String group = vpn.group(TARIFF);
+    String caller = vpn.prepaid(10_000, "");
+    vpn.join(group, "1", caller);
+    vpn.join(group, "2", vpn.prepaid(10_000, ""));
+    String callId = idHostedOn(nodes.get(2), VpnCall.KEY, "call-");
+
+    var setup = new VpnFixture(api(0)).setup(callId, caller, "2");
+    assertThat(setup.get("decision").asText()).as(setup.toString()).isEqualTo("CONNECT");
+    assertThat(setup.get("prepaid").asBoolean()).isTrue();
+    new VpnFixture(api(1)).answer(callId);
+    var quota = new VpnFixture(api(0)).quota(callId, 2, 40);
+    assertThat(quota.get("grantedSeconds").asLong()).as(quota.toString()).isPositive();
+    var ended = new VpnFixture(api(1)).end(callId, 75);
+    assertThat(ended.get("charge").asLong()).as(ended.toString()).isEqualTo(75);
+
+    var seen = api(2).get("/v1/calls/" + callId).json();
+    assertThat(seen.get("state").asText()).isEqualTo("ENDED");
+    assertThat(seen.get("answeredAt").isTextual()).as(seen.toString()).isTrue();
+    assertThat(new VpnFixture(api(2)).account(caller).get("deducted").asLong()).isEqualTo(75);
+    new VpnFixture(api(1)).assertSettled(caller);
+  }
+
   @Test
   @Order(2)
   void operatorViewShowsTheMembersAndWhereTheShardsAre() {
