@@ -132,7 +132,7 @@ class ThreeNodeClusterTest {
 
   /**
    * Each step of a prepaid call through another node than the call's entity, so its commands,
-   * replies and the asks to subscriber, group and account cross nodes (CallPathSerializer).
+   * replies and the asks to subscriber, group and account cross nodes and come back whole.
    */
   @Test
   @Order(1)
