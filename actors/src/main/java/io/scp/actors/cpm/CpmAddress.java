@@ -42,10 +42,8 @@ public final class CpmAddress {
     if (lower.startsWith("tel:")) return telephone(raw.substring(4));
     if (DIGITS_ONLY.matcher(raw).matches()) return phone(raw);
     if (lower.startsWith("sip:") || lower.startsWith("sips:")) {
-      int colon = raw.indexOf(':');
-      String rest = raw.substring(colon + 1);
-      if (rest.isEmpty()) return Optional.empty();
-      return Optional.of(SipUriSpelling.canonical(lower.substring(0, colon) + ":" + rest));
+      boolean nothingAfterScheme = raw.indexOf(':') == raw.length() - 1;
+      return nothingAfterScheme ? Optional.empty() : Optional.of(SipUriSpelling.canonical(raw));
     }
     return Character.isLetterOrDigit(raw.charAt(0)) ? Optional.of(raw) : Optional.empty();
   }

@@ -531,7 +531,7 @@ public final class CpmSession
             SessionMessageAccepted.class,
             (s, e) -> {
               s.offered().remove(e.messageId());
-              return s.with(s.kind(), s.members(), e.at(), s.messageCount() + 1);
+              return counted(s, e.at());
             })
         .onEvent(SessionEnded.class, (s, e) -> s.endedAt(e.at(), e.cause(), e.cdr()));
     return builder.build();
@@ -539,7 +539,12 @@ public final class CpmSession
 
   private Live posted(Live s, SessionMessagePosted e) {
     remember(s, e.messageId(), e.recipients());
-    return s.with(s.kind(), s.members(), e.at(), s.messageCount() + 1);
+    return counted(s, e.at());
+  }
+
+  /** One more message counted, and activity at {@code at}. */
+  private static Live counted(Live s, Instant at) {
+    return s.with(s.kind(), s.members(), at, s.messageCount() + 1);
   }
 
   /** The latest {@code remembered-ids} postings answer replays; older ones are forgotten. */

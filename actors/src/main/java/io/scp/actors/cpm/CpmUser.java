@@ -161,11 +161,7 @@ public final class CpmUser
    * more message); 0 asks only whether it is full.
    */
   public record Lookup(long incomingChars, ActorRef<StatusReply<UserInfo>> replyTo)
-      implements Command {
-    public Lookup(ActorRef<StatusReply<UserInfo>> replyTo) {
-      this(0, replyTo);
-    }
-  }
+      implements Command {}
 
   /** An incoming message; a replay of its id answers the current status. */
   public record Deposit(Content content, ActorRef<StatusReply<Deposited>> replyTo)

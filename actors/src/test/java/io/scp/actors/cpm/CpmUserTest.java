@@ -108,12 +108,7 @@ class CpmUserTest {
   void provisioningIsIdempotentAndAnUnknownUserRefusesEverything() {
     assertThat(code(user.<StatusReply<CpmUser.UserView>>runCommand(CpmUser.Get::new).reply()))
         .isEqualTo(ErrorCode.UNKNOWN_USER);
-    assertThat(
-            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new)
-                .reply()
-                .getValue()
-                .provisioned())
-        .isFalse();
+    assertThat(lookup(0).provisioned()).isFalse();
     assertThat(
             code(
                 user.<StatusReply<CpmUser.Deposited>>runCommand(
@@ -350,16 +345,9 @@ class CpmUserTest {
     user = userWith("scp.cpm.mailbox-limit = 2");
     provision();
     deposit("m1");
-    assertThat(
-            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new)
-                .reply()
-                .getValue()
-                .accepting())
-        .isTrue();
+    assertThat(lookup(0).accepting()).isTrue();
     deposit("m2");
-    assertThat(
-            user.<StatusReply<CpmUser.UserInfo>>runCommand(CpmUser.Lookup::new).reply().getValue())
-        .isEqualTo(new CpmUser.UserInfo(true, false));
+    assertThat(lookup(0)).isEqualTo(new CpmUser.UserInfo(true, false));
   }
 
   /** A message is refused when its own body would take the mailbox over its size. */
@@ -374,9 +362,12 @@ class CpmUserTest {
   }
 
   private boolean accepting(long incomingChars) {
+    return lookup(incomingChars).accepting();
+  }
+
+  private CpmUser.UserInfo lookup(long incomingChars) {
     return user.<StatusReply<CpmUser.UserInfo>>runCommand(r -> new CpmUser.Lookup(incomingChars, r))
         .reply()
-        .getValue()
-        .accepting();
+        .getValue();
   }
 }
