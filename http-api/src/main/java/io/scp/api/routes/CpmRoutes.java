@@ -397,8 +397,10 @@ public final class CpmRoutes extends ApiDirectives {
     for (String address : addresses) {
       if (CpmAddress.isMsisdn(address)) continue;
       looked.add(address);
+      // only whether the user exists counts here: no body to weigh against its mailbox
       lookups.add(
-          this.<CpmUser.Command, CpmUser.UserInfo>ask(CpmUser.KEY, address, CpmUser.Lookup::new)
+          this.<CpmUser.Command, CpmUser.UserInfo>ask(
+                  CpmUser.KEY, address, r -> new CpmUser.Lookup(0, r))
               .toCompletableFuture());
     }
     return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
