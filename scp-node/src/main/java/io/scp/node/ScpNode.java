@@ -44,10 +44,6 @@ public final class ScpNode {
       // view and in the CDR or read-model row written from it.
       Entities.init(system, Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000)));
       CdrReadModel.start(system);
-      PekkoManagement.get(system)
-          .start()
-          .toCompletableFuture()
-          .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       ServerBinding binding =
           HttpServer.start(
                   system,
@@ -56,6 +52,11 @@ public final class ScpNode {
                   config.getInt("scp.http.port"))
               .toCompletableFuture()
               .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      // Management last: a front end that waits for /ready then finds the API port bound.
+      PekkoManagement.get(system)
+          .start()
+          .toCompletableFuture()
+          .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info(
           "scp node {} serving the API on http://{}:{}",
           cluster.selfMember().address(),

@@ -140,7 +140,9 @@ class BadInputTest {
     byte[] huge =
         ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}")
             .getBytes(StandardCharsets.UTF_8);
-    var r = api.send("POST", "/v1/accounts/" + account + "/authenticate", huge, "application/json");
+    var r =
+        api.onOwnConnections()
+            .send("POST", "/v1/accounts/" + account + "/authenticate", huge, "application/json");
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.code()).isEqualTo("PAYLOAD_TOO_LARGE");
   }
@@ -155,7 +157,7 @@ class BadInputTest {
     byte[] huge =
         ("{\"amount\":1,\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}")
             .getBytes(StandardCharsets.UTF_8);
-    var tooLarge = api.sendChunked("POST", path, huge, "application/json");
+    var tooLarge = api.onOwnConnections().sendChunked("POST", path, huge, "application/json");
     assertThat(tooLarge.status()).isEqualTo(413);
     assertThat(tooLarge.code()).isEqualTo("PAYLOAD_TOO_LARGE");
   }

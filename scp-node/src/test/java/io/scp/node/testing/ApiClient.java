@@ -17,17 +17,17 @@ import java.util.Map;
 /** A plain HTTP client for end-to-end tests: the API exactly as a front end sees it. */
 public final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final String base;
   private final Map<String, String> headers;
   private final Duration timeout;
 
   ApiClient(String base) {
-    this(base, Map.of(), Duration.ofSeconds(20));
+    this(newHttpClient(), base, Map.of(), Duration.ofSeconds(20));
   }
 
-  private ApiClient(String base, Map<String, String> headers, Duration timeout) {
+  private ApiClient(HttpClient http, String base, Map<String, String> headers, Duration timeout) {
+    this.http = http;
     this.base = base;
     this.headers = headers;
     this.timeout = timeout;
@@ -45,12 +45,25 @@ public final class ApiClient {
   public ApiClient withHeader(String name, String value) {
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
-    return new ApiClient(base, more, timeout);
+    return new ApiClient(http, base, more, timeout);
   }
 
   /** The same client waiting up to {@code timeout} for each answer. */
   public ApiClient withTimeout(Duration timeout) {
-    return new ApiClient(base, headers, timeout);
+    return new ApiClient(http, base, headers, timeout);
+  }
+
+  /**
+   * The same client on connections of its own. For requests the node answers by closing the
+   * connection (a body over the limit): the shared pool would otherwise offer that closed
+   * connection to the next request, which then fails before the node sees it.
+   */
+  public ApiClient onOwnConnections() {
+    return new ApiClient(newHttpClient(), base, headers, timeout);
+  }
+
+  private static HttpClient newHttpClient() {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   public Response get(String path) {
