@@ -100,10 +100,14 @@ class SingleNodeKillTest {
     return dataDir.resolve("node-" + started.indexOf(p) + ".log");
   }
 
+  /**
+   * Polls often, so the request right after it would find an API port still closed if the node
+   * answered /ready before binding it.
+   */
   private void awaitReady(Process node, int management) {
     await()
         .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(500))
+        .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
               assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
