@@ -1,0 +1,242 @@
+package io.scp.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built jar logging at DEBUG, its most talkative level, while it is handed every kind of secret
+ * the product knows: API tokens (right and wrong ones), the database password (as a setting and
+ * inside the JDBC URL), SIP-URI passwords and VACP API keys. None of them may reach the log of the
+ * node or of its database.
+ */
+class SecretsStayOutOfTheLogTest {
+  private static final Path JAR =
+      Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dataDir =
+      Path.of("target", "secrets-test", "run-" + System.nanoTime()).toAbsolutePath();
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopEverything() {
+    started.forEach(Process::destroyForcibly);
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Test
+  void noSecretIsLoggedEvenAtDebug() throws Exception {
+    assertThat(Files.exists(JAR)).as("the node's fat jar is built before this module").isTrue();
+    String operatorToken = secret("op");
+    String frontendToken = secret("fe");
+    String wrongToken = secret("guess");
+    String dbPasswordSetting = secret("dbpw");
+    String dbPasswordInUrl = secret("urlpw");
+    String sipPassword = secret("sip");
+
+    int dbPort = freePort();
+    Process db =
+        start(
+            "db",
+            Map.of(
+                "SCP_DATA_DIR", dataDir.resolve("db").toString(),
+                "SCP_DB_PORT", Integer.toString(dbPort)));
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.readString(log(db)).contains("SCP_DB_URL="));
+
+    int http = freePort();
+    int management = freePort();
+    Process node =
+        start(
+            null,
+            Map.of(
+                "SCP_DATA_DIR",
+                dataDir.resolve("node").toString(),
+                "SCP_HTTP_PORT",
+                Integer.toString(http),
+                "SCP_MANAGEMENT_PORT",
+                Integer.toString(management),
+                "SCP_REMOTE_PORT",
+                Integer.toString(freePort()),
+                "SCP_LOG_LEVEL",
+                "DEBUG",
+                "SCP_API_TOKENS",
+                "operator=" + operatorToken + ",frontend=" + frontendToken,
+                "SCP_DB_URL",
+                "jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres?password=" + dbPasswordInUrl,
+                "SCP_DB_USER",
+                "postgres",
+                "SCP_DB_PASSWORD",
+                dbPasswordSetting));
+    awaitReady(node, management);
+    String api = "http://127.0.0.1:" + http;
+
+    assertThat(send("GET", api + "/v1/accounts/a-1", wrongToken, null).statusCode()).isEqualTo(401);
+    assertThat(send("GET", api + "/v1/accounts/a-1", frontendToken + "x", null).statusCode())
+        .isEqualTo(401);
+    assertThat(send("PUT", api + "/v1/accounts/a-1", frontendToken, "{\"balance\":5}").statusCode())
+        .as("a front end may not open accounts")
+        .isEqualTo(403);
+    assertThat(send("PUT", api + "/v1/accounts/a-1", operatorToken, "{\"balance\":5}").statusCode())
+        .isEqualTo(201);
+
+    assertThat(send("PUT", api + "/v1/sip-uri-pools/p-1", operatorToken, "{}").statusCode())
+        .isEqualTo(201);
+    var added =
+        send(
+            "POST",
+            api + "/v1/sip-uri-pools/p-1/uris",
+            operatorToken,
+            "{\"uris\":[{\"uri\":\"sip:tmp-1@ims.example.com\",\"password\":\""
+                + sipPassword
+                + "\"}]}");
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+    var allocation =
+        send(
+            "POST",
+            api + "/v1/sip-uri-pools/p-1/allocations",
+            frontendToken,
+            "{\"msisdn\":\"8613800000001\"}");
+    assertThat(json(allocation).path("password").asText()).isEqualTo(sipPassword);
+
+    var platform =
+        send(
+            "PUT",
+            api + "/v1/vacp/platforms/weather",
+            operatorToken,
+            "{\"name\":\"Weather\",\"serviceClass\":1,\"callbackUrl\":\"http://127.0.0.1:9/cb\"}");
+    String apiKey = json(platform).path("apiKey").asText();
+    assertThat(apiKey).as(platform.body()).startsWith("vacp_");
+    var capability =
+        send(
+            "PUT",
+            api + "/v1/vacp/capabilities/forecast",
+            apiKey,
+            "{\"service\":\"weather\",\"name\":\"Forecast\",\"description\":\"Tomorrow\",\"style\":\"PULL\"}");
+    assertThat(capability.statusCode()).as(capability.body()).isEqualTo(201);
+    assertThat(send("GET", api + "/v1/vacp/platforms/weather", apiKey + "x", null).statusCode())
+        .isEqualTo(401);
+
+    node.destroy(); // SIGTERM: a clean stop, its shutdown logged too
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    db.destroy();
+    assertThat(db.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    String nodeLog = Files.readString(log(node));
+    String dbLog = Files.readString(log(db));
+    assertThat(nodeLog)
+        .as("the node logged at DEBUG")
+        .contains(" DEBUG ")
+        .contains("serving the API");
+    for (String secret :
+        List.of(
+            operatorToken,
+            frontendToken,
+            wrongToken,
+            dbPasswordSetting,
+            dbPasswordInUrl,
+            sipPassword,
+            apiKey)) {
+      assertThat(nodeLog).as("node log").doesNotContain(secret);
+      assertThat(dbLog).as("database log").doesNotContain(secret);
+    }
+  }
+
+  private static String secret(String kind) {
+    return kind + "-" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  private Process start(String command, Map<String, String> env) throws IOException {
+    Files.createDirectories(dataDir);
+    Path log = dataDir.resolve("process-" + started.size() + ".log");
+    List<String> line = new ArrayList<>();
+    line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    line.add("-Xmx512m");
+    line.add("-jar");
+    line.add(JAR.toString());
+    if (command != null) line.add(command);
+    var pb = new ProcessBuilder(line);
+    pb.environment().keySet().removeIf(k -> k.startsWith("SCP_"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  private Path log(Process p) {
+    return dataDir.resolve("process-" + started.indexOf(p) + ".log");
+  }
+
+  private void awaitReady(Process node, int management) {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
+              try {
+                return HTTP.send(
+                            HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + management + "/ready"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200;
+              } catch (IOException e) {
+                return false;
+              }
+            });
+  }
+
+  private static HttpResponse<String> send(String method, String url, String token, String json)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + token)
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws IOException {
+    return JSON.readTree(response.body());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
