@@ -17,6 +17,7 @@ import io.scp.api.proto.ReserveRequest;
 import io.scp.api.proto.TopupRequest;
 import io.scp.api.support.ApiContext;
 import io.scp.api.support.ApiDirectives;
+import io.scp.api.support.ApiError;
 import io.scp.api.support.Reply;
 import io.scp.api.support.Role;
 import io.scp.api.support.Validate;
@@ -131,6 +132,13 @@ public final class AccountRoutes extends ApiDirectives {
 
   private CompletionStage<Reply> amend(String accountId, AccountPatch body) {
     Validate.id("accountId", accountId);
+    if (body.hasBalance()) {
+      throw ApiError.badRequest(
+          "balance cannot be patched: it changes through top-ups, reservations and deductions");
+    }
+    if (body.hasCurrency()) {
+      throw ApiError.badRequest("the currency of an account cannot change");
+    }
     Optional<LocalDate> validUntil =
         body.hasValidUntil()
             ? Optional.of(Validate.date("validUntil", body.getValidUntil()))

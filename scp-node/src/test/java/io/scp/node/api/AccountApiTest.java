@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +81,30 @@ class AccountApiTest {
     var other = api.put("/v1/accounts/" + id, terms.replace("5000", "6000"));
     assertThat(other.status()).isEqualTo(409);
     assertThat(other.code()).isEqualTo("IDEMPOTENCY_CONFLICT");
+
+    // The PUT is the account's opening: a retry of it stays 200 after the terms were patched,
+    // and answers the account as it is now.
+    assertThat(api.patch("/v1/accounts/" + id, "{\"minThreshold\":50}").status()).isEqualTo(200);
+    var retried = api.put("/v1/accounts/" + id, terms);
+    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.json().get("minThreshold").asLong()).isEqualTo(50);
+  }
+
+  @Test
+  void balanceAndCurrencyAreNotPatchable() {
+    String id = "acc-" + UUID.randomUUID();
+    assertThat(api.put("/v1/accounts/" + id, "{\"balance\":700}").status()).isEqualTo(201);
+    for (String body :
+        List.of(
+            "{\"balance\":999999}", "{\"currency\":\"USD\"}", "{\"balance\":0,\"lost\":true}")) {
+      var r = api.patch("/v1/accounts/" + id, body);
+      assertThat(r.status()).as(body).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
+    }
+    var account = api.get("/v1/accounts/" + id).json();
+    assertThat(account.get("balance").asLong()).isEqualTo(700);
+    assertThat(account.get("currency").asText()).isEqualTo("CNY");
+    assertThat(account.get("lost").asBoolean()).as("a refused PATCH changes nothing").isFalse();
   }
 
   @Test
