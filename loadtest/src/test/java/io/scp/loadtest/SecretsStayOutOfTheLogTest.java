@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +28,6 @@ import org.junit.jupiter.api.Test;
  * node or of its database.
  */
 class SecretsStayOutOfTheLogTest {
-  private static final Path JAR =
-      Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,7 +45,9 @@ class SecretsStayOutOfTheLogTest {
 
   @Test
   void noSecretIsLoggedEvenAtDebug() throws Exception {
-    assertThat(Files.exists(JAR)).as("the node's fat jar is built before this module").isTrue();
+    assertThat(Files.exists(NodeJar.JAR))
+        .as("the node's fat jar is built before this module")
+        .isTrue();
     String operatorToken = secret("op");
     String frontendToken = secret("fe");
     String wrongToken = secret("guess");
@@ -56,7 +55,7 @@ class SecretsStayOutOfTheLogTest {
     String dbPasswordInUrl = secret("urlpw");
     String sipPassword = secret("sip");
 
-    int dbPort = freePort();
+    int dbPort = NodeJar.freePort();
     Process db =
         start(
             "db",
@@ -68,8 +67,8 @@ class SecretsStayOutOfTheLogTest {
         .pollInterval(Duration.ofMillis(200))
         .until(() -> Files.readString(log(db)).contains("SCP_DB_URL="));
 
-    int http = freePort();
-    int management = freePort();
+    int http = NodeJar.freePort();
+    int management = NodeJar.freePort();
     Process node =
         start(
             null,
@@ -81,7 +80,7 @@ class SecretsStayOutOfTheLogTest {
                 "SCP_MANAGEMENT_PORT",
                 Integer.toString(management),
                 "SCP_REMOTE_PORT",
-                Integer.toString(freePort()),
+                Integer.toString(NodeJar.freePort()),
                 "SCP_LOG_LEVEL",
                 "DEBUG",
                 "SCP_API_TOKENS",
@@ -92,7 +91,7 @@ class SecretsStayOutOfTheLogTest {
                 "postgres",
                 "SCP_DB_PASSWORD",
                 dbPasswordSetting));
-    awaitReady(node, management);
+    NodeJar.awaitReady(node, management, log(node));
     String api = "http://127.0.0.1:" + http;
 
     assertThat(send("GET", api + "/v1/accounts/a-1", wrongToken, null).statusCode()).isEqualTo(401);
@@ -177,7 +176,7 @@ class SecretsStayOutOfTheLogTest {
     line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     line.add("-Xmx512m");
     line.add("-jar");
-    line.add(JAR.toString());
+    line.add(NodeJar.JAR.toString());
     if (command != null) line.add(command);
     var pb = new ProcessBuilder(line);
     pb.environment().keySet().removeIf(k -> k.startsWith("SCP_"));
@@ -190,28 +189,6 @@ class SecretsStayOutOfTheLogTest {
 
   private Path log(Process p) {
     return dataDir.resolve("process-" + started.indexOf(p) + ".log");
-  }
-
-  private void awaitReady(Process node, int management) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
-              try {
-                return HTTP.send(
-                            HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + management + "/ready"))
-                                .timeout(Duration.ofSeconds(2))
-                                .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200;
-              } catch (IOException e) {
-                return false;
-              }
-            });
   }
 
   private static HttpResponse<String> send(String method, String url, String token, String json)
@@ -232,11 +209,5 @@ class SecretsStayOutOfTheLogTest {
 
   private static JsonNode json(HttpResponse<String> response) throws IOException {
     return JSON.readTree(response.body());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -1,10 +1,8 @@
 package io.scp.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * second node on a directory that a live node uses is refused.
  */
 class SingleNodeKillTest {
-  private static final Path JAR =
-      Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final Path dataDir =
@@ -44,11 +40,13 @@ class SingleNodeKillTest {
 
   @Test
   void aKilledNodeRestartsOnItsDataAndASecondNodeIsRefused() throws Exception {
-    assertThat(Files.exists(JAR)).as("the node's fat jar is built before this module").isTrue();
-    int http = freePort();
-    int management = freePort();
+    assertThat(Files.exists(NodeJar.JAR))
+        .as("the node's fat jar is built before this module")
+        .isTrue();
+    int http = NodeJar.freePort();
+    int management = NodeJar.freePort();
     Process first = start(http, management);
-    awaitReady(first, management);
+    NodeJar.awaitReady(first, management, log(first));
     var put = send("PUT", http, "/v1/accounts/kept", "{\"balance\":4321}");
     assertThat(put.statusCode()).isEqualTo(201);
 
@@ -56,7 +54,7 @@ class SingleNodeKillTest {
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
     Process second = start(http, management);
-    awaitReady(second, management);
+    NodeJar.awaitReady(second, management, log(second));
     var kept = send("GET", http, "/v1/accounts/kept", null);
     assertThat(kept.statusCode()).isEqualTo(200);
     assertThat(kept.body()).contains("\"balance\":4321");
@@ -64,7 +62,7 @@ class SingleNodeKillTest {
         .contains("stopping the embedded PostgreSQL")
         .contains("that a node which died left running");
 
-    Process intruder = start(freePort(), freePort());
+    Process intruder = start(NodeJar.freePort(), NodeJar.freePort());
     assertThat(intruder.waitFor(120, TimeUnit.SECONDS)).as("a second node gives up").isTrue();
     assertThat(intruder.exitValue()).isEqualTo(2);
     assertThat(Files.readString(log(intruder)))
@@ -83,11 +81,11 @@ class SingleNodeKillTest {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx512m",
             "-jar",
-            JAR.toString());
+            NodeJar.JAR.toString());
     pb.environment().put("SCP_DATA_DIR", dataDir.toString());
     pb.environment().put("SCP_HTTP_PORT", Integer.toString(http));
     pb.environment().put("SCP_MANAGEMENT_PORT", Integer.toString(management));
-    pb.environment().put("SCP_REMOTE_PORT", Integer.toString(freePort()));
+    pb.environment().put("SCP_REMOTE_PORT", Integer.toString(NodeJar.freePort()));
     pb.environment().remove("SCP_DB_URL");
     pb.environment().remove("SCP_API_TOKENS");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
@@ -98,32 +96,6 @@ class SingleNodeKillTest {
 
   private Path log(Process p) {
     return dataDir.resolve("node-" + started.indexOf(p) + ".log");
-  }
-
-  /**
-   * Polls often, so the request right after it would find an API port still closed if the node
-   * answered /ready before binding it.
-   */
-  private void awaitReady(Process node, int management) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(20))
-        .until(
-            () -> {
-              assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
-              try {
-                return HTTP.send(
-                            HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + management + "/ready"))
-                                .timeout(Duration.ofSeconds(2))
-                                .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200;
-              } catch (IOException e) {
-                return false;
-              }
-            });
   }
 
   private static HttpResponse<String> send(String method, int port, String path, String json)
@@ -139,11 +111,5 @@ class SingleNodeKillTest {
                     : HttpRequest.BodyPublishers.ofString(json))
             .build();
     return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
