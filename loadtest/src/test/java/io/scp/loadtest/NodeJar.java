@@ -9,29 +9,75 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
-/** The built node jar, run as a process the way a user runs it, for the tests of this module. */
+/**
+ * The built node jar, run as processes the way a user runs it, each with its output in a log file
+ * under one directory of the test's; {@link #stopAll()} kills whatever they left running there (an
+ * embedded PostgreSQL included).
+ */
 final class NodeJar {
-  static final Path JAR =
+  private static final Path JAR =
       Path.of("..", "scp-node", "target", "scp-node.jar").toAbsolutePath().normalize();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private NodeJar() {}
+  private final Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  NodeJar(Path dir) {
+    assertThat(Files.exists(JAR)).as("the node's fat jar is built before this module").isTrue();
+    this.dir = dir.toAbsolutePath();
+  }
+
+  /**
+   * Starts {@code java -jar scp-node.jar [command]} with only the {@code SCP_*} variables given
+   * (none inherited from the test's environment).
+   */
+  Process start(String command, Map<String, String> env) throws IOException {
+    Files.createDirectories(dir);
+    List<String> line = new ArrayList<>();
+    line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    line.add("-Xmx512m");
+    line.add("-jar");
+    line.add(JAR.toString());
+    if (command != null) line.add(command);
+    var pb = new ProcessBuilder(line);
+    pb.environment().keySet().removeIf(k -> k.startsWith("SCP_"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true).redirectOutput(dir.resolve(logName(started.size())).toFile());
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  Path log(Process p) {
+    return dir.resolve(logName(started.indexOf(p)));
+  }
+
+  void stopAll() {
+    started.forEach(Process::destroyForcibly);
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
 
   /**
    * Waits until the node's management port answers {@code /ready} with 200. Polls often, so a
    * request right after it would find an API port still closed if the node answered /ready before
    * binding it.
    */
-  static void awaitReady(Process node, int managementPort, Path log) {
+  void awaitReady(Process node, int managementPort) {
     await()
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
-              assertThat(node.isAlive()).as("node running; see " + log).isTrue();
+              assertThat(node.isAlive()).as("node running; see " + log(node)).isTrue();
               try {
                 return HTTP.send(
                             HttpRequest.newBuilder(
@@ -51,5 +97,9 @@ final class NodeJar {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  private static String logName(int index) {
+    return "process-" + index + ".log";
   }
 }

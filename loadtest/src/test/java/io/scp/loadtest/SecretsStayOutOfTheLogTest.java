@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,21 +32,15 @@ class SecretsStayOutOfTheLogTest {
 
   private final Path dataDir =
       Path.of("target", "secrets-test", "run-" + System.nanoTime()).toAbsolutePath();
-  private final List<Process> started = new ArrayList<>();
+  private final NodeJar jar = new NodeJar(dataDir);
 
   @AfterEach
   void stopEverything() {
-    started.forEach(Process::destroyForcibly);
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
-        .forEach(ProcessHandle::destroyForcibly);
+    jar.stopAll();
   }
 
   @Test
   void noSecretIsLoggedEvenAtDebug() throws Exception {
-    assertThat(Files.exists(NodeJar.JAR))
-        .as("the node's fat jar is built before this module")
-        .isTrue();
     String operatorToken = secret("op");
     String frontendToken = secret("fe");
     String wrongToken = secret("guess");
@@ -57,7 +50,7 @@ class SecretsStayOutOfTheLogTest {
 
     int dbPort = NodeJar.freePort();
     Process db =
-        start(
+        jar.start(
             "db",
             Map.of(
                 "SCP_DATA_DIR", dataDir.resolve("db").toString(),
@@ -65,12 +58,12 @@ class SecretsStayOutOfTheLogTest {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> Files.readString(log(db)).contains("SCP_DB_URL="));
+        .until(() -> Files.readString(jar.log(db)).contains("SCP_DB_URL="));
 
     int http = NodeJar.freePort();
     int management = NodeJar.freePort();
     Process node =
-        start(
+        jar.start(
             null,
             Map.of(
                 "SCP_DATA_DIR",
@@ -91,7 +84,7 @@ class SecretsStayOutOfTheLogTest {
                 "postgres",
                 "SCP_DB_PASSWORD",
                 dbPasswordSetting));
-    NodeJar.awaitReady(node, management, log(node));
+    jar.awaitReady(node, management);
     String api = "http://127.0.0.1:" + http;
 
     assertThat(send("GET", api + "/v1/accounts/a-1", wrongToken, null).statusCode()).isEqualTo(401);
@@ -145,8 +138,8 @@ class SecretsStayOutOfTheLogTest {
     db.destroy();
     assertThat(db.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-    String nodeLog = Files.readString(log(node));
-    String dbLog = Files.readString(log(db));
+    String nodeLog = Files.readString(jar.log(node));
+    String dbLog = Files.readString(jar.log(db));
     assertThat(nodeLog)
         .as("the node logged at DEBUG")
         .contains(" DEBUG ")
@@ -167,28 +160,6 @@ class SecretsStayOutOfTheLogTest {
 
   private static String secret(String kind) {
     return kind + "-" + UUID.randomUUID().toString().replace("-", "");
-  }
-
-  private Process start(String command, Map<String, String> env) throws IOException {
-    Files.createDirectories(dataDir);
-    Path log = dataDir.resolve("process-" + started.size() + ".log");
-    List<String> line = new ArrayList<>();
-    line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    line.add("-Xmx512m");
-    line.add("-jar");
-    line.add(NodeJar.JAR.toString());
-    if (command != null) line.add(command);
-    var pb = new ProcessBuilder(line);
-    pb.environment().keySet().removeIf(k -> k.startsWith("SCP_"));
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    started.add(p);
-    return p;
-  }
-
-  private Path log(Process p) {
-    return dataDir.resolve("process-" + started.indexOf(p) + ".log");
   }
 
   private static HttpResponse<String> send(String method, String url, String token, String json)

@@ -10,8 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,26 +26,19 @@ class SingleNodeKillTest {
 
   private final Path dataDir =
       Path.of("target", "kill-test", "run-" + System.nanoTime()).toAbsolutePath();
-  private final List<Process> started = new ArrayList<>();
+  private final NodeJar jar = new NodeJar(dataDir);
 
   @AfterEach
   void stopEverything() {
-    started.forEach(Process::destroyForcibly);
-    // whatever this test left running on its directory, its PostgreSQL included
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
-        .forEach(ProcessHandle::destroyForcibly);
+    jar.stopAll(); // its PostgreSQL included
   }
 
   @Test
   void aKilledNodeRestartsOnItsDataAndASecondNodeIsRefused() throws Exception {
-    assertThat(Files.exists(NodeJar.JAR))
-        .as("the node's fat jar is built before this module")
-        .isTrue();
     int http = NodeJar.freePort();
     int management = NodeJar.freePort();
     Process first = start(http, management);
-    NodeJar.awaitReady(first, management, log(first));
+    jar.awaitReady(first, management);
     var put = send("PUT", http, "/v1/accounts/kept", "{\"balance\":4321}");
     assertThat(put.statusCode()).isEqualTo(201);
 
@@ -54,18 +46,18 @@ class SingleNodeKillTest {
     assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
     Process second = start(http, management);
-    NodeJar.awaitReady(second, management, log(second));
+    jar.awaitReady(second, management);
     var kept = send("GET", http, "/v1/accounts/kept", null);
     assertThat(kept.statusCode()).isEqualTo(200);
     assertThat(kept.body()).contains("\"balance\":4321");
-    assertThat(Files.readString(log(second)))
+    assertThat(Files.readString(jar.log(second)))
         .contains("stopping the embedded PostgreSQL")
         .contains("that a node which died left running");
 
     Process intruder = start(NodeJar.freePort(), NodeJar.freePort());
     assertThat(intruder.waitFor(120, TimeUnit.SECONDS)).as("a second node gives up").isTrue();
     assertThat(intruder.exitValue()).isEqualTo(2);
-    assertThat(Files.readString(log(intruder)))
+    assertThat(Files.readString(jar.log(intruder)))
         .contains("is in use by another running node")
         .doesNotContain("\tat ");
     assertThat(send("GET", http, "/v1/accounts/kept", null).statusCode())
@@ -74,28 +66,13 @@ class SingleNodeKillTest {
   }
 
   private Process start(int http, int management) throws IOException {
-    Files.createDirectories(dataDir);
-    Path log = dataDir.resolve("node-" + started.size() + ".log");
-    var pb =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx512m",
-            "-jar",
-            NodeJar.JAR.toString());
-    pb.environment().put("SCP_DATA_DIR", dataDir.toString());
-    pb.environment().put("SCP_HTTP_PORT", Integer.toString(http));
-    pb.environment().put("SCP_MANAGEMENT_PORT", Integer.toString(management));
-    pb.environment().put("SCP_REMOTE_PORT", Integer.toString(NodeJar.freePort()));
-    pb.environment().remove("SCP_DB_URL");
-    pb.environment().remove("SCP_API_TOKENS");
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    started.add(p);
-    return p;
-  }
-
-  private Path log(Process p) {
-    return dataDir.resolve("node-" + started.indexOf(p) + ".log");
+    return jar.start(
+        null,
+        Map.of(
+            "SCP_DATA_DIR", dataDir.toString(),
+            "SCP_HTTP_PORT", Integer.toString(http),
+            "SCP_MANAGEMENT_PORT", Integer.toString(management),
+            "SCP_REMOTE_PORT", Integer.toString(NodeJar.freePort())));
   }
 
   private static HttpResponse<String> send(String method, int port, String path, String json)
