@@ -93,6 +93,22 @@ final class NodeJar {
             });
   }
 
+  /** A JSON request as a front end sends it; {@code token} null sends no Authorization. */
+  static HttpResponse<String> send(String method, String url, String token, String json)
+      throws IOException, InterruptedException {
+    var request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) request.header("Authorization", "Bearer " + token);
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import org.junit.jupiter.api.Test;
  * node or of its database.
  */
 class SecretsStayOutOfTheLogTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dataDir =
@@ -87,19 +83,25 @@ class SecretsStayOutOfTheLogTest {
     jar.awaitReady(node, management);
     String api = "http://127.0.0.1:" + http;
 
-    assertThat(send("GET", api + "/v1/accounts/a-1", wrongToken, null).statusCode()).isEqualTo(401);
-    assertThat(send("GET", api + "/v1/accounts/a-1", frontendToken + "x", null).statusCode())
+    assertThat(NodeJar.send("GET", api + "/v1/accounts/a-1", wrongToken, null).statusCode())
         .isEqualTo(401);
-    assertThat(send("PUT", api + "/v1/accounts/a-1", frontendToken, "{\"balance\":5}").statusCode())
+    assertThat(
+            NodeJar.send("GET", api + "/v1/accounts/a-1", frontendToken + "x", null).statusCode())
+        .isEqualTo(401);
+    assertThat(
+            NodeJar.send("PUT", api + "/v1/accounts/a-1", frontendToken, "{\"balance\":5}")
+                .statusCode())
         .as("a front end may not open accounts")
         .isEqualTo(403);
-    assertThat(send("PUT", api + "/v1/accounts/a-1", operatorToken, "{\"balance\":5}").statusCode())
+    assertThat(
+            NodeJar.send("PUT", api + "/v1/accounts/a-1", operatorToken, "{\"balance\":5}")
+                .statusCode())
         .isEqualTo(201);
 
-    assertThat(send("PUT", api + "/v1/sip-uri-pools/p-1", operatorToken, "{}").statusCode())
+    assertThat(NodeJar.send("PUT", api + "/v1/sip-uri-pools/p-1", operatorToken, "{}").statusCode())
         .isEqualTo(201);
     var added =
-        send(
+        NodeJar.send(
             "POST",
             api + "/v1/sip-uri-pools/p-1/uris",
             operatorToken,
@@ -108,7 +110,7 @@ class SecretsStayOutOfTheLogTest {
                 + "\"}]}");
     assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
     var allocation =
-        send(
+        NodeJar.send(
             "POST",
             api + "/v1/sip-uri-pools/p-1/allocations",
             frontendToken,
@@ -116,7 +118,7 @@ class SecretsStayOutOfTheLogTest {
     assertThat(json(allocation).path("password").asText()).isEqualTo(sipPassword);
 
     var platform =
-        send(
+        NodeJar.send(
             "PUT",
             api + "/v1/vacp/platforms/weather",
             operatorToken,
@@ -124,13 +126,15 @@ class SecretsStayOutOfTheLogTest {
     String apiKey = json(platform).path("apiKey").asText();
     assertThat(apiKey).as(platform.body()).startsWith("vacp_");
     var capability =
-        send(
+        NodeJar.send(
             "PUT",
             api + "/v1/vacp/capabilities/forecast",
             apiKey,
             "{\"service\":\"weather\",\"name\":\"Forecast\",\"description\":\"Tomorrow\",\"style\":\"PULL\"}");
     assertThat(capability.statusCode()).as(capability.body()).isEqualTo(201);
-    assertThat(send("GET", api + "/v1/vacp/platforms/weather", apiKey + "x", null).statusCode())
+    assertThat(
+            NodeJar.send("GET", api + "/v1/vacp/platforms/weather", apiKey + "x", null)
+                .statusCode())
         .isEqualTo(401);
 
     node.destroy(); // SIGTERM: a clean stop, its shutdown logged too
@@ -160,22 +164,6 @@ class SecretsStayOutOfTheLogTest {
 
   private static String secret(String kind) {
     return kind + "-" + UUID.randomUUID().toString().replace("-", "");
-  }
-
-  private static HttpResponse<String> send(String method, String url, String token, String json)
-      throws Exception {
-    var request =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .header("Authorization", "Bearer " + token)
-            .method(
-                method,
-                json == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(json))
-            .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private static JsonNode json(HttpResponse<String> response) throws IOException {

@@ -3,13 +3,8 @@ package io.scp.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -22,8 +17,6 @@ import org.junit.jupiter.api.Test;
  * second node on a directory that a live node uses is refused.
  */
 class SingleNodeKillTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   private final Path dataDir =
       Path.of("target", "kill-test", "run-" + System.nanoTime()).toAbsolutePath();
   private final NodeJar jar = new NodeJar(dataDir);
@@ -37,9 +30,10 @@ class SingleNodeKillTest {
   void aKilledNodeRestartsOnItsDataAndASecondNodeIsRefused() throws Exception {
     int http = NodeJar.freePort();
     int management = NodeJar.freePort();
+    String kept = "http://127.0.0.1:" + http + "/v1/accounts/kept";
     Process first = start(http, management);
     jar.awaitReady(first, management);
-    var put = send("PUT", http, "/v1/accounts/kept", "{\"balance\":4321}");
+    var put = NodeJar.send("PUT", kept, null, "{\"balance\":4321}");
     assertThat(put.statusCode()).isEqualTo(201);
 
     first.destroyForcibly(); // SIGKILL: no shutdown hook, the database is left running
@@ -47,9 +41,9 @@ class SingleNodeKillTest {
 
     Process second = start(http, management);
     jar.awaitReady(second, management);
-    var kept = send("GET", http, "/v1/accounts/kept", null);
-    assertThat(kept.statusCode()).isEqualTo(200);
-    assertThat(kept.body()).contains("\"balance\":4321");
+    var read = NodeJar.send("GET", kept, null, null);
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.body()).contains("\"balance\":4321");
     assertThat(Files.readString(jar.log(second)))
         .contains("stopping the embedded PostgreSQL")
         .contains("that a node which died left running");
@@ -60,7 +54,7 @@ class SingleNodeKillTest {
     assertThat(Files.readString(jar.log(intruder)))
         .contains("is in use by another running node")
         .doesNotContain("\tat ");
-    assertThat(send("GET", http, "/v1/accounts/kept", null).statusCode())
+    assertThat(NodeJar.send("GET", kept, null, null).statusCode())
         .as("the first node still serves")
         .isEqualTo(200);
   }
@@ -73,20 +67,5 @@ class SingleNodeKillTest {
             "SCP_HTTP_PORT", Integer.toString(http),
             "SCP_MANAGEMENT_PORT", Integer.toString(management),
             "SCP_REMOTE_PORT", Integer.toString(NodeJar.freePort())));
-  }
-
-  private static HttpResponse<String> send(String method, int port, String path, String json)
-      throws Exception {
-    var request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .method(
-                method,
-                json == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(json))
-            .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 }
