@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.HdrHistogram.ConcurrentHistogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -130,13 +129,13 @@ final class BenchCommand implements Callable<Integer> {
           .provision(population, LoadtestMain.DEFAULT_TARIFF);
       List<BenchRun> runs = new ArrayList<>();
       List<String> one = List.of(cluster.apiUrls().get(0));
-      runCalls(one, population, 32, warmup, "warm-up");
+      BenchRun oneNodeWarmup = runCalls(one, population, 32, warmup, "warm-up");
       long peakHeap;
       try (var peak = new NodeHeap.Peak(one.get(0), Duration.ofSeconds(2))) {
         for (int c : concurrency) runs.add(runCalls(one, population, c, duration, "1 node"));
         peakHeap = peak.bytes();
       }
-      String metricsCheck = crossCheck(cluster, runs);
+      String metricsCheck = crossCheck(cluster.apiUrls().get(0), oneNodeWarmup, runs);
       BenchRun best = BenchRun.best(runs);
       Optional<MemoryBench.LiveCalls> held =
           heldCalls > 0
@@ -204,15 +203,26 @@ final class BenchCommand implements Callable<Integer> {
     return new BenchRun(setup, callers, result, latencies);
   }
 
-  /** The node counts every call request it served; they must match what the loadtest sent. */
-  private static String crossCheck(LocalCluster cluster, List<BenchRun> runs) throws Exception {
-    long served = ServedRequests.count(cluster.apiUrls().get(0), "POST", "/v1/calls");
-    long sent = 0;
-    for (BenchRun r : runs)
-      sent +=
-          r.latencies().byKind().getOrDefault("setup", new ConcurrentHistogram(3)).getTotalCount();
-    return String.format(
-        "setup requests the loadtest sent in the measured 1-node runs: %d; `POST /v1/calls` the node counted in `/metrics` (warm-up included): %d",
-        sent, served);
+  /**
+   * The node counts every call request it served; from its start (no call before the warm-up) to
+   * the end of the 1-node rows they must match what the loadtest sent, kind by kind.
+   */
+  private static String crossCheck(String node, BenchRun warmup, List<BenchRun> rows)
+      throws Exception {
+    List<String> checks = new ArrayList<>();
+    for (String[] kind :
+        List.of(
+            new String[] {"setup", "/v1/calls"},
+            new String[] {"answer", "/v1/calls/{callId}/answer"},
+            new String[] {"end", "/v1/calls/{callId}/end"})) {
+      long sent = warmup.latencies().count(kind[0]);
+      for (BenchRun r : rows) sent += r.latencies().count(kind[0]);
+      long served = ServedRequests.count(node, "POST", kind[1]);
+      checks.add(
+          String.format("`%s` sent %d, `POST %s` counted %d", kind[0], sent, kind[1], served));
+    }
+    return "requests the loadtest sent to the node from its start to the end of the 1-node rows"
+        + " (warm-up included) against the node's own count in `/metrics`: "
+        + String.join("; ", checks);
   }
 }

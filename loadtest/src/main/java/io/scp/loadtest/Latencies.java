@@ -41,6 +41,12 @@ public final class Latencies {
     return all;
   }
 
+  /** How many requests of {@code kind} were sent (each attempt is one), answered or not. */
+  public long count(String kind) {
+    ConcurrentHistogram h = total.get(kind);
+    return h == null ? 0 : h.getTotalCount();
+  }
+
   public Map<String, ConcurrentHistogram> byKind() {
     return total;
   }

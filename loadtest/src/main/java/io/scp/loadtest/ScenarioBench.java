@@ -108,7 +108,7 @@ final class ScenarioBench {
     Latencies warm = new Latencies();
     new TrafficDriver(figure.scenario(), api(warm), out)
         .run(new TrafficDriver.Plan(warmup, 0, highest, highest, 1));
-    long sent = sent(warm, figure.kind());
+    long sent = warm.count(figure.kind());
     List<BenchRun> runs = new ArrayList<>();
     for (int c : concurrencies) {
       Latencies latencies = new Latencies();
@@ -119,7 +119,7 @@ final class ScenarioBench {
           "%s, %d clients: %.1f %s%n",
           figure.name(), c, result.unitsPerSecond(), figure.scenario().labels().rate());
       runs.add(new BenchRun(figure.name(), c, result, latencies));
-      sent += sent(latencies, figure.kind());
+      sent += latencies.count(figure.kind());
     }
     long served = ServedRequests.count(nodes.get(0), "POST", figure.route()) - servedBefore;
     String crossCheck =
@@ -134,10 +134,5 @@ final class ScenarioBench {
         figure.scenario().labels(),
         runs,
         crossCheck);
-  }
-
-  private static long sent(Latencies latencies, String kind) {
-    var h = latencies.byKind().get(kind);
-    return h == null ? 0 : h.getTotalCount();
   }
 }
