@@ -359,13 +359,11 @@ public final class CpmUser
    * A snapshot holds the whole history (up to {@code history-limit} messages, a few hundred bytes
    * each) while an event holds one message: every 100 events the snapshots wrote ten times what the
    * events did. Every 1 000 they write about as much, and a recovery replays at most 1 000 small
-   * events. The events before the older of the two snapshots kept are deleted: recovery never reads
-   * them and nothing else does (nothing here is tagged), while each message adds two of them (~1.3
-   * KB with their bodies; docs/operations.md, "Disk").
+   * events.
    */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(1000, 2).withDeleteEventsOnSnapshot();
+    return RetentionCriteria.snapshotEvery(1000, 2);
   }
 
   /**

@@ -351,15 +351,9 @@ public final class ImsSubscriber
     return new Unknown();
   }
 
-  /**
-   * A snapshot every 100 events, the latest two kept, and the events before the older of them
-   * deleted: recovery never reads them, no read model is fed from them (nothing here is tagged),
-   * and a subscriber that re-registers every hour would otherwise add ~0.4 KB to the journal each
-   * time, forever (docs/operations.md, "Disk").
-   */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2).withDeleteEventsOnSnapshot();
+    return RetentionCriteria.snapshotEvery(100, 2);
   }
 
   @Override

@@ -25,10 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
@@ -818,48 +814,6 @@ class CpmApiTest {
     JsonNode m = history(gina, "").get("messages").get(0);
     assertThat(m.get("messageId").asText()).isEqualTo(id);
     assertThat(m.get("status").asText()).isEqualTo("EXPIRED");
-  }
-
-  @Test
-  void aSendersOldEventsAreDeletedAndItsHistorySurvivesARestart() throws Exception {
-    String bob = sipUser("bob");
-    List<String> to = List.of(sipUser("r1"), sipUser("r2"), sipUser("r3"), sipUser("r4"));
-    int messages = 3_050;
-    String prefix = unique("bulk");
-    ExecutorService senders = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<?>> sending = new ArrayList<>();
-      for (int i = 0; i < messages; i++) {
-        int n = i;
-        sending.add(
-            senders.submit(
-                () -> sent(prefix + "-" + n, bob, List.of(to.get(n % to.size())), "m" + n)));
-      }
-      for (Future<?> f : sending) f.get(30, TimeUnit.SECONDS);
-    } finally {
-      senders.shutdownNow();
-    }
-    String persistenceId = "CpmUser|" + bob;
-    long written = TestDatabase.journalRows(persistenceId, "max(sequence_number)");
-    assertThat(written).as("one history event per message").isGreaterThanOrEqualTo(messages);
-    // Snapshots at 1 000, 2 000, 3 000 (the latest two kept): the events before 1 000 go.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> TestDatabase.journalRows(persistenceId, "count(*)") <= written - 998);
-
-    String newest = prefix + "-newest";
-    sent(newest, bob, List.of(to.get(0)), "the newest");
-    long beforeRestart = TestDatabase.journalRows(persistenceId, "max(sequence_number)");
-    node.close();
-    node = TestNode.start(SETTINGS);
-    api = node.client();
-
-    // Recovered from its snapshot and the events after it: the newest message is there.
-    assertThat(historyIds(history(bob, "?limit=5")).get(0)).isEqualTo(newest);
-    sent(prefix + "-after-restart", bob, List.of(to.get(1)), "after");
-    assertThat(historyIds(history(bob, "?limit=5")).get(0)).isEqualTo(prefix + "-after-restart");
-    assertThat(TestDatabase.journalRows(persistenceId, "max(sequence_number)"))
-        .isGreaterThan(beforeRestart);
   }
 
   /** Reads the journal directly, so the entity is not woken up by the check itself. */

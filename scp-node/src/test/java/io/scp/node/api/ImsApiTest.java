@@ -377,41 +377,6 @@ class ImsApiTest {
     assertThat(state(imsi, "002")).isEqualTo("REGISTERED");
   }
 
-  // ---------------------------------------------------------------- journal retention
-
-  @Test
-  void aSubscribersOldEventsAreDeletedAndItStillRecovers() throws SQLException {
-    String imsi = volteAndRcsSubscriber();
-    String expiresAt = null;
-    for (int i = 0; i < 320; i++) {
-      var refreshed = register(impi(imsi, "001"), 3600 - i);
-      assertThat(refreshed.status()).as(refreshed.toString()).isEqualTo(200);
-      expiresAt = refreshed.json().get("expiresAt").asText();
-    }
-    long written = journalRows(imsi, "max(sequence_number)");
-    assertThat(written).as("one event per registration").isGreaterThanOrEqualTo(320);
-    // Snapshots at 100, 200, 300 (the latest two kept): the events before 100 go.
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> journalRows(imsi, "count(*)") <= written - 98);
-    assertThat(journalRows(imsi, "min(sequence_number)")).isGreaterThanOrEqualTo(99);
-
-    node.close();
-    node = TestNode.start(SETTINGS);
-    api = node.client();
-
-    assertThat(state(imsi, "001")).isEqualTo("REGISTERED");
-    assertThat(service(imsi, "001").path("contact").asText()).isEqualTo(CONTACT);
-    assertThat(service(imsi, "001").path("expiresAt").asText()).isEqualTo(expiresAt);
-    var again = register(impi(imsi, "001"), 600);
-    assertThat(again.status()).as(again.toString()).isEqualTo(200);
-    assertThat(journalRows(imsi, "max(sequence_number)")).isEqualTo(written + 1);
-  }
-
-  static long journalRows(String imsi, String aggregate) throws SQLException {
-    return TestDatabase.journalRows("ImsSubscriber|" + imsi, aggregate);
-  }
-
   // ---------------------------------------------------------------- encodings and bad input
 
   @Test

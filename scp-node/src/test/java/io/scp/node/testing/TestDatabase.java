@@ -27,23 +27,6 @@ public final class TestDatabase {
     return database;
   }
 
-  /**
-   * {@code aggregate} ({@code count(*)}, {@code max(sequence_number)}, …) over one entity's journal
-   * rows, logically deleted ones included; read directly, so the entity is not woken up.
-   */
-  public static long journalRows(String persistenceId, String aggregate) throws SQLException {
-    try (var connection = connect();
-        var query =
-            connection.prepareStatement(
-                "SELECT " + aggregate + " FROM event_journal WHERE persistence_id = ?")) {
-      query.setString(1, persistenceId);
-      try (var rows = query.executeQuery()) {
-        rows.next();
-        return rows.getLong(1);
-      }
-    }
-  }
-
   public static Connection connect() throws SQLException {
     var config = ConfigFactory.load();
     return DriverManager.getConnection(
