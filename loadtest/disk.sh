@@ -14,7 +14,7 @@ if [ -z "$PSQL_BIN" ]; then
 fi
 [ -f scp-node/target/scp-node.jar ] && [ -f loadtest/target/loadtest.jar ] || mvn -B -q -DskipTests package
 WORK=$(mktemp -d /tmp/scp-disk.XXXXXX)
-DB_PORT=${DB_PORT:-5498} HTTP_PORT=${HTTP_PORT:-18081}
+DB_PORT=${DB_PORT:-5498} HTTP_PORT=${HTTP_PORT:-18081} RUN_SECONDS=40
 NODE="java -jar $PWD/scp-node/target/scp-node.jar"
 LOADTEST="java -jar $PWD/loadtest/target/loadtest.jar"
 PSQL="$PSQL_BIN -h 127.0.0.1 -p $DB_PORT -U postgres -qAt"
@@ -38,10 +38,10 @@ measure() { # name, loadtest command and options
   local target=(--nodes "http://127.0.0.1:$HTTP_PORT" --format protobuf --concurrency 16)
   $LOADTEST "$@" "${target[@]}" --duration 20s > "$WORK/$name-warm.txt" # provisions, warms up
   sleep 3; sizes > "$WORK/$name-before.txt"
-  $LOADTEST "$@" --no-provision "${target[@]}" --duration 40s > "$WORK/$name.txt"
+  $LOADTEST "$@" --no-provision "${target[@]}" --duration "${RUN_SECONDS}s" > "$WORK/$name.txt"
   sleep 3; sizes > "$WORK/$name-after.txt"  # the CDR projection catches up meanwhile
   local units
-  units=$(grep -E '^\| 40' "$WORK/$name.txt" | head -1 | awk -F'|' '{gsub(/ /, "", $3); print $3}')
+  units=$(grep -E "^\\| $RUN_SECONDS\\.0 s" "$WORK/$name.txt" | head -1 | awk -F'|' '{gsub(/ /, "", $3); print $3}')
   paste -d' ' "$WORK/$name-before.txt" "$WORK/$name-after.txt" | awk -v u="$units" -v n="$name" '
     { d = $4 - $2; all += d; printf "%-6s %-14s %6.0f bytes per unit\n", n, $1, d / u }
     END { printf "%-6s %-14s %6.0f bytes per unit (%d units)\n", n, "in all", all / u, u }'

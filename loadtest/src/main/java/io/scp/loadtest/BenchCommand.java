@@ -209,17 +209,18 @@ final class BenchCommand implements Callable<Integer> {
    */
   private static String crossCheck(String node, BenchRun warmup, List<BenchRun> rows)
       throws Exception {
+    record Counted(String kind, String route) {}
     List<String> checks = new ArrayList<>();
-    for (String[] kind :
+    for (Counted c :
         List.of(
-            new String[] {"setup", "/v1/calls"},
-            new String[] {"answer", "/v1/calls/{callId}/answer"},
-            new String[] {"end", "/v1/calls/{callId}/end"})) {
-      long sent = warmup.latencies().count(kind[0]);
-      for (BenchRun r : rows) sent += r.latencies().count(kind[0]);
-      long served = ServedRequests.count(node, "POST", kind[1]);
+            new Counted("setup", "/v1/calls"),
+            new Counted("answer", "/v1/calls/{callId}/answer"),
+            new Counted("end", "/v1/calls/{callId}/end"))) {
+      long sent = warmup.latencies().count(c.kind());
+      for (BenchRun r : rows) sent += r.latencies().count(c.kind());
+      long served = ServedRequests.count(node, "POST", c.route());
       checks.add(
-          String.format("`%s` sent %d, `POST %s` counted %d", kind[0], sent, kind[1], served));
+          String.format("`%s` sent %d, `POST %s` counted %d", c.kind(), sent, c.route(), served));
     }
     return "requests the loadtest sent to the node from its start to the end of the 1-node rows"
         + " (warm-up included) against the node's own count in `/metrics`: "
