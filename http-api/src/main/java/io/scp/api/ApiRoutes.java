@@ -28,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.ExpectedWebSocketRequestRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -92,6 +93,9 @@ public final class ApiRoutes extends AllDirectives {
                   new ApiError(405, "METHOD_NOT_ALLOWED", "allowed here: " + allowed),
                   List.of(RawHeader.create("Allow", String.join(", ", allowed))));
             })
+        .handle(
+            ExpectedWebSocketRequestRejection.class,
+            r -> errorRoute(ApiError.badRequest("this path takes a WebSocket upgrade request")))
         .handle(
             Rejection.class, r -> errorRoute(ApiError.badRequest("the request was not understood")))
         .handleNotFound(

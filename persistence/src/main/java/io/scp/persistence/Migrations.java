@@ -17,9 +17,15 @@ public final class Migrations {
             .locations("classpath:db/migration")
             .load()
             .migrate();
+    // Flyway names a target version only when it applied something; otherwise the schema is
+    // where it started.
+    String version =
+        result.targetSchemaVersion != null
+            ? result.targetSchemaVersion
+            : result.initialSchemaVersion;
     log.info(
         "database schema at version {} ({} migrations applied now)",
-        result.targetSchemaVersion,
+        version,
         result.migrationsExecuted);
   }
 }

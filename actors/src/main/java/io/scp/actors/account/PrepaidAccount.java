@@ -67,6 +67,12 @@ public final class PrepaidAccount
   public static final EntityTypeKey<Command> KEY =
       EntityTypeKey.create(Command.class, "PrepaidAccount");
 
+  /**
+   * The most money an account may hold: the API's limit for any amount, which an account may be
+   * opened with. Top-ups stop there, so no sum of them ever leaves the range of a long.
+   */
+  public static final long MAX_BALANCE = 1_000_000_000_000_000L;
+
   /** Settings the entity reads once from {@code scp.prepaid} and {@code scp.sharding}. */
   public record Settings(
       Duration defaultTtl,
@@ -637,6 +643,20 @@ public final class PrepaidAccount
                   refuse(
                       ErrorCode.IDEMPOTENCY_CONFLICT,
                       "top-up " + cmd.topupId() + " was applied with another amount"));
+    }
+    if (cmd.amount() > MAX_BALANCE - state.balance()
+        || cmd.amount() > Long.MAX_VALUE - state.toppedUp()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.BALANCE_LIMIT,
+                  "top-up "
+                      + cmd.topupId()
+                      + " would take the balance over "
+                      + MAX_BALANCE
+                      + "; the account holds "
+                      + state.balance()));
     }
     return Effect()
         .persist(new ToppedUp(cmd.topupId(), cmd.amount()))

@@ -3,6 +3,7 @@ package io.scp.actors.cpm;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.account.ReservationIds;
 import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.EntityCommands;
@@ -486,7 +487,7 @@ public final class CpmMessage
    * without its CDR.
    */
   private CompletionStage<CpmCdr> charge(String accountId, CpmCdr cdr) {
-    String id = "cpm-message:" + messageId;
+    String id = ReservationIds.CPM_MESSAGE + messageId;
     return this.<PrepaidAccount.Command, PrepaidAccount.ReservationView>ask(
             PrepaidAccount.KEY,
             accountId,

@@ -1,6 +1,7 @@
 package io.scp.actors.vacp;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.account.ReservationIds;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
@@ -641,7 +642,7 @@ public final class Interworking
     if (state.active().isEmpty() || state.settlement().isPresent()) return Effect().noReply();
     var settlement =
         new SettlementStarted(
-            "vacp:" + interworkingId + ":" + state.epoch(),
+            ReservationIds.VACP + interworkingId + ":" + state.epoch(),
             state.accrued(),
             found.accountId(),
             reason,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.account.ReservationIds;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
@@ -71,7 +72,6 @@ public final class VpnCall
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "VpnCall");
   static final String CONNECT = "CONNECT";
   static final String RELEASE = "RELEASE";
-  static final String RESERVATION_PREFIX = "call:";
 
   public record Settings(
       long quotaSeconds,
@@ -342,8 +342,8 @@ public final class VpnCall
 
   static Optional<String> callIdOf(String reservationId) {
     int last = reservationId.lastIndexOf(':');
-    return reservationId.startsWith(RESERVATION_PREFIX) && last > RESERVATION_PREFIX.length()
-        ? Optional.of(reservationId.substring(RESERVATION_PREFIX.length(), last))
+    return reservationId.startsWith(ReservationIds.CALL) && last > ReservationIds.CALL.length()
+        ? Optional.of(reservationId.substring(ReservationIds.CALL.length(), last))
         : Optional.empty();
   }
 
@@ -721,7 +721,7 @@ public final class VpnCall
   }
 
   private String reservationId(int number) {
-    return RESERVATION_PREFIX + callId + ":" + number;
+    return ReservationIds.CALL + callId + ":" + number;
   }
 
   /** Long enough for the longest possible call, so money stays frozen while the call may use it. */

@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.scp.actors.account.PrepaidAccount;
+import io.scp.actors.account.ReservationIds;
 import io.scp.actors.common.ErrorCode;
 import io.scp.api.proto.Account;
 import io.scp.api.proto.AccountPatch;
@@ -191,8 +192,7 @@ public final class AccountRoutes extends ApiDirectives {
   private CompletionStage<Reply> reserve(String accountId, ReserveRequest body) {
     Validate.id("accountId", accountId);
     String reservationId =
-        Validate.id(
-            "reservationId",
+        clientReservationId(
             Validate.required("reservationId", body.hasReservationId(), body::getReservationId));
     long amount =
         Validate.money("amount", Validate.required("amount", body.hasAmount(), body::getAmount), 1);
@@ -210,7 +210,7 @@ public final class AccountRoutes extends ApiDirectives {
   private CompletionStage<Reply> deduct(
       String accountId, String reservationId, DeductRequest body) {
     Validate.id("accountId", accountId);
-    Validate.id("reservationId", reservationId);
+    clientReservationId(reservationId);
     String deductionId =
         Validate.id(
             "deductionId",
@@ -224,9 +224,21 @@ public final class AccountRoutes extends ApiDirectives {
         .thenApply(v -> Reply.ok(reservation(v)));
   }
 
+  /** A reservation id as clients may name one: an id, not in the SCP's own name space. */
+  private static String clientReservationId(String reservationId) {
+    Validate.id("reservationId", reservationId);
+    if (ReservationIds.isScpOwned(reservationId)) {
+      throw ApiError.badRequest(
+          "reservationId must not start with "
+              + ReservationIds.prefixes()
+              + ": those name the SCP's own reservations for calls, messages and VACP");
+    }
+    return reservationId;
+  }
+
   private CompletionStage<Reply> refund(String accountId, String reservationId) {
     Validate.id("accountId", accountId);
-    Validate.id("reservationId", reservationId);
+    clientReservationId(reservationId);
     return this.<PrepaidAccount.Command, PrepaidAccount.RefundResult>ask(
             PrepaidAccount.KEY, accountId, r -> new PrepaidAccount.Refund(reservationId, r))
         .thenApply(

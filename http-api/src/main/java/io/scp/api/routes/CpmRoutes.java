@@ -179,7 +179,7 @@ public final class CpmRoutes extends ApiDirectives {
     String address = address("address", rawAddress);
     Optional<String> displayName =
         body.hasDisplayName()
-            ? Optional.of(Validate.nonBlank("displayName", body.getDisplayName(), 128))
+            ? Optional.of(Validate.singleLine("displayName", body.getDisplayName(), 128))
             : Optional.empty();
     return this.<CpmUser.Command, CpmUser.Provisioned>ask(
             CpmUser.KEY, address, r -> new CpmUser.Provision(displayName, r))
@@ -274,7 +274,7 @@ public final class CpmRoutes extends ApiDirectives {
     Validate.id("groupId", groupId);
     Optional<String> name =
         body.hasName()
-            ? Optional.of(Validate.nonBlank("name", body.getName(), 128))
+            ? Optional.of(Validate.singleLine("name", body.getName(), 128))
             : Optional.empty();
     if (body.getMembersCount() == 0) throw ApiError.badRequest("members must not be empty");
     var members = new LinkedHashSet<String>();

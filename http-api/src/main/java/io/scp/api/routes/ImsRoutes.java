@@ -129,7 +129,7 @@ public final class ImsRoutes extends ApiDirectives {
     Validate.imsi("imsi", imsi);
     sic(sic);
     String name =
-        Validate.nonBlank(
+        Validate.singleLine(
             "name", Validate.required("name", body.hasName(), body::getName), MAX_NAME_LENGTH);
     return this.<ImsSubscriber.Command, ImsSubscriber.ServiceAdded>ask(
             ImsSubscriber.KEY, imsi, r -> new ImsSubscriber.AddService(sic, name, r))
@@ -169,7 +169,7 @@ public final class ImsRoutes extends ApiDirectives {
     String contact =
         deregisters && !body.hasContact()
             ? ""
-            : Validate.nonBlank(
+            : Validate.singleLine(
                 "contact",
                 Validate.required("contact", body.hasContact(), body::getContact),
                 MAX_CONTACT_LENGTH);

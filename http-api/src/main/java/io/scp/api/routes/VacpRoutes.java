@@ -336,7 +336,7 @@ public final class VacpRoutes extends ApiDirectives {
 
   private CompletionStage<Reply> registerPlatform(String platformId, VacpPlatformSettings b) {
     Validate.id("platformId", platformId);
-    String name = b.hasName() ? Validate.nonBlank("name", b.getName(), 200) : platformId;
+    String name = b.hasName() ? Validate.singleLine("name", b.getName(), 200) : platformId;
     int serviceClass =
         (int)
             Validate.range(
@@ -484,7 +484,7 @@ public final class VacpRoutes extends ApiDirectives {
     var spec =
         new VacpCapability.Spec(
             Validate.id("service", Validate.required("service", b.hasService(), b::getService)),
-            Validate.nonBlank("name", Validate.required("name", b.hasName(), b::getName), 200),
+            Validate.singleLine("name", Validate.required("name", b.hasName(), b::getName), 200),
             Validate.nonBlank(
                 "description",
                 Validate.required("description", b.hasDescription(), b::getDescription),
@@ -511,11 +511,10 @@ public final class VacpRoutes extends ApiDirectives {
                                 profile.region(),
                                 home),
                             r)))
-        .thenApply(
+        .thenCompose(
             reg ->
-                reg.created()
-                    ? Reply.created(capability(reg.capability()))
-                    : Reply.ok(capability(reg.capability())));
+                currentCapability(reg.capability())
+                    .thenApply(c -> reg.created() ? Reply.created(c) : Reply.ok(c)));
   }
 
   /**
@@ -536,14 +535,36 @@ public final class VacpRoutes extends ApiDirectives {
             VacpCapability.KEY,
             capabilityId,
             r -> new VacpCapability.Deregister(platform.platformId(), r))
-        .thenApply(c -> Reply.ok(capability(c)));
+        .thenCompose(this::currentCapability)
+        .thenApply(Reply::ok);
   }
 
   private CompletionStage<Reply> getCapability(String capabilityId) {
     Validate.id("capabilityId", capabilityId);
     return this.<VacpCapability.Command, VacpCapability.CapabilityView>ask(
             VacpCapability.KEY, capabilityId, VacpCapability.Get::new)
-        .thenApply(c -> Reply.ok(capability(c)));
+        .thenCompose(this::currentCapability)
+        .thenApply(Reply::ok);
+  }
+
+  /**
+   * A capability's view with {@code publishedTo} as its home VACP publishes it now, as the
+   * directory shows it: a regional VACP attached after the capability's last revision receives it
+   * too, so the list the capability kept from that revision may be short of it.
+   */
+  private CompletionStage<io.scp.api.proto.VacpCapability> currentCapability(
+      VacpCapability.CapabilityView c) {
+    if (c.status() != VacpCapability.Status.ACTIVE) {
+      return CompletableFuture.completedFuture(capability(c, c.publishedTo()));
+    }
+    return this.<VacpNode.Command, VacpNode.NodeView>ask(
+            VacpNode.KEY, c.provider().homeVacpId(), VacpNode.Get::new)
+        .thenApply(home -> capability(c, publishedFrom(home.level(), home.children())));
+  }
+
+  /** Where a VACP publishes the capabilities it is home to: a central one to its children. */
+  private static List<String> publishedFrom(VacpNode.Level level, List<String> children) {
+    return level == VacpNode.Level.CENTRAL ? children : List.of();
   }
 
   private CompletionStage<Reply> directory(Optional<String> vacpIdParameter) {
@@ -576,7 +597,7 @@ public final class VacpRoutes extends ApiDirectives {
    */
   private CompletionStage<Map<String, List<String>>> publishedToByHome(VacpNode.DirectoryView d) {
     Map<String, List<String>> byHome = new HashMap<>();
-    byHome.put(d.vacpId(), d.level() == VacpNode.Level.CENTRAL ? d.children() : List.of());
+    byHome.put(d.vacpId(), publishedFrom(d.level(), d.children()));
     List<CompletableFuture<VacpNode.NodeView>> homes =
         d.entries().stream()
             .map(DirectoryEntry::homeVacpId)
@@ -593,9 +614,7 @@ public final class VacpRoutes extends ApiDirectives {
             done -> {
               for (var home : homes) {
                 VacpNode.NodeView node = home.join();
-                byHome.put(
-                    node.vacpId(),
-                    node.level() == VacpNode.Level.CENTRAL ? node.children() : List.of());
+                byHome.put(node.vacpId(), publishedFrom(node.level(), node.children()));
               }
               return byHome;
             });
@@ -839,7 +858,8 @@ public final class VacpRoutes extends ApiDirectives {
     return out.build();
   }
 
-  static io.scp.api.proto.VacpCapability capability(VacpCapability.CapabilityView c) {
+  static io.scp.api.proto.VacpCapability capability(
+      VacpCapability.CapabilityView c, List<String> publishedTo) {
     var out =
         io.scp.api.proto.VacpCapability.newBuilder()
             .setCapabilityId(c.capabilityId())
@@ -850,7 +870,7 @@ public final class VacpRoutes extends ApiDirectives {
             .setPlatformId(c.provider().platformId())
             .setStatus(c.status().name())
             .setVacpId(c.provider().homeVacpId())
-            .addAllPublishedTo(c.publishedTo())
+            .addAllPublishedTo(publishedTo)
             .setServiceClass(c.provider().serviceClass())
             .setRevision(c.revision());
     c.provider().region().ifPresent(out::setRegion);

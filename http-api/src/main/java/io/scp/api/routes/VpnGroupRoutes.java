@@ -62,7 +62,7 @@ public final class VpnGroupRoutes extends ApiDirectives {
     Validate.id("groupId", groupId);
     var tariff =
         new Tariff(
-            b.hasName() ? Validate.nonBlank("name", b.getName(), 200) : groupId,
+            b.hasName() ? Validate.singleLine("name", b.getName(), 200) : groupId,
             Validate.money(
                 "onNetRatePerMinute",
                 Validate.required(

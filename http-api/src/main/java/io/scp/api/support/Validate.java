@@ -1,5 +1,6 @@
 package io.scp.api.support;
 
+import io.scp.actors.account.PrepaidAccount;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -13,11 +14,11 @@ public final class Validate {
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
   private static final Pattern SIP_URI = Pattern.compile("sips?:[!-~]{1,256}");
   private static final Pattern PASSWORD = Pattern.compile("[!-~]{1,128}");
+  // ISO's extended years (+10000-01-01, -0001-01-01) parse as dates too; the contract's do not.
+  private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
 
-  /**
-   * Largest amount of money accepted in one field: far above any real balance, far below overflow.
-   */
-  public static final long MAX_MONEY = 1_000_000_000_000_000L;
+  /** Largest amount of money accepted in one field: the most an account may hold. */
+  public static final long MAX_MONEY = PrepaidAccount.MAX_BALANCE;
 
   private Validate() {}
 
@@ -56,8 +57,22 @@ public final class Validate {
     return value;
   }
 
+  /**
+   * A name or a header-like value (a SIP contact): non-blank like {@link #nonBlank} and without
+   * control characters, which no such value has and which only break the logs and screens that show
+   * it. Free text (descriptions, message bodies) is not held to this.
+   */
+  public static String singleLine(String field, String value, int maxLength) {
+    nonBlank(field, value, maxLength);
+    if (value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiError.badRequest(field + " must not contain control characters");
+    }
+    return value;
+  }
+
   public static LocalDate date(String field, String value) {
     try {
+      if (!DATE.matcher(value).matches()) throw new DateTimeParseException("", value, 0);
       return LocalDate.parse(value);
     } catch (DateTimeParseException | NullPointerException e) {
       throw ApiError.badRequest(field + " must be a date YYYY-MM-DD");

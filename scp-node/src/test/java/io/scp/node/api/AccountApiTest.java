@@ -164,6 +164,57 @@ class AccountApiTest {
   }
 
   @Test
+  void aTopupStopsAtTheMostAnAccountMayHold() {
+    long most = 1_000_000_000_000_000L;
+    String acc = newAccount(most - 10, "");
+    var over = api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-1\",\"amount\":11}");
+    assertThat(over.status()).as(over.toString()).isEqualTo(409);
+    assertThat(over.code()).isEqualTo("BALANCE_LIMIT");
+    var upToIt = api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-2\",\"amount\":10}");
+    assertThat(upToIt.status()).as(upToIt.toString()).isEqualTo(200);
+    assertThat(upToIt.json().get("balance").asLong()).isEqualTo(most);
+    var beyond = api.post("/v1/accounts/" + acc + "/topups", "{\"topupId\":\"t-3\",\"amount\":1}");
+    assertThat(beyond.code()).isEqualTo("BALANCE_LIMIT");
+    var account = api.get("/v1/accounts/" + acc).json();
+    assertThat(account.get("balance").asLong()).isEqualTo(most);
+    assertThat(account.get("toppedUp").asLong()).as("refused top-ups change nothing").isEqualTo(10);
+    assertConserved(acc);
+  }
+
+  @Test
+  void reservationIdsOfTheScpsOwnServicesAreNotTheClients() {
+    String acc = newAccount(1000, "");
+    for (String id : List.of("call:c-1:1", "cpm-message:m-1", "vacp:iw-1:0")) {
+      var reserved = reserve(acc, id, 10);
+      assertThat(reserved.status()).as(id).isEqualTo(400);
+      assertThat(reserved.code()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(deduct(acc, id, "d-1", 1).status()).as(id).isEqualTo(400);
+      assertThat(api.post("/v1/accounts/" + acc + "/reservations/" + id + "/refund", "{}").status())
+          .as(id)
+          .isEqualTo(400);
+    }
+    assertThat(reserve(acc, "calls:1", 10).status()).as("only the prefixes").isEqualTo(201);
+    assertThat(api.get("/v1/accounts/" + acc).json().get("reserved").asLong()).isEqualTo(10);
+  }
+
+  @Test
+  void datesAreExactlyYearMonthDay() {
+    for (String date : List.of("+10000-01-01", "-0001-01-01", "+2030-01-01", "2030-1-1")) {
+      var opened =
+          api.put(
+              "/v1/accounts/acc-" + UUID.randomUUID(),
+              "{\"balance\":1,\"validUntil\":\"" + date + "\"}");
+      assertThat(opened.status()).as(date).isEqualTo(400);
+      assertThat(opened.code()).isEqualTo("INVALID_ARGUMENT");
+    }
+    String acc = newAccount(1, "");
+    assertThat(api.patch("/v1/accounts/" + acc, "{\"validUntil\":\"+10000-01-01\"}").status())
+        .isEqualTo(400);
+    assertThat(api.patch("/v1/accounts/" + acc, "{\"validUntil\":\"9999-12-30\"}").status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void authenticationAndReservationRefusals() {
     String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
     String expired = newAccount(1000, ",\"validUntil\":\"" + yesterday + "\"");

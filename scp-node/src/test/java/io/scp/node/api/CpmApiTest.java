@@ -644,6 +644,14 @@ class CpmApiTest {
                     .isEqualTo(404));
   }
 
+  @Test
+  void aPlainGetOfTheStreamIsToldItNeedsTheUpgrade() {
+    var plain = api.get("/v1/cpm/users/" + enc(sipUser("dora")) + "/stream");
+    assertThat(plain.status()).as(plain.toString()).isEqualTo(400);
+    assertThat(plain.code()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(plain.json().get("message").asText()).contains("WebSocket");
+  }
+
   // ---------------------------------------------------------------- sessions
 
   @Test

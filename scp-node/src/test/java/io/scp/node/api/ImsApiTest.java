@@ -465,6 +465,8 @@ class ImsApiTest {
             "impi as number", "{\"impi\":42}",
             "no contact", "{\"impi\":\"" + volte + "\",\"expiresSeconds\":60}",
             "blank contact", "{\"impi\":\"" + volte + "\",\"contact\":\"  \"}",
+            "control character in contact",
+                "{\"impi\":\"" + volte + "\",\"contact\":\"sip:\\u0000@x\"}",
             "not JSON", "{\"impi\":",
             "not an object", "[1,2]");
     invalid.forEach(

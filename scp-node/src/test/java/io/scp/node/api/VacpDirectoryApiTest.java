@@ -374,6 +374,13 @@ class VacpDirectoryApiTest {
     assertThat(listed(north, local).get("publishedTo"))
         .as("a regional capability is published nowhere")
         .isEmpty();
+
+    String late = vacp.regional();
+    await().atMost(Duration.ofSeconds(10)).until(() -> vacp.directory(late).contains(id));
+    assertThat(texts(listed("central", id).get("publishedTo"))).contains(north, south, late);
+    assertThat(texts(api.get("/v1/vacp/capabilities/" + id).json().get("publishedTo")))
+        .as("the capability's own view names a regional VACP attached after its revision")
+        .contains(north, south, late);
   }
 
   /** The entry of a capability in the directory seen from a VACP. */
