@@ -27,8 +27,8 @@ public enum WireFormat {
 
   /**
    * The answer follows {@code Accept}: the encoding with the higher quality ({@code q}, 1 when
-   * absent; a named type counts before a wildcard), the request's own encoding when they are equal
-   * or neither is acceptable.
+   * absent; a named type counts before a wildcard; one named with {@code q=0} is refused), the
+   * request's own encoding when they are equal or neither is acceptable.
    */
   public static WireFormat forResponse(HttpRequest request, WireFormat requestFormat) {
     String accept = request.getHeader("Accept").map(h -> h.value()).orElse("");
@@ -41,8 +41,9 @@ public enum WireFormat {
       else if (type.contains("json")) json = Math.max(json, q);
       else if (type.equals("*/*") || type.equals("application/*")) wildcard = Math.max(wildcard, q);
     }
-    if (protobuf < 0) protobuf = wildcard;
-    if (json < 0) json = wildcard;
+    // Not named and no wildcard: below any weight the client gave, above a refusal (q=0).
+    protobuf = protobuf >= 0 ? protobuf : wildcard >= 0 ? wildcard : Double.MIN_VALUE;
+    json = json >= 0 ? json : wildcard >= 0 ? wildcard : Double.MIN_VALUE;
     if (protobuf > json && protobuf > 0) return PROTOBUF;
     if (json > protobuf && json > 0) return JSON;
     return requestFormat;

@@ -25,6 +25,9 @@ class WireFormatTest {
         "application/json;q=0.2, application/x-protobuf;q=0.9|JSON|PROTOBUF",
         "application/json;q=0.5, */*;q=0.9|JSON|PROTOBUF",
         "application/x-protobuf;q=0.5, application/json;q=0.5|PROTOBUF|PROTOBUF",
+        "application/x-protobuf;q=0|PROTOBUF|JSON",
+        "application/json;q=0|JSON|PROTOBUF",
+        "application/json;q=0, */*;q=0|JSON|JSON",
         "text/html|PROTOBUF|PROTOBUF",
         "application/json;q=nonsense|PROTOBUF|JSON",
       })
