@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * The built jar as a user runs it: one node on its embedded PostgreSQL, killed with SIGKILL and
  * started again on the same data directory, keeps what it acknowledged. The database runs as a
  * process of its own and survives the kill; the restarted node stops it and starts its own. A
- * second node on a directory that a live node uses is refused.
+ * second node on a directory that a live node uses is refused. SIGTERM stops a node cleanly, with
+ * exit code 0.
  */
 class SingleNodeKillTest {
   private final Path dataDir =
@@ -57,6 +58,11 @@ class SingleNodeKillTest {
     assertThat(NodeJar.send("GET", kept, null, null).statusCode())
         .as("the first node still serves")
         .isEqualTo(200);
+
+    second.destroy(); // SIGTERM: the clean stop
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).as("a clean stop exits with 0").isZero();
+    assertThat(Files.readString(jar.log(second))).contains("Exiting completed");
   }
 
   private Process start(int http, int management) throws IOException {

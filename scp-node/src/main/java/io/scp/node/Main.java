@@ -61,6 +61,7 @@ public final class Main implements Callable<Integer> {
       System.exit(2);
     }
     CommonPoolParallelism.ensureAtLeastTwo();
+    StopSignals.exitCleanly();
     int exit =
         new CommandLine(new Main())
             .setExecutionExceptionHandler(
