@@ -89,6 +89,11 @@ class SecretsStayOutOfTheLogTest {
             NodeJar.send("GET", api + "/v1/accounts/a-1", frontendToken + "x", null).statusCode())
         .isEqualTo(401);
     assertThat(
+            NodeJar.send("GET", api + "/v1/accounts/a-1", operatorToken + " extra", null)
+                .statusCode())
+        .as("an Authorization header HTTP's grammar refuses, holding the right token")
+        .isEqualTo(401);
+    assertThat(
             NodeJar.send("PUT", api + "/v1/accounts/a-1", frontendToken, "{\"balance\":5}")
                 .statusCode())
         .as("a front end may not open accounts")
