@@ -275,6 +275,18 @@ public final class PrepaidAccount
   public record FundsDeducted(String reservationId, String deductionId, long amount)
       implements Event {}
 
+  /**
+   * A deduction from a client's own reservation (one named through the accounts API, not one of
+   * {@link ReservationIds}): money taken for a service the client rated itself, so it carries its
+   * own charging record — every deduction is on a CDR, as the SCP's own services' are.
+   */
+  public record ClientDeducted(FundsDeducted deduction, Cdr cdr) implements Event, CdrEvent {
+    @Override
+    public Cdr chargingRecord() {
+      return cdr;
+    }
+  }
+
   public record ReservationRefunded(String reservationId, long refunded) implements Event {}
 
   public record ReservationExpired(String reservationId, long released) implements Event {}
@@ -774,11 +786,43 @@ public final class PrepaidAccount
                       + " left on reservation "
                       + cmd.reservationId()));
     }
+    var deduction = new FundsDeducted(cmd.reservationId(), cmd.deductionId(), cmd.amount());
+    Event event =
+        ReservationIds.isScpOwned(cmd.reservationId())
+            ? deduction // the SCP's service writes its own record, with what it charged for
+            : new ClientDeducted(deduction, clientDeductionRecord(deduction));
     return Effect()
-        .persist(new FundsDeducted(cmd.reservationId(), cmd.deductionId(), cmd.amount()))
+        .persist(event)
         .thenReply(
             cmd.replyTo(),
             s -> StatusReply.success(((Account) s).reservations().get(cmd.reservationId()).view()));
+  }
+
+  /**
+   * The charging record of a client's deduction: the account is the charged party, the amount the
+   * charge; the cdrId names the account, reservation and deduction, so a replay writes no second.
+   */
+  private Cdr clientDeductionRecord(FundsDeducted deduction) {
+    Instant now = clock.instant();
+    return new Cdr(
+        "deduction:" + accountId + ":" + deduction.reservationId() + ":" + deduction.deductionId(),
+        Cdr.Type.CALL,
+        accountId,
+        Optional.of(accountId),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        now,
+        Optional.empty(),
+        now,
+        0,
+        0,
+        deduction.amount(),
+        0);
   }
 
   private ReplyEffect<Event, State> onRefund(Account state, Refund cmd) {
@@ -927,6 +971,7 @@ public final class PrepaidAccount
         .onEvent(ToppedUp.class, (s, e) -> toppedUp(s, e, rememberedIds))
         .onEvent(FundsReserved.class, PrepaidAccount::reserved)
         .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
+        .onEvent(ClientDeducted.class, (s, e) -> deducted(s, e.deduction()))
         .onEvent(
             ReservationRefunded.class,
             (s, e) ->

@@ -147,6 +147,41 @@ class AccountApiTest {
   }
 
   @Test
+  void everyDeductionThroughTheApiIsOnACdrOnce() {
+    String acc = newAccount(10_000, "");
+    assertThat(reserve(acc, "r1", 3000).status()).isEqualTo(201);
+    assertThat(deduct(acc, "r1", "d1", 1200).status()).isEqualTo(200);
+    assertThat(deduct(acc, "r1", "d1", 1200).status()).as("a replay").isEqualTo(200);
+    assertThat(deduct(acc, "r1", "d2", 300).status()).isEqualTo(200);
+    assertThat(api.post("/v1/accounts/" + acc + "/reservations/r1/refund", "{}").status())
+        .isEqualTo(200);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cdrsOf(acc)).hasSize(2));
+    List<com.fasterxml.jackson.databind.JsonNode> cdrs = cdrsOf(acc);
+    assertThat(cdrs.stream().mapToLong(c -> c.get("charge").asLong()).sum())
+        .as("the CDRs' charges are what was deducted")
+        .isEqualTo(api.get("/v1/accounts/" + acc).json().get("deducted").asLong())
+        .isEqualTo(1500);
+    assertThat(cdrs).allSatisfy(c -> assertThat(c.get("chargedParty").asText()).isEqualTo(acc));
+    assertThat(cdrs).allSatisfy(c -> assertThat(c.get("type").asText()).isEqualTo("CALL"));
+    assertConserved(acc);
+  }
+
+  /** The CDRs charged to an account. */
+  static List<com.fasterxml.jackson.databind.JsonNode> cdrsOf(String account) {
+    var r = api.get("/v1/cdrs?type=CALL&limit=1000");
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    List<com.fasterxml.jackson.databind.JsonNode> mine = new java.util.ArrayList<>();
+    r.json()
+        .get("cdrs")
+        .forEach(
+            c -> {
+              if (account.equals(c.path("accountId").asText())) mine.add(c);
+            });
+    return mine;
+  }
+
+  @Test
   void topupsAreIdempotentOnTheirId() {
     String acc = newAccount(100, "");
     String body = "{\"topupId\":\"t-1\",\"amount\":250}";
