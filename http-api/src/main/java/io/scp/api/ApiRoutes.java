@@ -2,6 +2,7 @@ package io.scp.api;
 
 import io.scp.api.metrics.ApiMetrics;
 import io.scp.api.metrics.RequestMetrics;
+import io.scp.api.platform.ApiKeys;
 import io.scp.api.routes.AccountRoutes;
 import io.scp.api.routes.CallRoutes;
 import io.scp.api.routes.CdrRoutes;
@@ -24,6 +25,7 @@ import io.scp.api.support.WireFormat;
 import io.scp.persistence.cdr.CdrReadModel;
 import io.scp.persistence.sipuri.SipUriJournalAudit;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -37,9 +39,12 @@ import org.apache.pekko.http.javadsl.server.Route;
 /** The whole {@code /v1} API with one error model for everything that is not a success. */
 public final class ApiRoutes extends AllDirectives {
   private final ApiContext api;
+  // Its platform keys are also what a token presented on no route may be.
+  private final VacpRoutes vacp;
 
   public ApiRoutes(ApiContext api) {
     this.api = api;
+    this.vacp = new VacpRoutes(api);
   }
 
   /** Every request, answered or refused, is counted and timed once, here. */
@@ -62,7 +67,7 @@ public final class ApiRoutes extends AllDirectives {
             new CallRoutes(api).route(),
             new CdrRoutes(api, CdrReadModel.get(api.system()).repository()).route(),
             new CpmRoutes(api).route(),
-            new VacpRoutes(api).route(),
+            vacp.route(),
             new VacpEventRoutes(api).route(),
             new VacpInvocationRoutes(api).route(),
             new VacpTokenRoutes(api).route(),
@@ -104,20 +109,25 @@ public final class ApiRoutes extends AllDirectives {
   }
 
   /**
-   * With tokens on, a {@code /v1} request without any bearer token is 401 even where no route
-   * matches: which paths and methods exist is told only to callers who present a token. (A
-   * presented token is not judged here: it may be a VACP platform's key, checked by its routes.)
+   * With tokens on, a {@code /v1} request without a valid token — none, or one that is neither an
+   * API token nor a VACP platform's key — is 401 even where no route matches: which paths and
+   * methods exist is told only to callers who can use them.
    */
   private Route unauthenticatedOr(ApiError error, List<HttpHeader> headers) {
     return extractRequest(
         request -> {
-          boolean anonymous =
-              api.tokens().enabled()
-                  && request.getUri().path().startsWith("/v1")
-                  && ApiDirectives.bearerToken(request).isEmpty();
-          return anonymous
-              ? complete(ApiDirectives.missingToken(WireFormat.forError(request)))
-              : complete(ApiDirectives.error(error, WireFormat.forError(request), headers));
+          WireFormat out = WireFormat.forError(request);
+          Route refused = complete(ApiDirectives.missingToken(out));
+          Route answered = complete(ApiDirectives.error(error, out, headers));
+          if (!api.tokens().enabled() || !request.getUri().path().startsWith("/v1")) {
+            return answered;
+          }
+          Optional<String> token = ApiDirectives.bearerToken(request);
+          if (token.isEmpty() || !ApiKeys.plausible(token.get())) return refused;
+          if (api.tokens().roleOf(token.get()).isPresent()) return answered;
+          return onSuccess(
+              vacp.authenticate(token.get()),
+              platform -> platform.isPresent() ? answered : refused);
         });
   }
 

@@ -234,7 +234,8 @@ public final class VacpRoutes extends ApiDirectives {
         });
   }
 
-  CompletionStage<Optional<VacpPlatform.PlatformView>> authenticate(String key) {
+  /** The platform whose key this is, if it is one. */
+  public CompletionStage<Optional<VacpPlatform.PlatformView>> authenticate(String key) {
     String hash = ApiKeys.hash(key);
     return this.<VacpApiKey.Command, VacpApiKey.Bound>ask(
             VacpApiKey.KEY, hash, VacpApiKey.Resolve::new)

@@ -57,6 +57,19 @@ class AuthTest {
     var operator = anonymous.withToken("op-secret-1");
     assertThat(operator.get("/v1/no-such-thing").code()).isEqualTo("NOT_FOUND");
     assertThat(operator.delete("/v1/accounts/x").code()).isEqualTo("METHOD_NOT_ALLOWED");
+
+    var madeUp = anonymous.withToken("made-up-token");
+    assertThat(madeUp.get("/v1/no-such-thing").status()).isEqualTo(401);
+    assertThat(madeUp.delete("/v1/accounts/x").status()).isEqualTo(401);
+    var platform =
+        operator.put(
+            "/v1/vacp/platforms/pf-" + UUID.randomUUID(),
+            "{\"name\":\"Weather\",\"serviceClass\":1,\"callbackUrl\":\"http://127.0.0.1:9/cb\"}");
+    assertThat(platform.status()).as(platform.toString()).isEqualTo(201);
+    var withKey = anonymous.withToken(platform.json().get("apiKey").asText());
+    assertThat(withKey.get("/v1/no-such-thing").code())
+        .as("a platform's key is a valid token")
+        .isEqualTo("NOT_FOUND");
   }
 
   /** A protobuf client decodes every error as {@code scp.v1.Error}, refusals of its token too. */
