@@ -729,7 +729,11 @@ public final class PrepaidAccount
             .max()
             .orElseThrow();
     Duration ttl = cmd.ttl().orElse(settings.defaultTtl());
-    if (ttl.compareTo(settings.maxTtl()) > 0) ttl = settings.maxTtl();
+    // The cap is for clients' reservations. The SCP's services size theirs to what they must
+    // outlive (a call: its longest possible duration); cut short, a call the SCP ends itself
+    // would find its money released and charge nothing.
+    boolean capped = !ReservationIds.isScpOwned(cmd.reservationId());
+    if (capped && ttl.compareTo(settings.maxTtl()) > 0) ttl = settings.maxTtl();
     Instant expiresAt = clock.instant().plus(ttl);
     return Effect()
         .persist(new FundsReserved(cmd.reservationId(), amount, expiresAt))

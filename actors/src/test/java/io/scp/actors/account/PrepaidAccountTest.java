@@ -90,6 +90,20 @@ class PrepaidAccountTest {
   }
 
   @Test
+  void theLifetimeCapIsForClientReservationsNotForTheScpsOwn() {
+    Optional<Duration> twoHours = Optional.of(Duration.ofHours(2)); // the cap is 1 h
+    Instant before = Instant.now();
+    PrepaidAccount.ReservationView client =
+        ok(x -> new PrepaidAccount.Reserve("client-1", 10, twoHours, x));
+    PrepaidAccount.ReservationView call =
+        ok(x -> new PrepaidAccount.Reserve("call:c-1:1", 10, twoHours, x));
+    assertThat(client.expiresAt()).isBefore(before.plus(Duration.ofMinutes(61)));
+    assertThat(call.expiresAt())
+        .as("a call's reservation lives as long as its call may")
+        .isAfter(before.plus(Duration.ofMinutes(119)));
+  }
+
+  @Test
   void closedReservationsBeyondTheWindowAreForgottenOldestFirstOpenOnesNever() {
     ok(x -> new PrepaidAccount.Reserve("open", 100, Optional.empty(), x));
     for (int i = 1; i <= 5; i++) {
