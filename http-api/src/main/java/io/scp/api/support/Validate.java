@@ -71,10 +71,10 @@ public final class Validate {
   }
 
   public static LocalDate date(String field, String value) {
+    matching(field, value, DATE, "a date YYYY-MM-DD");
     try {
-      if (!DATE.matcher(value).matches()) throw new DateTimeParseException("", value, 0);
       return LocalDate.parse(value);
-    } catch (DateTimeParseException | NullPointerException e) {
+    } catch (DateTimeParseException e) {
       throw ApiError.badRequest(field + " must be a date YYYY-MM-DD");
     }
   }

@@ -3,12 +3,14 @@ package io.scp.node.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -157,7 +159,7 @@ class AccountApiTest {
         .isEqualTo(200);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cdrsOf(acc)).hasSize(2));
-    List<com.fasterxml.jackson.databind.JsonNode> cdrs = cdrsOf(acc);
+    List<JsonNode> cdrs = cdrsOf(acc);
     assertThat(cdrs.stream().mapToLong(c -> c.get("charge").asLong()).sum())
         .as("the CDRs' charges are what was deducted")
         .isEqualTo(api.get("/v1/accounts/" + acc).json().get("deducted").asLong())
@@ -168,10 +170,10 @@ class AccountApiTest {
   }
 
   /** The CDRs charged to an account. */
-  static List<com.fasterxml.jackson.databind.JsonNode> cdrsOf(String account) {
+  static List<JsonNode> cdrsOf(String account) {
     var r = api.get("/v1/cdrs?type=CALL&limit=1000");
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-    List<com.fasterxml.jackson.databind.JsonNode> mine = new java.util.ArrayList<>();
+    List<JsonNode> mine = new ArrayList<>();
     r.json()
         .get("cdrs")
         .forEach(
