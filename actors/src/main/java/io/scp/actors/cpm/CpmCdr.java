@@ -68,7 +68,10 @@ public record CpmCdr(
    * The row of the CDR table: the charged party is the subscriber billed — the number behind the
    * sender (or initiator), the one a lent SIP-URI is bound to — else the address itself; the sender
    * is the caller, the recipients (or other participants, comma-separated) the called party; the
-   * message or session id is in {@code callId}.
+   * message or session id is in {@code callId}. With one recipient (or one other participant) the
+   * destination is the subscriber it reached — the number its address names, else the address — so
+   * that {@code ?msisdn=} finds what a subscriber received as well as what it sent; a group message
+   * has no single destination.
    */
   public Cdr toCdr() {
     return new Cdr(
@@ -79,7 +82,7 @@ public record CpmCdr(
         Optional.of(referenceId),
         Optional.of(caller),
         called.isEmpty() ? Optional.empty() : Optional.of(String.join(",", called)),
-        Optional.empty(),
+        destination(),
         Optional.empty(),
         Optional.of(decision),
         cause,
@@ -90,6 +93,12 @@ public record CpmCdr(
         0,
         charge,
         0);
+  }
+
+  private Optional<String> destination() {
+    if (called.size() != 1) return Optional.empty();
+    String recipient = called.get(0);
+    return Optional.of(CpmAddress.subscriberMsisdn(recipient).orElse(recipient));
   }
 
   /** The same record with what was actually charged. */

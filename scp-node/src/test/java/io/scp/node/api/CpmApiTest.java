@@ -518,6 +518,45 @@ class CpmApiTest {
     assertThat(cdrs.stream().mapToLong(c -> c.get("charge").asLong()).sum()).isEqualTo(20);
   }
 
+  /** A subscriber's CDRs show what it received as well as what it sent (docs/cpm.md). */
+  @Test
+  void aMessageCdrNamesItsOneRecipientAsTheDestination() {
+    String sender = sipUser("sender");
+    String byNumber = msisdn();
+    String byPhoneUri = msisdn();
+    String toNumber = unique("to-number");
+    String toPhoneUri = unique("to-phone-uri");
+    String toTwo = unique("to-two");
+    sent(toNumber, sender, List.of(byNumber), "to a number");
+    String phoneUri = "sip:+" + byPhoneUri + "@ims.example.com;user=phone";
+    assertThat(api.put("/v1/cpm/users/" + enc(phoneUri), "{}").status()).isEqualTo(201);
+    sent(toPhoneUri, sender, List.of(phoneUri), "to a SIP URI that names a number");
+    sent(toTwo, sender, List.of(byNumber, phoneUri), "to both");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(messageCdrs(byNumber)).hasSize(1);
+              assertThat(messageCdrs(byPhoneUri)).hasSize(1);
+            });
+    JsonNode received = messageCdrs(byNumber).get(0);
+    assertThat(received.get("callId").asText()).isEqualTo(toNumber);
+    assertThat(received.get("destination").asText()).isEqualTo(byNumber);
+    assertThat(received.get("caller").asText()).isEqualTo(sender);
+    assertThat(messageCdrs(byPhoneUri).get(0).get("callId").asText()).isEqualTo(toPhoneUri);
+    assertThat(messageCdrs(byPhoneUri).get(0).get("destination").asText()).isEqualTo(byPhoneUri);
+
+    // a group message has no single destination: its recipients are in "called"
+    JsonNode group =
+        api.get("/v1/cdrs?type=MESSAGE&limit=1000").json().findParents("callId").stream()
+            .filter(c -> c.get("callId").asText().equals(toTwo))
+            .findFirst()
+            .orElseThrow();
+    assertThat(group.get("destination").isNull()).isTrue();
+    assertThat(group.get("called").asText()).startsWith(byNumber + ",sip:+" + byPhoneUri + "@");
+  }
+
   /** A CPM user whose subscriber pays through a new prepaid account holding {@code balance}. */
   static String prepaidCpmUser(String accountId, long balance) {
     assertThat(api.put("/v1/accounts/" + accountId, "{\"balance\":" + balance + "}").status())
