@@ -12,7 +12,6 @@ import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
-import io.scp.actors.sipuri.SipUriSlot;
 import io.scp.actors.subscriber.Subscriber;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -379,26 +378,9 @@ public final class CpmMessage
     return ask(CpmUser.KEY, address, r -> new CpmUser.Lookup(bodyChars, r));
   }
 
-  /**
-   * The number the sender's messages are billed to. A SIP-URI lent from a pool bills the number it
-   * is bound to (mission: everything done under the URI is billed to that number) — a canonical
-   * address spells a SIP-URI as its pool does; any other address the number it names, if any.
-   */
+  /** The number the sender's messages are billed to (a lent SIP-URI's bound number). */
   private CompletionStage<Optional<String>> billedMsisdn(String from) {
-    Optional<String> named = CpmAddress.subscriberMsisdn(from);
-    if (!from.startsWith("sip:") && !from.startsWith("sips:")) {
-      return CompletableFuture.completedFuture(named);
-    }
-    return this.<SipUriSlot.Command, SipUriSlot.SlotView>ask(
-            SipUriSlot.KEY, from, SipUriSlot.Get::new)
-        .thenApply(SipUriSlot.SlotView::msisdn)
-        .exceptionally(
-            failure -> {
-              Refusal refusal = refusalOf(failure);
-              if (refusal.code() == ErrorCode.UNKNOWN_URI) return Optional.empty();
-              throw refusal;
-            })
-        .thenApply(bound -> bound.or(() -> named));
+    return BilledNumber.of(sharding, from, settings.askTimeout());
   }
 
   private CompletionStage<Optional<Subscriber.SubscriberView>> subscriber(String msisdn) {

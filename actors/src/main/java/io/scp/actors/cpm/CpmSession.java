@@ -97,9 +97,14 @@ public final class CpmSession
 
   /**
    * {@code members} is everyone in the session, the initiator first (for a pre-arranged group, the
-   * group's members).
+   * group's members); {@code billedMsisdn} the number the initiator is billed as when the session
+   * starts ({@link BilledNumber}: a lent SIP-URI's bound number), which the session CDR names.
    */
-  public record Start(Spec spec, List<String> members, ActorRef<StatusReply<Started>> replyTo)
+  public record Start(
+      Spec spec,
+      List<String> members,
+      Optional<String> billedMsisdn,
+      ActorRef<StatusReply<Started>> replyTo)
       implements Command {}
 
   public record AddParticipant(String address, ActorRef<StatusReply<SessionView>> replyTo)
@@ -135,8 +140,16 @@ public final class CpmSession
 
   public sealed interface Event extends CborSerializable {}
 
+  /**
+   * {@code billedMsisdn} is empty when the initiator is billed as no number — and in events written
+   * before it was kept, which are billed as the number the initiator names ({@link #end}).
+   */
   public record SessionStarted(
-      Spec spec, List<String> members, List<MediaSelection.MediaDecision> media, Instant at)
+      Spec spec,
+      List<String> members,
+      List<MediaSelection.MediaDecision> media,
+      Instant at,
+      Optional<String> billedMsisdn)
       implements Event {}
 
   public record ParticipantAdded(String address, Kind kind, Instant at) implements Event {}
@@ -183,7 +196,8 @@ public final class CpmSession
       Set<String> offered,
       Optional<Instant> endedAt,
       Optional<String> endCause,
-      Optional<CpmCdr> cdr)
+      Optional<CpmCdr> cdr,
+      Optional<String> billedMsisdn)
       implements State {
 
     boolean ended() {
@@ -203,7 +217,8 @@ public final class CpmSession
           offered,
           endedAt,
           endCause,
-          cdr);
+          cdr,
+          billedMsisdn);
     }
 
     Live endedAt(Instant at, String cause, CpmCdr cdr) {
@@ -219,7 +234,8 @@ public final class CpmSession
           offered,
           Optional.of(at),
           Optional.of(cause),
-          Optional.of(cdr));
+          Optional.of(cdr),
+          billedMsisdn);
     }
   }
 
@@ -342,7 +358,8 @@ public final class CpmSession
             cmd.spec(),
             List.copyOf(cmd.members()),
             MediaSelection.decide(cmd.spec().media()),
-            clock.instant());
+            clock.instant(),
+            cmd.billedMsisdn());
     return Effect()
         .persist(event)
         .thenRun((Live s) -> armIdleTimeout(s))
@@ -429,7 +446,9 @@ public final class CpmSession
             "cpm-session:" + sessionId,
             CpmCdr.Type.SESSION,
             state.spec().initiator(),
-            CpmAddress.subscriberMsisdn(state.spec().initiator()),
+            // What the initiator's address names is all a session started before the billed number
+            // was kept can tell; when the number was looked up, it is the same or that lookup's.
+            state.billedMsisdn().or(() -> CpmAddress.subscriberMsisdn(state.spec().initiator())),
             Optional.empty(),
             sessionId,
             Optional.of(sessionId),
@@ -509,7 +528,8 @@ public final class CpmSession
                     new HashSet<>(),
                     Optional.empty(),
                     Optional.empty(),
-                    Optional.empty()));
+                    Optional.empty(),
+                    e.billedMsisdn()));
     builder
         .forStateType(Live.class)
         .onEvent(

@@ -53,7 +53,10 @@ class CpmSessionTest {
 
   private StatusReply<CpmSession.Started> start(Spec spec, List<String> members) {
     return session
-        .<StatusReply<CpmSession.Started>>runCommand(r -> new CpmSession.Start(spec, members, r))
+        .<StatusReply<CpmSession.Started>>runCommand(
+            r ->
+                new CpmSession.Start(
+                    spec, members, CpmAddress.subscriberMsisdn(spec.initiator()), r))
         .reply();
   }
 
@@ -66,6 +69,41 @@ class CpmSessionTest {
 
   private static ErrorCode code(StatusReply<?> reply) {
     return ((Refusal) reply.getError()).code();
+  }
+
+  /**
+   * The session CDR names the number looked up at the start (a lent SIP-URI's); an event written
+   * before that number was kept reads as empty, and the CDR falls back to what the initiator names.
+   */
+  @Test
+  void theSessionCdrNamesTheNumberTheInitiatorWasBilledAs() {
+    var lent = new Spec(Kind.ONE_TO_ONE, ALICE, List.of(BOB), Optional.empty(), List.of());
+    session.<StatusReply<CpmSession.Started>>runCommand(
+        r -> new CpmSession.Start(lent, List.of(ALICE, BOB), Optional.of("8613800000009"), r));
+    assertThat(endedCdr().msisdn()).contains("8613800000009");
+    assertThat(endedCdr().chargedParty()).isEqualTo(ALICE);
+
+    session =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            CpmSession.create(
+                "s-" + UUID.randomUUID(),
+                CpmTesting.settings("scp.cpm.session-idle-timeout = 10m"),
+                clock),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
+    var byNumber = new Spec(Kind.ONE_TO_ONE, CAROL, List.of(BOB), Optional.empty(), List.of());
+    session.<StatusReply<CpmSession.Started>>runCommand(
+        r -> new CpmSession.Start(byNumber, List.of(CAROL, BOB), Optional.empty(), r));
+    assertThat(endedCdr().msisdn()).contains(CAROL);
+  }
+
+  private CpmCdr endedCdr() {
+    return session
+        .<StatusReply<SessionView>>runCommand(CpmSession.End::new)
+        .reply()
+        .getValue()
+        .cdr()
+        .orElseThrow();
   }
 
   @Test

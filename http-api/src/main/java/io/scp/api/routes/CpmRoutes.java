@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
+import io.scp.actors.cpm.BilledNumber;
 import io.scp.actors.cpm.CpmAddress;
 import io.scp.actors.cpm.CpmGroup;
 import io.scp.actors.cpm.CpmMessage;
@@ -341,8 +342,13 @@ public final class CpmRoutes extends ApiDirectives {
                 requireReachable(members.subList(1, members.size())).thenApply(ok -> members))
         .thenCompose(
             members ->
-                this.<CpmSession.Command, CpmSession.Started>ask(
-                    CpmSession.KEY, sessionId, r -> new CpmSession.Start(spec, members, r)))
+                BilledNumber.of(api.sharding(), initiator, api.askTimeout())
+                    .thenCompose(
+                        billed ->
+                            this.<CpmSession.Command, CpmSession.Started>ask(
+                                CpmSession.KEY,
+                                sessionId,
+                                r -> new CpmSession.Start(spec, members, billed, r))))
         .thenApply(
             started -> {
               var out = CpmSessionStarted.newBuilder().setSessionId(sessionId);

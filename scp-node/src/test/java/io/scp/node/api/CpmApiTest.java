@@ -439,6 +439,36 @@ class CpmApiTest {
     assertThat(cdr.get("callId").asText()).isEqualTo(billed);
     assertThat(cdr.get("charge").asLong()).isEqualTo(10);
 
+    // a session started under the lent URI: its CDR names the same number
+    String sessionId = unique("lent-session");
+    var session =
+        api.post(
+            "/v1/cpm/sessions",
+            "{\"sessionId\":\""
+                + sessionId
+                + "\",\"initiator\":\""
+                + lent
+                + "\",\"participants\":[\""
+                + bob
+                + "\"],\"kind\":\"ONE_TO_ONE\"}");
+    assertThat(session.status()).as(session.toString()).isEqualTo(201);
+    JsonNode ended = api.delete("/v1/cpm/sessions/" + sessionId).json();
+    assertThat(ended.get("cdr").get("msisdn").asText()).isEqualTo(holder);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(api.get("/v1/cdrs?type=SESSION&msisdn=" + holder).json().get("cdrs"))
+                    .hasSize(1));
+    assertThat(
+            api.get("/v1/cdrs?type=SESSION&msisdn=" + holder)
+                .json()
+                .get("cdrs")
+                .get(0)
+                .get("callId")
+                .asText())
+        .isEqualTo(sessionId);
+
     // released, the URI is no one's: its messages are billed to nobody's account
     assertThat(
             api.post("/v1/sip-uri-pools/" + pool + "/allocations/" + holder + "/release", "{}")
