@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ShardPlacement;
+import io.scp.actors.common.Unicode;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -349,8 +350,21 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
     }
   }
 
+  /**
+   * A result that is not Unicode text (a JSON escape of half a surrogate pair) could never be
+   * persisted with the invocation: such an answer is no usable answer, like any body that cannot be
+   * read.
+   */
   private Answered answered(PlatformGateway.Response response) {
-    return new Answered(response.outcome(), response.status(), response.reason(), result(response));
+    Optional<String> result = result(response);
+    if (result.isPresent() && !Unicode.isWellFormed(result.get())) {
+      return new Answered(
+          PlatformGateway.Outcome.FAILED,
+          response.status(),
+          "malformed answer (text that is not Unicode)",
+          Optional.empty());
+    }
+    return new Answered(response.outcome(), response.status(), response.reason(), result);
   }
 
   private Behavior<Command> onGetStats(GetStats get) {

@@ -10,6 +10,8 @@ import com.typesafe.config.Config;
 import io.scp.actors.vacp.PlatformFields;
 import io.scp.actors.vacp.PlatformGateway;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -208,7 +210,8 @@ public final class HttpPlatformGateway implements PlatformGateway {
         return Response.of(Outcome.TIMEOUT, "timed out: " + cause.getMessage());
       }
       if (cause instanceof CancellationException) return Response.of(Outcome.TIMEOUT, "aborted");
-      return Response.of(Outcome.FAILED, "call failed: " + cause);
+      log.debug("platform call failed", cause);
+      return Response.of(Outcome.FAILED, "call failed: " + failureText(cause));
     }
     int status = response.statusCode();
     if (response.body() == null) {
@@ -241,6 +244,17 @@ public final class HttpPlatformGateway implements PlatformGateway {
       outcome = Outcome.FAILED;
     }
     return new Response(outcome, status, "HTTP " + status, fields, Optional.of(body));
+  }
+
+  /**
+   * What went wrong, in words a platform's operator can act on: the reason travels to API clients
+   * (a 502's message), where a Java exception's name and text do not belong.
+   */
+  static String failureText(Throwable cause) {
+    if (cause instanceof ConnectException) return "could not connect to the callback address";
+    if (cause instanceof ProtocolException) return "the answer is not valid HTTP";
+    if (cause instanceof IOException) return "the connection failed before a complete answer";
+    return "the call could not be made";
   }
 
   /**

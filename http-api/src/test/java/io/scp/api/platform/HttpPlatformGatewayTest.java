@@ -12,8 +12,10 @@ import io.scp.actors.vacp.PlatformGateway.Outcome;
 import io.scp.actors.vacp.PlatformGateway.Protocol;
 import io.scp.actors.vacp.PlatformGateway.Response;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -224,13 +226,14 @@ class HttpPlatformGatewayTest {
       closedPort = socket.getLocalPort();
     }
     var closed = new Endpoint("pf", "http://127.0.0.1:" + closedPort + "/cb", Protocol.STANDARD);
-    assertThat(
-            gateway
-                .call(closed, "x", PlatformFields.empty(), Optional.empty())
-                .toCompletableFuture()
-                .join()
-                .outcome())
-        .isEqualTo(Outcome.FAILED);
+    Response refused =
+        gateway
+            .call(closed, "x", PlatformFields.empty(), Optional.empty())
+            .toCompletableFuture()
+            .join();
+    assertThat(refused.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(refused.reason())
+        .isEqualTo("call failed: could not connect to the callback address");
     var ftp = new Endpoint("pf", "ftp://127.0.0.1/cb", Protocol.STANDARD);
     assertThat(
             gateway
@@ -239,6 +242,44 @@ class HttpPlatformGatewayTest {
                 .join()
                 .outcome())
         .isEqualTo(Outcome.FAILED);
+  }
+
+  /** The reason reaches API clients (a 502's message): words, not a Java exception's text. */
+  @Test
+  void aBrokenAnswerIsDescribedInWords() throws Exception {
+    Response garbage = rawAnswer("garbage\r\n\r\n");
+    assertThat(garbage.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(garbage.reason()).isEqualTo("call failed: the answer is not valid HTTP");
+    Response truncated = rawAnswer("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n{}");
+    assertThat(truncated.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(truncated.reason())
+        .isEqualTo("call failed: the connection failed before a complete answer");
+  }
+
+  /** The gateway's answer from a platform that writes {@code raw} and closes the connection. */
+  private Response rawAnswer(String raw) throws Exception {
+    try (ServerSocket broken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread answering =
+          new Thread(
+              () -> {
+                try (Socket client = broken.accept()) {
+                  client.getInputStream().read(new byte[4096]);
+                  client.getOutputStream().write(raw.getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // the gateway went away
+                }
+              });
+      answering.start();
+      var endpoint =
+          new Endpoint("pf", "http://127.0.0.1:" + broken.getLocalPort(), Protocol.STANDARD);
+      Response answer =
+          gateway
+              .call(endpoint, "x", PlatformFields.empty(), Optional.empty())
+              .toCompletableFuture()
+              .join();
+      answering.join(5_000);
+      return answer;
+    }
   }
 
   @Test

@@ -385,12 +385,20 @@ class VacpInvocationApiTest {
     assertThat(truncated.code()).isEqualTo("PROVIDER_FAILED");
     json.provider().stub().answer("invoke", 200, "<<<not json>>>");
     assertThat(json.invoke("m2", null).code()).isEqualTo("PROVIDER_FAILED");
+    // half a surrogate pair is no text: it could never be kept with the invocation
+    json.provider().stub().answer("invoke", 200, "{\"result\":\"\\ud800\"}");
+    var notUnicode = json.invoke("m3", null);
+    assertThat(notUnicode.status()).as(notUnicode.toString()).isEqualTo(502);
+    assertThat(notUnicode.code()).isEqualTo("PROVIDER_FAILED");
+    assertThat(notUnicode.json().get("message").asText()).contains("not Unicode");
 
     Pull form = pull("FORM", 7, 1000L);
     form.provider().stub().answerForm("invoke", 200, "result=100%zz");
     var badForm = form.invoke("m1", null);
     assertThat(badForm.status()).as(badForm.toString()).isEqualTo(502);
     assertThat(badForm.code()).isEqualTo("PROVIDER_FAILED");
+    form.provider().stub().answerForm("invoke", 200, "result=%22%5Cud800%22");
+    assertThat(form.invoke("m2", null).code()).isEqualTo("PROVIDER_FAILED");
 
     String setting =
         VacpFixture.interworkingPath(json.msisdn(), json.consumer(), json.capability());
