@@ -14,6 +14,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 
 /**
@@ -53,6 +54,11 @@ public final class ProtoJson {
   /** Parses {@code json} into {@code builder}; an empty body is the empty object. */
   public static <B extends Message.Builder> B decode(byte[] json, B builder) {
     if (json.length == 0) return builder;
+    // Jackson decodes some malformed UTF-8 (an overlong "\xc0\xb6" reads as "6", passing a digit
+    // check) where protobuf refuses it: both encodings take the same text, checked the same way.
+    if (!UnsafeByteOperations.unsafeWrap(json).isValidUtf8()) {
+      throw new DecodeException("body is not UTF-8 text");
+    }
     JsonNode root;
     try {
       root = MAPPER.readTree(json);

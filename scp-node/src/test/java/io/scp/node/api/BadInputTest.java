@@ -201,6 +201,44 @@ class BadInputTest {
     assertThat(ok.json().get("name").asText()).isEqualTo("\ud83d\ude00");
   }
 
+  /**
+   * A JSON body is UTF-8 as protobuf reads it: an overlong form ({@code C0 B6} for "6", {@code C0
+   * AF} for "/"), an encoded surrogate or another encoding is refused, not decoded into a valid
+   * looking value.
+   */
+  @Test
+  void aJsonBodyThatIsNotUtf8Is400() {
+    String imsi = "46000" + (1_000_000_000L + new Random().nextInt(999_999_999));
+    byte[][] bodies = {
+      bytes("{\"msisdn\":\"8613800000001\",\"mcc\":\"4", 0xc0, 0xb6, "0\",\"mnc\":\"00\"}"),
+      bytes("{\"msisdn\":\"8613800000001\",\"mcc\":\"460\",\"mnc\":\"0", 0xe0, 0x80, 0xb0, "\"}"),
+      bytes("{\"msisdn\":\"8613800000001\",\"mcc\":\"460\",\"mnc\":\"00", 0xed, 0xa0, 0x80, "\"}"),
+      "{\"msisdn\":\"8613800000001\",\"mcc\":\"460\",\"mnc\":\"00\"}"
+          .getBytes(StandardCharsets.UTF_16),
+    };
+    for (byte[] body : bodies) {
+      var r = api.send("PUT", "/v1/ims/subscribers/" + imsi, body, "application/json");
+      assertThat(r.status()).as(r.toString()).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("INVALID_ARGUMENT");
+    }
+    assertThat(api.get("/v1/ims/subscribers/" + imsi).status()).isEqualTo(404);
+    var ok =
+        api.put(
+            "/v1/ims/subscribers/" + imsi,
+            "{\"msisdn\":\"8613800000001\",\"mcc\":\"460\",\"mnc\":\"00\"}");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+  }
+
+  /** ASCII text and raw bytes, concatenated. */
+  private static byte[] bytes(Object... parts) {
+    var out = new java.io.ByteArrayOutputStream();
+    for (Object part : parts) {
+      if (part instanceof String text) out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
+      else out.write((Integer) part);
+    }
+    return out.toByteArray();
+  }
+
   /** A protobuf field sent with another wire type is not silently left at its default. */
   @Test
   void protobufFieldsOfTheWrongTypeAre400() {
