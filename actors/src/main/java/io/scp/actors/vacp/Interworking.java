@@ -13,8 +13,10 @@ import io.scp.actors.common.RememberedEntity;
 import io.scp.actors.common.SnapshotCopies;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +141,18 @@ public final class Interworking
   public record RecordUse(String useId, long fee, ActorRef<StatusReply<InterworkingView>> replyTo)
       implements Command {}
 
+  /**
+   * A use starts (an invocation is about to call the provider): a cancellation arriving meanwhile
+   * waits for its {@link RecordUse} or {@link EndUse}, at most {@code hold}, so a use the provider
+   * served is settled with the others rather than lost. Refused once a cancellation has begun.
+   */
+  public record BeginUse(
+      String useId, Duration hold, ActorRef<StatusReply<InterworkingView>> replyTo)
+      implements Command {}
+
+  /** A use that began ends without a fee (the provider refused, failed or was not called). */
+  public record EndUse(String useId) implements Command {}
+
   public record Get(ActorRef<StatusReply<InterworkingView>> replyTo) implements Command {}
 
   record ChecksDone(Setting setting, Optional<Refusal> refusal) implements Command {}
@@ -153,6 +167,11 @@ public final class Interworking
   record StepFailed(String step, String detail) implements Command {}
 
   enum Resume implements Command {
+    INSTANCE
+  }
+
+  /** The longest wait of a deferred cancellation for the uses in flight is over. */
+  enum UsesHeld implements Command {
     INSTANCE
   }
 
@@ -286,6 +305,11 @@ public final class Interworking
   private boolean providerCallInFlight;
   private Optional<CancelReason> payerLookup = Optional.empty();
   private final List<ActorRef<StatusReply<Settled>>> cancelWaiters = new ArrayList<>();
+  // Uses begun and not yet recorded or ended, with how long each may hold a cancellation back; a
+  // cancellation that found some waits here. Lost in a crash: a fee recorded after a cancellation
+  // that did not wait is refused (the invocation logs it).
+  private final Map<String, Instant> usesInFlight = new HashMap<>();
+  private Optional<CancelReason> deferredCancel = Optional.empty();
   private boolean settling;
   private int failures;
 
@@ -362,6 +386,19 @@ public final class Interworking
             .onCommand(StepFailed.class, this::onStepFailed)
             .onCommand(Resume.class, this::onResume)
             .onCommand(RecordUse.class, this::onRecordUse)
+            .onCommand(BeginUse.class, this::onBeginUse)
+            .onCommand(
+                EndUse.class,
+                (s, c) -> {
+                  useEnded(s, c.useId());
+                  return Effect().noReply();
+                })
+            .onCommand(
+                UsesHeld.class,
+                (s, c) -> {
+                  startDeferredCancel(s);
+                  return Effect().noReply();
+                })
             .onCommand(Get.class, this::onGet)
             .onCommand(NoticeAnswered.class, this::onNoticeAnswered)
             .onCommand(
@@ -586,6 +623,7 @@ public final class Interworking
     }
     Long known = state.useIds().get(cmd.useId());
     if (known != null) {
+      useEnded(state, cmd.useId());
       return known == cmd.fee()
           ? Effect().reply(cmd.replyTo(), StatusReply.success(activeView(state)))
           : Effect()
@@ -598,14 +636,59 @@ public final class Interworking
     }
     return Effect()
         .persist(new UseRecorded(cmd.useId(), cmd.fee()))
+        .thenRun(s -> useEnded(s, cmd.useId()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(activeView(s)));
+  }
+
+  private ReplyEffect<Event, State> onBeginUse(State state, BeginUse cmd) {
+    if (state.active().isEmpty() || cancelling(state)) {
+      return Effect().reply(cmd.replyTo(), noInterworking());
+    }
+    usesInFlight.put(cmd.useId(), clock.instant().plus(cmd.hold()));
+    return Effect().reply(cmd.replyTo(), StatusReply.success(activeView(state)));
+  }
+
+  private boolean cancelling(State state) {
+    return state.settlement().isPresent() || payerLookup.isPresent() || deferredCancel.isPresent();
+  }
+
+  private void holdUntil(Instant until) {
+    Duration left = Duration.between(clock.instant(), until);
+    timers.startSingleTimer(UsesHeld.INSTANCE, left.isNegative() ? Duration.ZERO : left);
+  }
+
+  private void useEnded(State state, String useId) {
+    if (usesInFlight.remove(useId) != null) startDeferredCancel(state);
+  }
+
+  /** The uses a cancellation waits for: begun, neither recorded nor ended, still within hold. */
+  private Optional<Instant> heldUntil() {
+    Instant now = clock.instant();
+    usesInFlight.values().removeIf(until -> !until.isAfter(now));
+    return usesInFlight.values().stream().max(Instant::compareTo);
+  }
+
+  /** A cancellation that waited for uses in flight goes on once none is left. */
+  private void startDeferredCancel(State state) {
+    if (deferredCancel.isEmpty()) return;
+    Optional<Instant> held = heldUntil();
+    if (held.isPresent()) {
+      holdUntil(held.get());
+      return;
+    }
+    CancelReason reason = deferredCancel.get();
+    deferredCancel = Optional.empty();
+    timers.cancel(UsesHeld.INSTANCE);
+    if (state.active().isEmpty() || state.settlement().isPresent()) return;
+    payerLookup = Optional.of(reason);
+    findPayer(state.active().get());
   }
 
   // ---- cancellation and settlement
 
   private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
     if (checking.isPresent() || state.pending().isPresent()) return Effect().stash();
-    if (state.settlement().isPresent() || payerLookup.isPresent()) {
+    if (cancelling(state)) {
       cancelWaiters.add(cmd.replyTo());
       return Effect().noReply();
     }
@@ -618,6 +701,12 @@ public final class Interworking
                   : noInterworking());
     }
     cancelWaiters.add(cmd.replyTo());
+    Optional<Instant> held = heldUntil();
+    if (held.isPresent()) {
+      deferredCancel = Optional.of(cmd.reason());
+      holdUntil(held.get());
+      return Effect().noReply();
+    }
     payerLookup = Optional.of(cmd.reason());
     findPayer(state.active().get());
     return Effect().noReply();
@@ -829,6 +918,8 @@ public final class Interworking
             || state.pending().isPresent()
             || state.settlement().isPresent()
             || payerLookup.isPresent()
+            || deferredCancel.isPresent()
+            || !usesInFlight.isEmpty()
             || !state.notices().isEmpty()
             || notices.busy();
     idle.onCheck(busy);

@@ -10,6 +10,7 @@ import io.scp.actors.common.JournalOnlyRecovery;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.common.RememberedEntity;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -286,6 +287,7 @@ public final class VacpInvocation
                 request.msisdn(),
                 request.capability(),
                 Interworking.Mode.PULL)
+            .thenCompose(grant -> beginUse(grant).thenApply(begun -> grant))
             .thenCompose(
                 grant ->
                     deps.ports()
@@ -318,6 +320,33 @@ public final class VacpInvocation
                   "the invocation could not be routed in time, retry with the same id",
                   Optional.of(1L)));
         });
+  }
+
+  /**
+   * Tells the setting a use begins, so that a cancellation meanwhile settles its fee too: it may
+   * hold a cancellation back as long as the provider's call and the fee's recording can take.
+   */
+  private CompletionStage<Interworking.InterworkingView> beginUse(VacpAccess.Grant grant) {
+    Duration askTimeout = deps.settings().askTimeout();
+    Duration hold = deps.routing().routeTimeout(askTimeout).plus(askTimeout.multipliedBy(2));
+    return deps.ports()
+        .<Interworking.Command, Interworking.InterworkingView>ask(
+            Interworking.KEY,
+            grant.interworking().interworkingId(),
+            r -> new Interworking.BeginUse(useId(), hold, r));
+  }
+
+  /** The use ends without a fee: a cancellation waiting for it need not wait any longer. */
+  private void endUse(VacpAccess.Grant grant) {
+    deps.ports()
+        .tell(
+            Interworking.KEY,
+            grant.interworking().interworkingId(),
+            new Interworking.EndUse(useId()));
+  }
+
+  private String useId() {
+    return "invocation:" + entityId;
   }
 
   private CompletionStage<Routed> callRouter(
@@ -365,6 +394,10 @@ public final class VacpInvocation
     VacpAccess.Grant grant = routed.grant();
     String provider = grant.providerPlatformId();
     VacpProviderRouter.Outcome outcome = routed.outcome();
+    if (!(outcome instanceof VacpProviderRouter.Answered a)
+        || a.outcome() != PlatformGateway.Outcome.ACCEPTED) {
+      endUse(grant);
+    }
     if (outcome instanceof VacpProviderRouter.Throttled t) {
       answerAll(new Refused(ErrorCode.THROTTLED, t.reason(), Optional.of(t.retryAfterSeconds())));
       return Effect().noReply();
@@ -447,7 +480,7 @@ public final class VacpInvocation
             .<Interworking.Command, Interworking.InterworkingView>ask(
                 Interworking.KEY,
                 state.interworkingId(),
-                r -> new Interworking.RecordUse("invocation:" + entityId, state.fee(), r)),
+                r -> new Interworking.RecordUse(useId(), state.fee(), r)),
         (view, failure) -> {
           if (failure == null) return new FeeAnswered(true, "recorded");
           Throwable cause = VacpAccess.unwrap(failure);

@@ -337,6 +337,50 @@ class InterworkingTest {
     assertThat(cdr.cdrId()).isEqualTo("vacp:" + setting(Mode.PULL).id() + ":1");
   }
 
+  /**
+   * A cancellation waits for the uses in flight: a use recorded meanwhile is settled with the
+   * others; one neither recorded nor ended holds it back no longer than the hold it asked for.
+   */
+  @Test
+  void aCancellationWaitsForTheUsesInFlightAtMostTheirHold() {
+    subscriber(Subscriber.Status.ACTIVE, Optional.empty(), "pf-a", "pf-b");
+    authorise(VALID);
+    var clock = new io.scp.actors.testing.ManualClock(CLOCK.instant());
+    var kit =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(), Interworking.create(setting(Mode.PULL).id(), ports, SETTINGS, clock));
+    success(setUp(kit, Mode.PULL));
+    kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u1", 10, r));
+    success(
+        kit.<StatusReply<InterworkingView>>runCommand(
+                r -> new Interworking.BeginUse("u2", Duration.ofHours(1), r))
+            .reply());
+
+    TestProbe<StatusReply<Settled>> consumer = testKit.createTestProbe();
+    kit.runCommand(new Cancel(CancelReason.CANCELLED, consumer.ref()));
+    consumer.expectNoMessage(Duration.ofMillis(300));
+    assertThat(
+            refusal(
+                kit.<StatusReply<InterworkingView>>runCommand(
+                        r -> new Interworking.BeginUse("u3", Duration.ofHours(1), r))
+                    .reply()))
+        .as("no use begins once a cancellation waits")
+        .isEqualTo(ErrorCode.NO_INTERWORKING);
+    kit.<StatusReply<InterworkingView>>runCommand(r -> new RecordUse("u2", 20, r));
+    assertThat(success(consumer.receiveMessage(Duration.ofSeconds(5))).settled()).isEqualTo(30);
+
+    // set up again: a use that never ends holds the next cancellation back for its hold only
+    success(setUp(kit, Mode.PULL));
+    success(
+        kit.<StatusReply<InterworkingView>>runCommand(
+                r -> new Interworking.BeginUse("u4", Duration.ofSeconds(1), r))
+            .reply());
+    kit.runCommand(new Cancel(CancelReason.CANCELLED, consumer.ref()));
+    consumer.expectNoMessage(Duration.ofMillis(300));
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(success(consumer.receiveMessage(Duration.ofSeconds(5))).settled()).isZero();
+  }
+
   @Test
   void aSettlementGoesOnUntilTheAccountAnswersAlsoAfterARestart() {
     subscriber(Subscriber.Status.ACTIVE, Optional.of(ACCOUNT), "pf-a", "pf-b");

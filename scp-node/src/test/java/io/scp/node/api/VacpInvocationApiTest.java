@@ -12,6 +12,8 @@ import io.scp.node.testing.VacpFixture;
 import io.scp.node.testing.VacpFixture.Platform;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +188,39 @@ class VacpInvocationApiTest {
     JsonNode account = vacp.account(p.msisdn());
     assertThat(account.get("balance").asLong()).isEqualTo(955);
     assertThat(account.get("deducted").asLong()).isEqualTo(45);
+  }
+
+  /**
+   * mission §4: cancellation settles first. A use the provider is serving when the user cancels is
+   * settled with the others — the cancellation waits for it — not lost (its fee was refused once
+   * the setting was gone: found by a race audit of the built jar).
+   */
+  @Test
+  void aCancellationWhileTheProviderServesAUseSettlesThatUseToo() throws Exception {
+    Pull p = pull("STANDARD", 15, 1000L);
+    assertThat(p.invoke("before", null).status()).isEqualTo(200);
+    p.provider().stub().answerAfter("invoke", Duration.ofMillis(600));
+    var inFlight = CompletableFuture.supplyAsync(() -> p.invoke("during", null));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> p.provider().stub().received("invoke").size() == 2);
+
+    String path = VacpFixture.interworkingPath(p.msisdn(), p.consumer(), p.capability());
+    var cancelled = p.consumer().client().delete(path);
+    assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
+    assertThat(cancelled.json().get("settled").asLong()).isEqualTo(30);
+    var served = inFlight.get(10, TimeUnit.SECONDS);
+    assertThat(served.status()).as(served.toString()).isEqualTo(200);
+    JsonNode account = vacp.account(p.msisdn());
+    assertThat(account.get("deducted").asLong()).isEqualTo(30);
+    assertThat(account.get("balance").asLong()).isEqualTo(970);
+
+    // a use that fails ends at once: the cancellation does not wait out its hold
+    setUp(p.consumer(), p.msisdn(), p.capability(), "PULL");
+    p.provider().stub().answer("invoke", 400, "{\"error\":\"no\"}");
+    assertThat(p.invoke("refused", null).code()).isEqualTo("PROVIDER_REJECTED");
+    var again = p.consumer().client().delete(path);
+    assertThat(again.json().get("settled").asLong()).isZero();
   }
 
   // ---------------------------------------------------------------- routing
