@@ -919,7 +919,7 @@ public final class Interworking
             || state.settlement().isPresent()
             || payerLookup.isPresent()
             || deferredCancel.isPresent()
-            || !usesInFlight.isEmpty()
+            || heldUntil().isPresent()
             || !state.notices().isEmpty()
             || notices.busy();
     idle.onCheck(busy);

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -280,6 +281,8 @@ public final class VacpInvocation
 
   /** Checks, finds the provider's address and hands the call to the provider's router. */
   private void route(Request request) {
+    // The setting a use began on, so that a call never made ends its use at once.
+    AtomicReference<VacpAccess.Grant> begun = new AtomicReference<>();
     CompletionStage<Routed> routed =
         deps.access()
             .check(
@@ -287,7 +290,14 @@ public final class VacpInvocation
                 request.msisdn(),
                 request.capability(),
                 Interworking.Mode.PULL)
-            .thenCompose(grant -> beginUse(grant).thenApply(begun -> grant))
+            .thenCompose(
+                grant ->
+                    beginUse(grant)
+                        .thenApply(
+                            view -> {
+                              begun.set(grant);
+                              return grant;
+                            }))
             .thenCompose(
                 grant ->
                     deps.ports()
@@ -308,6 +318,7 @@ public final class VacpInvocation
         routed,
         (done, failure) -> {
           if (failure == null) return done;
+          if (begun.get() != null) endUse(begun.get());
           Throwable cause = VacpAccess.unwrap(failure);
           if (cause instanceof Refusal r) {
             return new NotRouted(request, new Refused(r.code(), r.detail(), Optional.empty()));

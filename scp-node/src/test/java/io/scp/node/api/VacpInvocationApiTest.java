@@ -220,7 +220,23 @@ class VacpInvocationApiTest {
     p.provider().stub().answer("invoke", 400, "{\"error\":\"no\"}");
     assertThat(p.invoke("refused", null).code()).isEqualTo("PROVIDER_REJECTED");
     var again = p.consumer().client().delete(path);
+    assertThat(again.status()).as("answered before its hold (12 s) is out " + again).isEqualTo(200);
     assertThat(again.json().get("settled").asLong()).isZero();
+
+    // so does a use whose provider is never called (suspended)
+    setUp(p.consumer(), p.msisdn(), p.capability(), "PULL");
+    var suspend =
+        api.put(
+            "/v1/vacp/platforms/" + p.provider().id(),
+            "{\"serviceClass\":1,\"vacpId\":\"central\",\"callbackUrl\":\""
+                + p.provider().stub().url()
+                + "\",\"status\":\"SUSPENDED\"}");
+    assertThat(suspend.status()).as(suspend.toString()).isEqualTo(200);
+    var notCalled = p.invoke("not-called", null);
+    assertThat(notCalled.json().get("message").asText()).contains("suspended; not called");
+    var third = p.consumer().client().delete(path);
+    assertThat(third.status()).as("answered before its hold (12 s) is out " + third).isEqualTo(200);
+    assertThat(third.json().get("settled").asLong()).isZero();
   }
 
   // ---------------------------------------------------------------- routing
