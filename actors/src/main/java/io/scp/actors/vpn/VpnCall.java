@@ -746,11 +746,16 @@ public final class VpnCall
     }
     Connection connection = call.connection().orElseThrow();
     if (!connection.prepaid()) {
+      // Nothing to reserve: a postpaid call has its maximum from the start. The answer is kept
+      // like a prepaid one's, so a replay after the call ended answers it again, not CALL_ENDED.
       return Effect()
-          .reply(
+          .persist(
+              new QuotaRefused(
+                  cmd.requestNumber(), "MAX_CALL_DURATION", Optional.of(cmd.usedSeconds())))
+          .thenReply(
               cmd.replyTo(),
-              StatusReply.success(
-                  new QuotaResult(0, grantedSeconds(call), Optional.of("MAX_CALL_DURATION"))));
+              s ->
+                  StatusReply.success(((Call) s).quotaAnswers().get(cmd.requestNumber()).result()));
     }
     if (quotaInFlight.isPresent()) {
       RequestQuota inFlight = quotaInFlight.get();
@@ -1316,7 +1321,7 @@ public final class VpnCall
                         s.quotaAnswers(),
                         e.requestNumber(),
                         new QuotaAnswer(
-                            new QuotaResult(0, s.totalGranted(), Optional.of(e.cause())),
+                            new QuotaResult(0, grantedSeconds(s), Optional.of(e.cause())),
                             e.usedSeconds())),
                     s.closed()))
         .onEvent(

@@ -201,6 +201,14 @@ class CallApiTest {
     assertThat(ended.get("billedSeconds").asLong()).isEqualTo(180);
     assertThat(ended.get("charge").asLong()).isEqualTo(190);
     assertThat(ended.get("shortfall").asLong()).isZero();
+
+    // a quota request replayed after the end answers as it first did (found by a kill-all
+    // audit's replays: it was 409 CALL_ENDED for postpaid calls); a new one is refused
+    assertThat(vpn.quota(callId, 1, 100)).isEqualTo(q);
+    var late =
+        api.post("/v1/calls/" + callId + "/quota", "{\"requestNumber\":2,\"usedSeconds\":125}");
+    assertThat(late.status()).as(late.toString()).isEqualTo(409);
+    assertThat(late.code()).isEqualTo("CALL_ENDED");
   }
 
   @Test
