@@ -367,8 +367,14 @@ public final class PrepaidAccount
       boolean lost,
       boolean blocked,
       LinkedHashMap<String, Reservation> reservations,
-      LinkedHashMap<String, Long> topups)
+      LinkedHashMap<String, Long> topups,
+      ForgottenIds forgotten)
       implements State {
+
+    public Account {
+      // Snapshots taken before forgotten ids were kept have none.
+      if (forgotten == null) forgotten = ForgottenIds.none();
+    }
 
     long available() {
       return balance - reserved;
@@ -387,7 +393,8 @@ public final class PrepaidAccount
           lost,
           blocked,
           reservations,
-          topups);
+          topups,
+          forgotten);
     }
 
     @Override
@@ -406,7 +413,8 @@ public final class PrepaidAccount
           lost,
           blocked,
           reservationsCopy,
-          new LinkedHashMap<>(topups));
+          new LinkedHashMap<>(topups),
+          forgotten.copy());
     }
 
     boolean hasOpenReservations() {
@@ -603,6 +611,20 @@ public final class PrepaidAccount
     return StatusReply.error(new Refusal(code, detail));
   }
 
+  /** A client's reservation closed so long ago that only its id's fingerprint is kept. */
+  private static boolean forgottenReservation(Account state, String reservationId) {
+    return !ReservationIds.isScpOwned(reservationId)
+        && state.forgotten().contains(ForgottenIds.Kind.RESERVATION, reservationId);
+  }
+
+  private static <T> StatusReply<T> closedLongAgo(String reservationId) {
+    return refuse(
+        ErrorCode.RESERVATION_CLOSED,
+        "reservation "
+            + reservationId
+            + " was closed long ago; it is not made again and takes no deduction");
+  }
+
   private static <T> StatusReply<T> mustBePositive(long amount) {
     return refuse(ErrorCode.INVALID_ARGUMENT, "amount " + amount + " is not allowed here");
   }
@@ -646,6 +668,10 @@ public final class PrepaidAccount
   private ReplyEffect<Event, State> onTopUp(Account state, TopUp cmd) {
     if (cmd.amount() <= 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
     Long applied = state.topups().get(cmd.topupId());
+    if (applied == null && state.forgotten().contains(ForgottenIds.Kind.TOPUP, cmd.topupId())) {
+      // Applied long ago (its amount is no longer kept): a replay, answered like one.
+      return Effect().reply(cmd.replyTo(), StatusReply.success(state.view()));
+    }
     if (applied != null) {
       return applied == cmd.amount()
           ? Effect().reply(cmd.replyTo(), StatusReply.success(state.view()))
@@ -704,6 +730,9 @@ public final class PrepaidAccount
               mustBePositive(offered.isEmpty() ? 0 : offered.get(offered.size() - 1)));
     }
     Reservation existing = state.reservations().get(cmd.reservationId());
+    if (existing == null && forgottenReservation(state, cmd.reservationId())) {
+      return Effect().reply(cmd.replyTo(), closedLongAgo(cmd.reservationId()));
+    }
     if (existing != null) {
       return offered.contains(existing.amount())
           ? Effect().reply(cmd.replyTo(), StatusReply.success(existing.view()))
@@ -750,6 +779,9 @@ public final class PrepaidAccount
   private ReplyEffect<Event, State> onDeduct(Account state, Deduct cmd) {
     if (cmd.amount() < 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
     Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null && forgottenReservation(state, cmd.reservationId())) {
+      return Effect().reply(cmd.replyTo(), closedLongAgo(cmd.reservationId()));
+    }
     if (r == null) {
       return Effect()
           .reply(
@@ -971,7 +1003,8 @@ public final class PrepaidAccount
                     e.lost(),
                     e.blocked(),
                     s.reservations(),
-                    s.topups()))
+                    s.topups(),
+                    s.forgotten()))
         .onEvent(ToppedUp.class, (s, e) -> toppedUp(s, e, rememberedIds))
         .onEvent(FundsReserved.class, PrepaidAccount::reserved)
         .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
@@ -1003,12 +1036,13 @@ public final class PrepaidAccount
         false,
         false,
         new LinkedHashMap<>(),
-        new LinkedHashMap<>());
+        new LinkedHashMap<>(),
+        ForgottenIds.none());
   }
 
   private static Account toppedUp(Account s, ToppedUp e, int rememberedIds) {
     s.topups().put(e.topupId(), e.amount());
-    forgetOldest(s.topups(), rememberedIds);
+    s.forgotten().addAll(ForgottenIds.Kind.TOPUP, forgetOldest(s.topups(), rememberedIds));
     return s.withMoney(
         s.balance() + e.amount(), s.reserved(), s.deducted(), s.toppedUp() + e.amount());
   }
@@ -1064,7 +1098,7 @@ public final class PrepaidAccount
                 how,
                 released,
                 r.deductions()));
-    forgetOldestClosed(s.reservations(), rememberedIds);
+    forgetOldestClosed(s, rememberedIds);
     return s.withMoney(s.balance(), s.reserved() - released, s.deducted(), s.toppedUp());
   }
 
@@ -1086,12 +1120,15 @@ public final class PrepaidAccount
     return account;
   }
 
-  private static void forgetOldest(LinkedHashMap<String, Long> ids, int keep) {
+  /** Trims the oldest ids beyond {@code keep}; answers those it trimmed. */
+  private static List<String> forgetOldest(LinkedHashMap<String, Long> ids, int keep) {
+    List<String> forgotten = new ArrayList<>();
     Iterator<String> it = ids.keySet().iterator();
     while (ids.size() > keep && it.hasNext()) {
-      it.next();
+      forgotten.add(it.next());
       it.remove();
     }
+    return forgotten;
   }
 
   /**
@@ -1099,19 +1136,25 @@ public final class PrepaidAccount
    * may grow a tenth beyond the window before it is trimmed back to it: counting the closed ones
    * walks the whole map, and an account at its window would otherwise walk its thousand
    * reservations for every call it settles. So an account remembers at least the window's closed
-   * reservations.
+   * reservations. A client's reservation leaves its fingerprint ({@link ForgottenIds}), so a very
+   * late replay is still recognised; the SCP's own need none (their call, message or settlement
+   * guards its ids).
    */
-  private static void forgetOldestClosed(
-      LinkedHashMap<String, Reservation> reservations, int keep) {
+  private static void forgetOldestClosed(Account account, int keep) {
+    LinkedHashMap<String, Reservation> reservations = account.reservations();
     if (reservations.size() <= keep + keep / 10) return;
     long closed =
         reservations.values().stream().filter(r -> r.state() != ReservationState.OPEN).count();
+    List<String> clients = new ArrayList<>();
     Iterator<Map.Entry<String, Reservation>> it = reservations.entrySet().iterator();
     while (closed > keep && it.hasNext()) {
-      if (it.next().getValue().state() != ReservationState.OPEN) {
+      Map.Entry<String, Reservation> entry = it.next();
+      if (entry.getValue().state() != ReservationState.OPEN) {
+        if (!ReservationIds.isScpOwned(entry.getKey())) clients.add(entry.getKey());
         it.remove();
         closed--;
       }
     }
+    account.forgotten().addAll(ForgottenIds.Kind.RESERVATION, clients);
   }
 }
