@@ -622,7 +622,8 @@ public final class PrepaidAccount
         ErrorCode.RESERVATION_CLOSED,
         "reservation "
             + reservationId
-            + " was closed long ago; it is not made again and takes no deduction");
+            + " was closed long ago; it is not made again, takes no deduction and has nothing left"
+            + " to refund");
   }
 
   private static <T> StatusReply<T> mustBePositive(long amount) {
@@ -863,6 +864,9 @@ public final class PrepaidAccount
 
   private ReplyEffect<Event, State> onRefund(Account state, Refund cmd) {
     Reservation r = state.reservations().get(cmd.reservationId());
+    if (r == null && forgottenReservation(state, cmd.reservationId())) {
+      return Effect().reply(cmd.replyTo(), closedLongAgo(cmd.reservationId()));
+    }
     if (r == null) {
       return Effect()
           .reply(

@@ -113,9 +113,10 @@ class PrepaidAccountTest {
     }
     // remembered-ids is 3: r1 and r2 are forgotten, r3..r5 still answer their replays
     assertThat(refused(x -> new PrepaidAccount.Refund("r1", x)))
-        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+        .as("forgotten but for its fingerprint")
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
     assertThat(refused(x -> new PrepaidAccount.Refund("r2", x)))
-        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
     for (String kept : List.of("r3", "r4", "r5")) {
       PrepaidAccount.RefundResult replay = ok(x -> new PrepaidAccount.Refund(kept, x));
       assertThat(replay.refunded()).isEqualTo(10);
@@ -153,6 +154,8 @@ class PrepaidAccountTest {
       assertThat(refused(x -> new PrepaidAccount.Reserve("q0", 10, Optional.empty(), x)))
           .isEqualTo(ErrorCode.RESERVATION_CLOSED);
       assertThat(refused(x -> new PrepaidAccount.Deduct("q0", "qd0", 4, x)))
+          .isEqualTo(ErrorCode.RESERVATION_CLOSED);
+      assertThat(refused(x -> new PrepaidAccount.Refund("q0", x)))
           .isEqualTo(ErrorCode.RESERVATION_CLOSED);
       assertThat(view()).isEqualTo(before);
       account.restart();
@@ -195,8 +198,10 @@ class PrepaidAccountTest {
     assertThat(state.reservations().size())
         .as("trimmed within a tenth of the window")
         .isBetween(20, 22);
+    assertThat(state.reservations()).doesNotContainKey("r1");
     assertThat(refused(x -> new PrepaidAccount.Refund("r1", x)))
-        .isEqualTo(ErrorCode.RESERVATION_NOT_FOUND);
+        .as("forgotten but for its fingerprint")
+        .isEqualTo(ErrorCode.RESERVATION_CLOSED);
   }
 
   @Test

@@ -59,6 +59,8 @@ class AccountReplayWindowApiTest {
     assertThat(reserveAgain.code()).isEqualTo("RESERVATION_CLOSED");
     var deductAgain = api.post(path + "/reservations/q0/deduct", deduct);
     assertThat(deductAgain.status()).as(deductAgain.toString()).isEqualTo(409);
+    var refundAgain = api.post(path + "/reservations/q0/refund", "{}");
+    assertThat(refundAgain.code()).as(refundAgain.toString()).isEqualTo("RESERVATION_CLOSED");
 
     JsonNode after = api.get(path).json();
     assertThat(after).isEqualTo(before);
