@@ -57,10 +57,6 @@ public final class ForgottenIds implements CborSerializable {
     sorted = more;
   }
 
-  public int size() {
-    return sorted.length;
-  }
-
   public ForgottenIds copy() {
     return new ForgottenIds(sorted);
   }

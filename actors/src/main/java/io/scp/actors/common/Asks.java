@@ -2,6 +2,7 @@ package io.scp.actors.common;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,5 +60,15 @@ public final class Asks {
         },
         Runnable::run);
     return plain;
+  }
+
+  /**
+   * What a failed stage failed with: its cause once the {@code CompletionException}s that chained
+   * stages wrap it in are off.
+   */
+  public static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
   }
 }

@@ -38,8 +38,6 @@ public final class BilledNumber {
   }
 
   private static boolean isUnknownUri(Throwable failure) {
-    Throwable t = failure;
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t instanceof Refusal r && r.code() == ErrorCode.UNKNOWN_URI;
+    return Asks.unwrap(failure) instanceof Refusal r && r.code() == ErrorCode.UNKNOWN_URI;
   }
 }

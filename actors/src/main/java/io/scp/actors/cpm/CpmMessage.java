@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.Done;
@@ -716,9 +715,7 @@ public final class CpmMessage
 
   /** A domain refusal as it is; anything else (a timeout) as UNAVAILABLE, safe to retry. */
   static Refusal refusalOf(Throwable failure) {
-    Throwable t = failure;
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    if (t instanceof Refusal r) return r;
+    if (Asks.unwrap(failure) instanceof Refusal r) return r;
     return new Refusal(
         ErrorCode.UNAVAILABLE,
         "a recipient or the account did not answer in time, retry with the same messageId");

@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.account.ReservationIds;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
@@ -484,10 +485,10 @@ public final class Interworking
         outcome,
         (passed, failure) -> {
           if (failure == null) return new ChecksDone(setting, Optional.empty());
-          if (unwrap(failure) instanceof Refusal refusal) {
+          if (Asks.unwrap(failure) instanceof Refusal refusal) {
             return new ChecksDone(setting, Optional.of(refusal));
           }
-          return new StepFailed("checks", String.valueOf(unwrap(failure)));
+          return new StepFailed("checks", String.valueOf(Asks.unwrap(failure)));
         });
   }
 
@@ -537,7 +538,7 @@ public final class Interworking
             failure == null
                 ? new ProviderAnswered(setting, response.outcome(), response.reason())
                 : new ProviderAnswered(
-                    setting, PlatformGateway.Outcome.FAILED, String.valueOf(unwrap(failure))));
+                    setting, PlatformGateway.Outcome.FAILED, String.valueOf(Asks.unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onProviderAnswered(State state, ProviderAnswered answer) {
@@ -719,8 +720,8 @@ public final class Interworking
             Subscriber.KEY, setting.msisdn(), Subscriber.Get::new),
         (subscriber, failure) -> {
           if (failure == null) return new PayerFound(subscriber.profile().prepaidAccountId());
-          if (unwrap(failure) instanceof Refusal) return new PayerFound(Optional.empty());
-          return new StepFailed("payer", String.valueOf(unwrap(failure)));
+          if (Asks.unwrap(failure) instanceof Refusal) return new PayerFound(Optional.empty());
+          return new StepFailed("payer", String.valueOf(Asks.unwrap(failure)));
         });
   }
 
@@ -760,7 +761,7 @@ public final class Interworking
         (amount, failure) ->
             failure == null
                 ? new SettlementDone(amount)
-                : new StepFailed("settlement", String.valueOf(unwrap(failure))));
+                : new StepFailed("settlement", String.valueOf(Asks.unwrap(failure))));
   }
 
   private CompletionStage<Long> settlePrepaid(String accountId, String id, long amount) {
@@ -791,8 +792,8 @@ public final class Interworking
 
   /** A refusal by the account is final (nothing more can be charged); anything else is retried. */
   private static long ifRefused(Throwable failure, long value) {
-    if (unwrap(failure) instanceof Refusal) return value;
-    throw new CompletionException(unwrap(failure));
+    if (Asks.unwrap(failure) instanceof Refusal) return value;
+    throw new CompletionException(Asks.unwrap(failure));
   }
 
   private ReplyEffect<Event, State> onSettlementDone(State state, SettlementDone done) {
@@ -955,11 +956,6 @@ public final class Interworking
     fields.bool("onlyWhenImsRegistered", c.onlyWhenImsRegistered());
     c.maxPerHour().ifPresent(m -> fields.number("maxPerHour", m));
     return fields;
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 
   // ---------------------------------------------------------------- event handler

@@ -136,7 +136,7 @@ public final class VacpAccess {
               if (refusal(failure)
                   .filter(r -> r.code() == ErrorCode.UNKNOWN_CAPABILITY)
                   .isEmpty()) {
-                throw new CompletionException(unwrap(failure));
+                throw new CompletionException(Asks.unwrap(failure));
               }
               return byService(capability, subscriber, usable);
             })
@@ -217,7 +217,7 @@ public final class VacpAccess {
         .handle(
             (found, failure) -> {
               if (failure != null && refusal(failure).isEmpty()) {
-                throw new CompletionException(unwrap(failure));
+                throw new CompletionException(Asks.unwrap(failure));
               }
               if (failure != null || !found.active() || !found.spec().service().equals(service)) {
                 return firstUsable(service, candidates, next + 1, usable, firstRefusal);
@@ -229,7 +229,7 @@ public final class VacpAccess {
                       refused -> {
                         Optional<Refusal> refusal = refusal(refused);
                         if (refusal.isEmpty()) {
-                          return CompletableFuture.failedFuture(unwrap(refused));
+                          return CompletableFuture.failedFuture(Asks.unwrap(refused));
                         }
                         return firstUsable(
                             service, candidates, next + 1, usable, firstRefusal.or(() -> refusal));
@@ -305,11 +305,6 @@ public final class VacpAccess {
   }
 
   private static Optional<Refusal> refusal(Throwable failure) {
-    return unwrap(failure) instanceof Refusal r ? Optional.of(r) : Optional.empty();
-  }
-
-  static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
+    return Asks.unwrap(failure) instanceof Refusal r ? Optional.of(r) : Optional.empty();
   }
 }

@@ -2,6 +2,7 @@ package io.scp.actors.vacp;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
@@ -450,7 +451,7 @@ public final class VacpEvent
         recipients,
         (found, failure) -> {
           if (failure == null) return new Resolved(spec, found);
-          Throwable cause = unwrap(failure);
+          Throwable cause = Asks.unwrap(failure);
           if (cause instanceof Refusal refusal) return new ResolveFailed(spec, refusal);
           context
               .getLog()
@@ -698,7 +699,7 @@ public final class VacpEvent
         outcome,
         (gate, failure) -> {
           if (failure == null) return gate;
-          Throwable cause = unwrap(failure);
+          Throwable cause = Asks.unwrap(failure);
           if (cause instanceof Refusal refusal && refusal.code() == ErrorCode.NO_INTERWORKING) {
             return skip(platformId, Reason.NO_INTERWORKING);
           }
@@ -903,7 +904,7 @@ public final class VacpEvent
                 : new AttemptDone(
                     platformId,
                     Optional.of(Reason.PLATFORM_FAILED),
-                    String.valueOf(unwrap(failure))));
+                    String.valueOf(Asks.unwrap(failure))));
   }
 
   private CompletionStage<AttemptDone> send(Spec spec, String platformId, PlatformFields fields) {
@@ -983,7 +984,7 @@ public final class VacpEvent
             r -> new Interworking.RecordUse(useId(spec.eventId()), d.recipient().feePerUse(), r)),
         (view, failure) -> {
           if (failure == null) return new FeeDone(platformId, Optional.of(true), "");
-          Throwable cause = unwrap(failure);
+          Throwable cause = Asks.unwrap(failure);
           return new FeeDone(
               platformId,
               cause instanceof Refusal ? Optional.of(false) : Optional.empty(),
@@ -1043,13 +1044,8 @@ public final class VacpEvent
 
   /** A refusal is an answer ({@code value}); anything else (a timeout) stays a failure. */
   private static <T> T ifRefused(Throwable failure, T value) {
-    if (unwrap(failure) instanceof Refusal) return value;
-    throw new CompletionException(unwrap(failure));
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
+    if (Asks.unwrap(failure) instanceof Refusal) return value;
+    throw new CompletionException(Asks.unwrap(failure));
   }
 
   // ---------------------------------------------------------------- event handler

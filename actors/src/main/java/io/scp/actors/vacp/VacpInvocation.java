@@ -319,7 +319,7 @@ public final class VacpInvocation
         (done, failure) -> {
           if (failure == null) return done;
           if (begun.get() != null) endUse(begun.get());
-          Throwable cause = VacpAccess.unwrap(failure);
+          Throwable cause = Asks.unwrap(failure);
           if (cause instanceof Refusal r) {
             return new NotRouted(request, new Refused(r.code(), r.detail(), Optional.empty()));
           }
@@ -494,7 +494,7 @@ public final class VacpInvocation
                 r -> new Interworking.RecordUse(useId(), state.fee(), r)),
         (view, failure) -> {
           if (failure == null) return new FeeAnswered(true, "recorded");
-          Throwable cause = VacpAccess.unwrap(failure);
+          Throwable cause = Asks.unwrap(failure);
           if (cause instanceof Refusal r) return new FeeAnswered(true, "refused: " + r);
           return new FeeAnswered(false, cause.toString());
         });

@@ -1,5 +1,6 @@
 package io.scp.actors.vacp;
 
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ErrorCode;
@@ -291,8 +292,8 @@ public final class VacpUser
                   r -> new Interworking.Cancel(Interworking.CancelReason.SERVICE_UNSUBSCRIBED, r))
               .handle(
                   (settled, failure) -> {
-                    if (failure == null || unwrap(failure) instanceof Refusal) return null;
-                    throw new CompletionException(unwrap(failure));
+                    if (failure == null || Asks.unwrap(failure) instanceof Refusal) return null;
+                    throw new CompletionException(Asks.unwrap(failure));
                   });
       cancels.add(cancelled.toCompletableFuture());
     }
@@ -301,7 +302,7 @@ public final class VacpUser
         (done, failure) ->
             failure == null
                 ? new CancelsDone(drop.serviceId())
-                : new StepFailed(drop.serviceId(), String.valueOf(unwrap(failure))));
+                : new StepFailed(drop.serviceId(), String.valueOf(Asks.unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onCancelsDone(State state, CancelsDone done) {
@@ -318,10 +319,10 @@ public final class VacpUser
         (view, failure) -> {
           if (failure == null)
             return new Unsubscribed(serviceId, Optional.of(view), Optional.empty());
-          if (unwrap(failure) instanceof Refusal refusal) {
+          if (Asks.unwrap(failure) instanceof Refusal refusal) {
             return new Unsubscribed(serviceId, Optional.empty(), Optional.of(refusal));
           }
-          return new StepFailed(serviceId, String.valueOf(unwrap(failure)));
+          return new StepFailed(serviceId, String.valueOf(Asks.unwrap(failure)));
         });
   }
 
@@ -384,11 +385,6 @@ public final class VacpUser
 
   private UserView view(State state) {
     return new UserView(msisdn, List.copyOf(state.links().values()));
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 
   // ---------------------------------------------------------------- event handler

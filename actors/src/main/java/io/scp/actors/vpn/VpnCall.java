@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.account.ReservationIds;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.Cdr;
 import io.scp.actors.common.CdrEvent;
@@ -537,7 +538,7 @@ public final class VpnCall
     context.pipeToSelf(
         outcome,
         (done, failure) ->
-            failure == null ? done : new StepFailed("setup", String.valueOf(unwrap(failure))));
+            failure == null ? done : new StepFailed("setup", String.valueOf(Asks.unwrap(failure))));
   }
 
   private CompletionStage<Command> routeFor(Subscriber.SubscriberView subscriber, Setup setup) {
@@ -811,7 +812,7 @@ public final class VpnCall
     context.pipeToSelf(
         outcome,
         (done, failure) ->
-            failure == null ? done : new StepFailed("quota", String.valueOf(unwrap(failure))));
+            failure == null ? done : new StepFailed("quota", String.valueOf(Asks.unwrap(failure))));
   }
 
   private ReplyEffect<Event, State> onQuotaDone(Call call, QuotaDone done) {
@@ -962,7 +963,7 @@ public final class VpnCall
         (settled, failure) ->
             failure == null
                 ? settled
-                : new StepFailed("settlement", String.valueOf(unwrap(failure))));
+                : new StepFailed("settlement", String.valueOf(Asks.unwrap(failure))));
   }
 
   /** An account that no longer exists cannot be charged: the whole charge becomes shortfall. */
@@ -1142,12 +1143,7 @@ public final class VpnCall
   }
 
   private static Optional<Refusal> refusal(Throwable failure) {
-    return unwrap(failure) instanceof Refusal r ? Optional.of(r) : Optional.empty();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
+    return Asks.unwrap(failure) instanceof Refusal r ? Optional.of(r) : Optional.empty();
   }
 
   // ---------------------------------------------------------------- views

@@ -372,18 +372,12 @@ public final class VpnGroup
         Asks.withStatus(
             sharding.entityRefFor(Subscriber.KEY, change.msisdn()), command, ASK_TIMEOUT),
         (view, failure) -> {
-          Throwable cause = failure == null ? null : unwrap(failure);
+          Throwable cause = failure == null ? null : Asks.unwrap(failure);
           if (cause == null) return new ChangeAnswered(change, Optional.empty());
           if (cause instanceof Refusal refusal)
             return new ChangeAnswered(change, Optional.of(refusal));
           return new RetryChange();
         });
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
-        ? t.getCause()
-        : t;
   }
 
   private ReplyEffect<Event, State> onChangeAnswered(Group group, ChangeAnswered answer) {

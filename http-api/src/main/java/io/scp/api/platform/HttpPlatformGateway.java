@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.scp.actors.common.Asks;
 import io.scp.actors.vacp.PlatformFields;
 import io.scp.actors.vacp.PlatformGateway;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -205,7 +205,7 @@ public final class HttpPlatformGateway implements PlatformGateway {
 
   private static Response classify(HttpResponse<byte[]> response, Throwable failure) {
     if (failure != null) {
-      Throwable cause = unwrap(failure);
+      Throwable cause = Asks.unwrap(failure);
       if (cause instanceof HttpTimeoutException) {
         return Response.of(Outcome.TIMEOUT, "timed out: " + cause.getMessage());
       }
@@ -319,10 +319,5 @@ public final class HttpPlatformGateway implements PlatformGateway {
                           : e.getValue().toString()));
     }
     return Optional.of(fields);
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 }

@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Refusal;
 import io.scp.actors.vacp.DirectoryEntry;
@@ -248,7 +249,7 @@ public final class VacpRoutes extends ApiDirectives {
         .thenApply(Optional::of)
         .exceptionally(
             failure -> {
-              Throwable cause = unwrap(failure);
+              Throwable cause = Asks.unwrap(failure);
               if (cause instanceof Refusal) return Optional.empty();
               throw new CompletionException(cause);
             });
@@ -294,10 +295,10 @@ public final class VacpRoutes extends ApiDirectives {
         .handle(
             (existing, failure) -> {
               if (failure == null) return true;
-              if (unwrap(failure) instanceof Refusal r && r.code() == ErrorCode.NOT_FOUND) {
+              if (Asks.unwrap(failure) instanceof Refusal r && r.code() == ErrorCode.NOT_FOUND) {
                 return false;
               }
-              throw new CompletionException(unwrap(failure));
+              throw new CompletionException(Asks.unwrap(failure));
             })
         .thenCompose(
             exists ->
@@ -821,11 +822,6 @@ public final class VacpRoutes extends ApiDirectives {
     Validate.msisdn("msisdn", msisdn);
     Validate.id("consumerPlatformId", consumerPlatformId);
     Validate.id("capabilityId", capabilityId);
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 
   // ---------------------------------------------------------------- views
