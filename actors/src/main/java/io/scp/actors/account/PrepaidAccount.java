@@ -613,8 +613,8 @@ public final class PrepaidAccount
 
   /** A client's reservation closed so long ago that only its id's fingerprint is kept. */
   private static boolean forgottenReservation(Account state, String reservationId) {
-    return !ReservationIds.isScpOwned(reservationId)
-        && state.forgotten().contains(ForgottenIds.Kind.RESERVATION, reservationId);
+    return state.forgotten().contains(ForgottenIds.Kind.RESERVATION, reservationId)
+        && !ReservationIds.isScpOwned(reservationId);
   }
 
   private static <T> StatusReply<T> closedLongAgo(String reservationId) {
@@ -624,6 +624,13 @@ public final class PrepaidAccount
             + reservationId
             + " was closed long ago; it is not made again, takes no deduction and has nothing left"
             + " to refund");
+  }
+
+  /** The answer to a deduction or refund on a reservation the account does not hold. */
+  private static <T> StatusReply<T> notHeld(Account state, String reservationId) {
+    return forgottenReservation(state, reservationId)
+        ? closedLongAgo(reservationId)
+        : refuse(ErrorCode.RESERVATION_NOT_FOUND, "reservation " + reservationId + " is not known");
   }
 
   private static <T> StatusReply<T> mustBePositive(long amount) {
@@ -780,17 +787,7 @@ public final class PrepaidAccount
   private ReplyEffect<Event, State> onDeduct(Account state, Deduct cmd) {
     if (cmd.amount() < 0) return Effect().reply(cmd.replyTo(), mustBePositive(cmd.amount()));
     Reservation r = state.reservations().get(cmd.reservationId());
-    if (r == null && forgottenReservation(state, cmd.reservationId())) {
-      return Effect().reply(cmd.replyTo(), closedLongAgo(cmd.reservationId()));
-    }
-    if (r == null) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.RESERVATION_NOT_FOUND,
-                  "reservation " + cmd.reservationId() + " is not known"));
-    }
+    if (r == null) return Effect().reply(cmd.replyTo(), notHeld(state, cmd.reservationId()));
     Long applied = r.deductions().get(cmd.deductionId());
     if (applied != null) {
       return applied == cmd.amount()
@@ -864,17 +861,7 @@ public final class PrepaidAccount
 
   private ReplyEffect<Event, State> onRefund(Account state, Refund cmd) {
     Reservation r = state.reservations().get(cmd.reservationId());
-    if (r == null && forgottenReservation(state, cmd.reservationId())) {
-      return Effect().reply(cmd.replyTo(), closedLongAgo(cmd.reservationId()));
-    }
-    if (r == null) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.RESERVATION_NOT_FOUND,
-                  "reservation " + cmd.reservationId() + " is not known"));
-    }
+    if (r == null) return Effect().reply(cmd.replyTo(), notHeld(state, cmd.reservationId()));
     if (r.state() != ReservationState.OPEN) {
       return Effect()
           .reply(
@@ -1126,6 +1113,7 @@ public final class PrepaidAccount
 
   /** Trims the oldest ids beyond {@code keep}; answers those it trimmed. */
   private static List<String> forgetOldest(LinkedHashMap<String, Long> ids, int keep) {
+    if (ids.size() <= keep) return List.of();
     List<String> forgotten = new ArrayList<>();
     Iterator<String> it = ids.keySet().iterator();
     while (ids.size() > keep && it.hasNext()) {
