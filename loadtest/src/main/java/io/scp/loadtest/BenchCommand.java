@@ -172,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
           "1 node, " + best.concurrency() + " callers",
           out.resolveSibling("benchmarks-latency.png"));
       for (BenchMarkdown.Figure f : figures) {
-        BenchRun b = BenchRun.bestAgainstBars(f.runs(), BenchMarkdown.P99_BAR_MS);
+        BenchRun b = BenchRun.bestAgainstBars(f.runs(), LatencyBar.SCENARIOS);
         LatencyChart.write(
             b.latencies().perSecond(),
             List.of(),

@@ -13,8 +13,6 @@ final class BenchMarkdown {
   /** Bars of quality.md for the figures beside the calls. */
   static final double SCENARIO_RATIO_BAR = 2.0;
 
-  static final double P99_BAR_MS = 25.0;
-
   /** Bars of quality.md for memory: heap per live entity, heap per node at the bar load. */
   static final long ENTITY_HEAP_BAR_BYTES = 4 * 1024;
 
@@ -95,9 +93,10 @@ final class BenchMarkdown {
     s.append(
         String.format(
             Locale.ROOT,
-            "One unit is one complete call (3 requests). Bar: ≥ 1.0 × pgbench tps, request p99 ≤ 25 ms."
+            "One unit is one complete call (3 requests). Bar: ≥ 1.0 × pgbench tps, %s."
                 + " Closed loop, protobuf bodies, %d s per row, after a warm-up of %d s at 32 callers"
                 + " (the three nodes: %d s before their row).%n%n",
+            LatencyBar.CALLS.describe(),
             settings.duration.toSeconds(),
             settings.warmup.toSeconds(),
             settings.clusterWarmup.toSeconds()));
@@ -184,22 +183,22 @@ final class BenchMarkdown {
 
   /** Which 1-node row holds the throughput bar at the latency bar, if any does. */
   private String withinLatencyBar(List<BenchRun> oneNode) {
-    return BenchRun.bestWithin(oneNode, P99_BAR_MS)
+    return BenchRun.bestWithin(oneNode, LatencyBar.CALLS)
         .map(
             r ->
                 String.format(
                     Locale.ROOT,
-                    "Within the latency bar (request p99 ≤ %.0f ms, nothing failed) one node does"
+                    "Within the latency bar (%s, nothing failed) one node does"
                         + " at most %.1f calls/s (%d callers): %.3f × pgbench tps.%n",
-                    P99_BAR_MS,
+                    LatencyBar.CALLS.describe(),
                     r.unitsPerSecond(),
                     r.concurrency(),
                     r.unitsPerSecond() / baseline.tps()))
         .orElse(
             String.format(
                 Locale.ROOT,
-                "No 1-node row is within the latency bar (request p99 ≤ %.0f ms).%n",
-                P99_BAR_MS));
+                "No 1-node row is within the latency bar (%s, nothing failed).%n",
+                LatencyBar.CALLS.describe()));
   }
 
   private void scenarios(StringBuilder s, List<Figure> figures) {
@@ -207,13 +206,13 @@ final class BenchMarkdown {
     s.append(
         String.format(
             Locale.ROOT,
-            "Bar: each ≥ %.1f × pgbench tps, request p99 ≤ %.0f ms. Measured on the node the calls ran on"
+            "Bar: each ≥ %.1f × pgbench tps, %s. Measured on the node the calls ran on"
                 + " (before the two other nodes start), closed loop, protobuf bodies; every figure"
                 + " provisions its own population, warms up for %d s at its highest concurrency, then"
                 + " runs %d s per row. The figure is units per second; the latencies are those of each"
                 + " HTTP request (a unit may take two). One unit is:%n%n",
             SCENARIO_RATIO_BAR,
-            P99_BAR_MS,
+            LatencyBar.SCENARIOS.describe(),
             settings.scenarioWarmup.toSeconds(),
             settings.scenarioDuration.toSeconds()));
     for (Figure f : figures)
@@ -230,12 +229,12 @@ final class BenchMarkdown {
             Locale.ROOT,
             "| figure | clients | units/s | × pgbench tps (bar ≥ %.1f) | request p99 (bar ≤ %.0f ms) | bars met |%n|---|---|---|---|---|---|%n",
             SCENARIO_RATIO_BAR,
-            P99_BAR_MS));
+            LatencyBar.SCENARIOS.p99Ms()));
     for (Figure f : figures) {
-      BenchRun b = BenchRun.bestAgainstBars(f.runs(), P99_BAR_MS);
+      BenchRun b = BenchRun.bestAgainstBars(f.runs(), LatencyBar.SCENARIOS);
       double ratio = b.unitsPerSecond() / baseline.tps();
       double p99 = b.p99Ms();
-      boolean met = ratio >= SCENARIO_RATIO_BAR && b.withinLatencyBar(P99_BAR_MS);
+      boolean met = ratio >= SCENARIO_RATIO_BAR && LatencyBar.SCENARIOS.holds(b);
       s.append(
           String.format(
               Locale.ROOT,
@@ -252,7 +251,7 @@ final class BenchMarkdown {
       s.append("- ").append(f.name()).append(": ").append(f.crossCheck()).append(".\n");
     s.append('\n');
     for (Figure f : figures) {
-      BenchRun b = BenchRun.bestAgainstBars(f.runs(), P99_BAR_MS);
+      BenchRun b = BenchRun.bestAgainstBars(f.runs(), LatencyBar.SCENARIOS);
       s.append("### ").append(f.name()).append(", best row\n\n");
       s.append("![latency over time](").append(chartName(f)).append(")\n\n");
       s.append(

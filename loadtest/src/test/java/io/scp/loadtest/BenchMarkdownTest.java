@@ -33,6 +33,9 @@ class BenchMarkdownTest {
     var baseline = new Pgbench.Result(16, 4000, 4.0, "pgbench -c 16");
     BenchRun calls = run("1 node", 32, CallScenario.LABELS, 200, 20_000);
     BenchRun tooSlow = run("1 node", 96, CallScenario.LABELS, 300, 30_000);
+    // p99 within the calls' bar, but one request in 200 takes 150 ms: p99.9 misses it.
+    BenchRun slowTail = run("1 node", 48, CallScenario.LABELS, 995, 20_000);
+    for (int i = 0; i < 5; i++) slowTail.latencies().record("request", 0, 150_000_000L);
     BenchRun three = run("3 nodes", 32, CallScenario.LABELS, 100, 40_000);
     var ims =
         new BenchMarkdown.Figure(
@@ -66,7 +69,7 @@ class BenchMarkdownTest {
     String md =
         new BenchMarkdown(baseline, settings, 14)
             .write(
-                List.of(calls, tooSlow, three),
+                List.of(calls, slowTail, tooSlow, three),
                 tooSlow,
                 three,
                 "calls cross-check",
@@ -77,7 +80,12 @@ class BenchMarkdownTest {
         .contains("| 16 | 4000 | 4.00 ms |")
         .contains("| 1 node | 32 | 200.0 | 0.050 |")
         .contains("| 1 node | 96 | 300.0 | 0.075 |")
-        .contains("one node does at most 200.0 calls/s (32 callers): 0.050 × pgbench tps")
+        .contains("Bar: ≥ 1.0 × pgbench tps, request p99 ≤ 25 ms, p99.9 ≤ 100 ms.")
+        .contains("| 1 node | 48 | 995.0 | 0.249 | 20.0 ms | 20.0 ms | 150.0 ms | 0 |")
+        .contains(
+            "Within the latency bar (request p99 ≤ 25 ms, p99.9 ≤ 100 ms, nothing failed) one node"
+                + " does at most 200.0 calls/s (32 callers): 0.050 × pgbench tps")
+        .contains("Bar: each ≥ 2.0 × pgbench tps, request p99 ≤ 25 ms. Measured")
         .contains("warm-up of 45 s")
         .contains("the three nodes: 150 s before their row")
         .contains("- **IMS registrations**: one REGISTER of one IMPI.")
