@@ -19,7 +19,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The CDR read model for operators and billing: {@code GET /v1/cdrs?msisdn=&type=&limit=}. */
+/**
+ * The CDR read model for operators and billing: {@code GET /v1/cdrs?msisdn=&type=&limit=&before=},
+ * newest first, paged with the cursor {@code next}.
+ */
 public final class CdrRoutes extends ApiDirectives {
   static final int DEFAULT_LIMIT = 100;
 
@@ -45,26 +48,44 @@ public final class CdrRoutes extends ApiDirectives {
                                     optionalParameter(
                                         "limit",
                                         limit ->
-                                            query(
-                                                Role.OPERATOR,
-                                                () -> find(msisdn, type, limit)))))));
+                                            optionalParameter(
+                                                "before",
+                                                before ->
+                                                    query(
+                                                        Role.OPERATOR,
+                                                        () ->
+                                                            find(
+                                                                msisdn, type, limit, before))))))));
   }
 
   private CompletionStage<Reply> find(
-      Optional<String> msisdn, Optional<String> type, Optional<String> limit) {
+      Optional<String> msisdn,
+      Optional<String> type,
+      Optional<String> limit,
+      Optional<String> before) {
     Optional<String> party = msisdn.map(m -> Validate.msisdn("msisdn", m));
     Optional<Cdr.Type> cdrType = type.map(CdrRoutes::type);
     int n = limit.map(CdrRoutes::limit).orElse(DEFAULT_LIMIT);
-    return cdrs.find(party, cdrType, n)
+    Optional<Long> cursor = before.map(CdrRoutes::cursor);
+    return cdrs.find(party, cdrType, cursor, n)
         .toCompletableFuture()
         .orTimeout(api.askTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle(
-            (records, failure) -> {
+            (page, failure) -> {
               if (failure != null) throw unavailableIfStore(failure);
               var list = CdrList.newBuilder();
-              records.forEach(cdr -> list.addCdrs(record(cdr)));
+              page.cdrs().forEach(cdr -> list.addCdrs(record(cdr)));
+              page.next().map(String::valueOf).ifPresent(list::setNext);
               return Reply.ok(list.build());
             });
+  }
+
+  /** A page's {@code next}: a positive position in the write order, as digits. */
+  private static long cursor(String value) {
+    if (!value.matches("[1-9][0-9]{0,17}")) {
+      throw ApiError.badRequest("before must be the next cursor of a page, not " + value);
+    }
+    return Long.parseLong(value);
   }
 
   private static Cdr.Type type(String value) {

@@ -26,8 +26,14 @@ import javax.sql.DataSource;
 public final class CdrRepository {
   public static final int MAX_LIMIT = 1000;
 
+  /**
+   * One page, newest first; {@code next} is the cursor of the next (older) page, present when the
+   * page is full (the next page may still be empty).
+   */
+  public record Page(List<Cdr> cdrs, Optional<Long> next) {}
+
   private static final String COLUMNS =
-      "cdr_id, type, charged_party, account_id, call_id, caller, called, destination, on_net,"
+      "ordering, cdr_id, type, charged_party, account_id, call_id, caller, called, destination, on_net,"
           + " decision, cause, started_at, answered_at, ended_at, talk_seconds, billed_seconds,"
           + " charge, shortfall";
 
@@ -48,10 +54,11 @@ public final class CdrRepository {
    * The newest records first (in the order the projection wrote them, which is journal order).
    *
    * @param msisdn matches the charged party, the caller or the destination
+   * @param before only records written before this cursor (a page's {@code next})
    * @param limit 1 to {@link #MAX_LIMIT}
    */
-  public CompletionStage<List<Cdr>> find(
-      Optional<String> msisdn, Optional<Cdr.Type> type, int limit) {
+  public CompletionStage<Page> find(
+      Optional<String> msisdn, Optional<Cdr.Type> type, Optional<Long> before, int limit) {
     if (limit < 1 || limit > MAX_LIMIT) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT));
@@ -61,7 +68,7 @@ public final class CdrRepository {
           new RejectedExecutionException("too many CDR queries in flight"));
     }
     try {
-      return CompletableFuture.supplyAsync(() -> query(msisdn, type, limit), executor)
+      return CompletableFuture.supplyAsync(() -> query(msisdn, type, before, limit), executor)
           .whenComplete((result, failure) -> pending.release());
     } catch (RejectedExecutionException e) {
       pending.release();
@@ -69,9 +76,10 @@ public final class CdrRepository {
     }
   }
 
-  private List<Cdr> query(Optional<String> msisdn, Optional<Cdr.Type> type, int limit) {
+  private Page query(
+      Optional<String> msisdn, Optional<Cdr.Type> type, Optional<Long> before, int limit) {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(sql(msisdn, type))) {
+        PreparedStatement statement = connection.prepareStatement(sql(msisdn, type, before))) {
       statement.setQueryTimeout(queryTimeoutSeconds);
       int i = 1;
       if (msisdn.isPresent()) {
@@ -79,29 +87,38 @@ public final class CdrRepository {
         for (int branch = 0; branch < 3; branch++) {
           statement.setString(i++, msisdn.get());
           if (type.isPresent()) statement.setString(i++, type.get().name());
+          if (before.isPresent()) statement.setLong(i++, before.get());
           statement.setInt(i++, limit);
         }
-      } else if (type.isPresent()) {
-        statement.setString(i++, type.get().name());
+      } else {
+        if (type.isPresent()) statement.setString(i++, type.get().name());
+        if (before.isPresent()) statement.setLong(i++, before.get());
       }
       statement.setInt(i, limit);
       try (ResultSet rows = statement.executeQuery()) {
         List<Cdr> result = new ArrayList<>();
-        while (rows.next()) result.add(cdr(rows));
-        return result;
+        long oldest = 0;
+        while (rows.next()) {
+          result.add(cdr(rows));
+          oldest = rows.getLong("ordering");
+        }
+        return new Page(
+            result, result.size() == limit ? Optional.of(oldest) : Optional.<Long>empty());
       }
     } catch (SQLException e) {
       throw new CompletionException(e);
     }
   }
 
-  private static String sql(Optional<String> msisdn, Optional<Cdr.Type> type) {
-    String typeFilter = type.isPresent() ? " AND type = ?" : "";
+  private static String sql(
+      Optional<String> msisdn, Optional<Cdr.Type> type, Optional<Long> before) {
+    String typeFilter =
+        (type.isPresent() ? " AND type = ?" : "") + (before.isPresent() ? " AND ordering < ?" : "");
     if (msisdn.isEmpty()) {
       return "SELECT "
           + COLUMNS
-          + " FROM cdr"
-          + (type.isPresent() ? " WHERE type = ?" : "")
+          + " FROM cdr WHERE TRUE"
+          + typeFilter
           + " ORDER BY ordering DESC LIMIT ?";
     }
     return "SELECT "

@@ -320,6 +320,51 @@ class CdrProjectionTest {
   }
 
   @Test
+  void pagesWithTheNextCursorReachEveryRecordOnce() {
+    String m = msisdn();
+    List<String> emitted = new ArrayList<>();
+    List<String> calls = new ArrayList<>();
+    IntStream.range(0, 25)
+        .forEach(
+            i -> {
+              Cdr cdr = bare(cdrId(), i % 2 == 0 ? Cdr.Type.CALL : Cdr.Type.MESSAGE, m);
+              emitter.emit(cdr);
+              emitted.add(0, cdr.cdrId());
+              if (cdr.type() == Cdr.Type.CALL) calls.add(0, cdr.cdrId());
+            });
+    awaitIds("?limit=1000&msisdn=" + m, emitted);
+
+    assertThat(pagedIds("?msisdn=" + m + "&limit=10")).isEqualTo(emitted);
+    assertThat(pagedIds("?msisdn=" + m + "&limit=5")).isEqualTo(emitted);
+    assertThat(calls).hasSize(13);
+    assertThat(pagedIds("?msisdn=" + m + "&type=CALL&limit=4")).isEqualTo(calls);
+    // A page that is not full has no cursor: nothing older matches.
+    var last = api.get("/v1/cdrs?msisdn=" + m + "&limit=1000");
+    assertThat(last.json().get("next").isNull()).as(last.toString()).isTrue();
+    // Without an msisdn the cursor pages the whole table.
+    var first = api.get("/v1/cdrs?limit=3").json();
+    var second = api.get("/v1/cdrs?limit=3&before=" + first.get("next").asText()).json();
+    assertThat(ids(second.get("cdrs")))
+        .hasSize(3)
+        .doesNotContainAnyElementsOf(ids(first.get("cdrs")));
+  }
+
+  /** Every record the query matches, page after page through {@code next}. */
+  static List<String> pagedIds(String query) {
+    List<String> all = new ArrayList<>();
+    String before = "";
+    for (int page = 0; page < 100; page++) {
+      var r = api.get("/v1/cdrs" + query + before);
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      all.addAll(ids(r.json().get("cdrs")));
+      JsonNode next = r.json().get("next");
+      if (next == null || next.isNull()) return all;
+      before = "&before=" + next.asText();
+    }
+    throw new AssertionError("more than 100 pages: " + all.size());
+  }
+
+  @Test
   void badQueryParametersAreInvalidArgument() {
     for (String query :
         List.of(
@@ -335,7 +380,12 @@ class CdrProjectionTest {
             "?limit=abc",
             "?limit=1.5",
             "?limit=99999999999999999999",
-            "?msisdn=8613800000000&type=CALL&limit=x")) {
+            "?msisdn=8613800000000&type=CALL&limit=x",
+            "?before=0",
+            "?before=-5",
+            "?before=abc",
+            "?before=1.5",
+            "?before=9999999999999999999")) {
       var r = api.get("/v1/cdrs" + query);
       assertThat(r.status()).as(query + " -> " + r).isEqualTo(400);
       assertThat(r.code()).as(query).isEqualTo("INVALID_ARGUMENT");
