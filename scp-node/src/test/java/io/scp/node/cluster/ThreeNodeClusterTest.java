@@ -6,14 +6,18 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scp.actors.account.PrepaidAccount;
 import io.scp.actors.common.ShardIds;
+import io.scp.actors.cpm.CpmUser;
 import io.scp.actors.vpn.VpnCall;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
+import io.scp.node.testing.WsDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -262,14 +266,29 @@ class ThreeNodeClusterTest {
     TestNode victim = nodes.get(2);
     // deadlines well beyond the recovery (detection, SBR, removal margin, shard restart: ~10-16 s)
     Pending pending = pendingOn(victim, nodes.get(0), Duration.ofSeconds(30));
+    // A device connected to a survivor, whose CPM user lives on the victim.
+    String user = cpmUserOn(victim, nodes.get(0).client());
+    String sender = cpmUserOn(nodes.get(1), nodes.get(1).client());
+    try (WsDevice phone = WsDevice.connect(nodes.get(0).client().baseUrl(), user)) {
+      sendCpm(nodes.get(1).client(), "m-before", sender, user);
+      assertThat(phone.next(Duration.ofSeconds(10))).as("live before the crash").isNotNull();
+      phone.ack("m-before");
 
-    victim.node().system().terminate();
-    alive.remove(victim);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> membersSeenBy(nodes.get(0)) == 2 && membersSeenBy(nodes.get(1)) == 2);
+      victim.node().system().terminate();
+      alive.remove(victim);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> membersSeenBy(nodes.get(0)) == 2 && membersSeenBy(nodes.get(1)) == 2);
 
-    pending.assertResumedOn(alive, nodes.get(0).client());
+      pending.assertResumedOn(alive, nodes.get(0).client());
+      // The user's mailbox now lives on a survivor; the connection finds it again.
+      sendCpm(nodes.get(1).client(), "m-after", sender, user);
+      JsonNode after = phone.next(Duration.ofSeconds(30));
+      assertThat(after)
+          .as("a message accepted after the crash reaches the open stream")
+          .isNotNull();
+      assertThat(after.get("messageId").asText()).isEqualTo("m-after");
+    }
   }
 
   @Test
@@ -370,6 +389,35 @@ class ThreeNodeClusterTest {
 
   // ------------------------------------------------------------------ helpers
 
+  /** A CPM user provisioned through {@code api} whose mailbox entity lives on {@code host}. */
+  static String cpmUserOn(TestNode host, ApiClient api) {
+    for (int i = 0; i < 10; i++) {
+      String address = idHostedOn(host, CpmUser.KEY, "sip:u-", "@cluster.example.com");
+      var r =
+          api.put(
+              "/v1/cpm/users/" + URLEncoder.encode(address, StandardCharsets.UTF_8),
+              "{\"displayName\":\"u\"}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(201);
+      if (hosts(host.node().system(), CpmUser.KEY, address)) return address;
+    }
+    throw new AssertionError("no CPM user hosted on the chosen node");
+  }
+
+  /** Sends one message, retried with its id while the cluster recovers (503). */
+  static void sendCpm(ApiClient api, String messageId, String from, String to) {
+    String body =
+        "{\"messageId\":\""
+            + messageId
+            + "\",\"from\":\""
+            + from
+            + "\",\"to\":[\""
+            + to
+            + "\"],\"body\":\"hello\"}";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.post("/v1/cpm/messages", body).status() == 202);
+  }
+
   /**
    * A new entity id likely to live on {@code host}: one whose shard is already there, or, when the
    * host has no shard of the type, one of a shard not allocated anywhere yet (least-shard
@@ -377,6 +425,10 @@ class ThreeNodeClusterTest {
    * does) keeps the test independent of how earlier tests' remembered shards are spread.
    */
   static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix) {
+    return idHostedOn(host, key, prefix, "");
+  }
+
+  static String idHostedOn(TestNode host, EntityTypeKey<?> key, String prefix, String suffix) {
     int shards =
         host.node().system().settings().config().getInt("pekko.cluster.sharding.number-of-shards");
     // Rebalancing moves shards to an empty region every few seconds; a new shard goes there at
@@ -387,7 +439,7 @@ class ThreeNodeClusterTest {
             .atMost(Duration.ofSeconds(60))
             .until(() -> shardsToHost(host, key, shards), shardIds -> !shardIds.isEmpty());
     for (int i = 0; i < 1_000_000; i++) {
-      String candidate = prefix + UUID.randomUUID();
+      String candidate = prefix + UUID.randomUUID() + suffix;
       if (eligible.contains(ShardIds.shardOf(candidate, shards))) return candidate;
     }
     throw new AssertionError("no id maps to a shard of " + key.name() + " on the chosen node");
