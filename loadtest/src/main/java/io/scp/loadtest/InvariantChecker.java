@@ -142,13 +142,20 @@ public final class InvariantChecker {
     return charges.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /** The caller's charges on every one of its call CDRs, read page after page. */
   private long cdrCharges(String msisdn) {
-    JsonNode page = get("/v1/cdrs?type=CALL&limit=1000&msisdn=" + msisdn);
-    if (page == null) return -1;
+    String query = "/v1/cdrs?type=CALL&limit=1000&msisdn=" + msisdn;
     long sum = 0;
-    for (JsonNode cdr : page.path("cdrs")) {
-      if (cdr.path("chargedParty").asText().equals(msisdn)) sum += cdr.path("charge").asLong();
-    }
+    String before = "";
+    do {
+      JsonNode page = get(query + before);
+      if (page == null) return -1;
+      for (JsonNode cdr : page.path("cdrs")) {
+        if (cdr.path("chargedParty").asText().equals(msisdn)) sum += cdr.path("charge").asLong();
+      }
+      JsonNode next = page.path("next");
+      before = next.isTextual() ? "&before=" + next.asText() : "";
+    } while (!before.isEmpty());
     return sum;
   }
 
