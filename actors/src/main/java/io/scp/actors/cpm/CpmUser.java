@@ -62,6 +62,11 @@ public final class CpmUser
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "CpmUser");
 
+  /**
+   * Body characters one page of the mailbox or history carries, unless its only message is larger.
+   */
+  static final long PAGE_BODY_CHARS = 256 * 1024;
+
   private static final Pattern SEQ_CURSOR = Pattern.compile("[0-9]{1,18}");
 
   // ---------------------------------------------------------------- values
@@ -509,12 +514,15 @@ public final class CpmUser
     if (devices.add(cmd.device())) context.watchWith(cmd.device(), new DeviceGone(cmd.device()));
     List<String> ids = new ArrayList<>();
     boolean hasMore = false;
+    long chars = 0;
     for (String id : state.mailbox().tailMap(cmd.afterSeq(), false).values()) {
-      if (ids.size() == cmd.limit()) {
+      long length = state.history().get(id).content().bodyLength();
+      if (ids.size() == cmd.limit() || !fitsPage(ids.size(), chars, length)) {
         hasMore = true;
         break;
       }
       ids.add(id);
+      chars += length;
     }
     boolean more = hasMore;
     List<String> firstDelivery =
@@ -573,20 +581,32 @@ public final class CpmUser
     List<Entry> all = new ArrayList<>(state.history().values());
     List<Entry> page = new ArrayList<>();
     boolean more = false;
+    long chars = 0;
     for (int i = all.size() - 1; i >= 0; i--) {
       Entry e = all.get(i);
       if (e.seq() >= seqBound || !e.content().sentAt().isBefore(timeBound)) continue;
       if (cmd.peer().isPresent() && !involves(e, cmd.peer().get())) continue;
-      if (page.size() == cmd.limit()) {
+      long length = e.content().bodyLength();
+      if (page.size() == cmd.limit() || !fitsPage(page.size(), chars, length)) {
         more = true;
         break;
       }
       page.add(e);
+      chars += length;
     }
     Optional<String> next =
         more ? Optional.of(Long.toString(page.get(page.size() - 1).seq())) : Optional.empty();
     return Effect()
         .reply(cmd.replyTo(), StatusReply.success(new HistoryPage(List.copyOf(page), next)));
+  }
+
+  /**
+   * A page (of the mailbox for a device, of the history) crosses nodes as one message: its bodies
+   * stay within {@link #PAGE_BODY_CHARS} (at most three UTF-8 bytes a char) unless it is the page's
+   * only message, so it fits Artery's maximum frame (cluster.conf) beside the largest message.
+   */
+  static boolean fitsPage(int messages, long chars, long nextChars) {
+    return messages == 0 || chars + nextChars <= PAGE_BODY_CHARS;
   }
 
   private static boolean involves(Entry e, String peer) {

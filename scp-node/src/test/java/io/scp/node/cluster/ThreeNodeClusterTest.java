@@ -164,6 +164,35 @@ class ThreeNodeClusterTest {
     new VpnFixture(api(1)).assertSettled(caller);
   }
 
+  /**
+   * CPM messages as large as the contract allows, stored for a user on another node and then
+   * flushed, several in one page, to a device connected to a third: nothing between the nodes is
+   * too large to cross.
+   */
+  @Test
+  @Order(1)
+  void largeCpmMessagesCrossTheNodes() {
+    String user = cpmUserOn(nodes.get(2), api(0));
+    String sender = cpmUserOn(nodes.get(1), api(1));
+    String body = "x".repeat(1_000_000);
+    for (int i = 0; i < 3; i++) {
+      var r = api(1).post("/v1/cpm/messages", cpmMessage("big-" + i, sender, user, body));
+      assertThat(r.status()).as(r.toString()).isEqualTo(202);
+    }
+    try (WsDevice phone = WsDevice.connect(api(0).baseUrl(), user)) {
+      for (int i = 0; i < 3; i++) {
+        JsonNode frame = phone.next(Duration.ofSeconds(20));
+        assertThat(frame).as("stored message " + i + " flushed across the nodes").isNotNull();
+        assertThat(frame.get("body").asText()).hasSize(body.length());
+      }
+      var live = api(1).post("/v1/cpm/messages", cpmMessage("big-live", sender, user, body));
+      assertThat(live.status()).as(live.toString()).isEqualTo(202);
+      JsonNode frame = phone.next(Duration.ofSeconds(20));
+      assertThat(frame).as("a live message across the nodes").isNotNull();
+      assertThat(frame.get("messageId").asText()).isEqualTo("big-live");
+    }
+  }
+
   @Test
   @Order(2)
   void operatorViewShowsTheMembersAndWhereTheShardsAre() {
@@ -405,17 +434,22 @@ class ThreeNodeClusterTest {
 
   /** Sends one message, retried with its id while the cluster recovers (503). */
   static void sendCpm(ApiClient api, String messageId, String from, String to) {
-    String body =
-        "{\"messageId\":\""
-            + messageId
-            + "\",\"from\":\""
-            + from
-            + "\",\"to\":[\""
-            + to
-            + "\"],\"body\":\"hello\"}";
+    String json = cpmMessage(messageId, from, to, "hello");
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> api.post("/v1/cpm/messages", body).status() == 202);
+        .until(() -> api.post("/v1/cpm/messages", json).status() == 202);
+  }
+
+  static String cpmMessage(String messageId, String from, String to, String body) {
+    return "{\"messageId\":\""
+        + messageId
+        + "\",\"from\":\""
+        + from
+        + "\",\"to\":[\""
+        + to
+        + "\"],\"body\":\""
+        + body
+        + "\"}";
   }
 
   /**
