@@ -1,5 +1,6 @@
 package io.scp.api.routes;
 
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.Cdr;
 import io.scp.api.proto.CdrList;
 import io.scp.api.proto.CdrRecord;
@@ -107,10 +108,7 @@ public final class CdrRoutes extends ApiDirectives {
 
   /** The database not answering is a 503 the caller may retry; anything else stays as it is. */
   private static RuntimeException unavailableIfStore(Throwable failure) {
-    Throwable cause = failure;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Asks.unwrap(failure);
     if (cause instanceof SQLException || cause instanceof RejectedExecutionException) {
       return new ApiError(503, "UNAVAILABLE", "the CDR store did not answer, retry later");
     }

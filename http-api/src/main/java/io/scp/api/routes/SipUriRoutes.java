@@ -3,6 +3,7 @@ package io.scp.api.routes;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import io.scp.actors.common.Asks;
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.common.Secret;
 import io.scp.actors.sipuri.SipUriPool;
@@ -343,10 +344,7 @@ public final class SipUriRoutes extends ApiDirectives {
 
   /** Too many audits at once is a 503 the caller may retry; anything else stays as it is. */
   private static RuntimeException unavailableIfBusy(Throwable failure) {
-    Throwable cause = failure;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Asks.unwrap(failure);
     if (cause instanceof RejectedExecutionException) {
       return new ApiError(503, "UNAVAILABLE", cause.getMessage() + "; retry later");
     }
