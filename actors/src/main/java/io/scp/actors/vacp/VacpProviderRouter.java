@@ -8,6 +8,7 @@ import io.scp.actors.common.CborSerializable;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.Unicode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -353,7 +354,7 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
   /**
    * A result that is not Unicode text (a JSON escape of half a surrogate pair) could never be
    * persisted with the invocation: such an answer is no usable answer, like any body that cannot be
-   * read.
+   * read. Nor is a result longer than the bound on answers: it could not cross to the invocation.
    */
   private Answered answered(PlatformGateway.Response response) {
     Optional<String> result = result(response);
@@ -362,6 +363,16 @@ public final class VacpProviderRouter extends AbstractBehavior<VacpProviderRoute
           PlatformGateway.Outcome.FAILED,
           response.status(),
           "malformed answer (text that is not Unicode)",
+          Optional.empty());
+    }
+    if (result.isPresent()
+        && result.get().getBytes(StandardCharsets.UTF_8).length > settings.maxResultBytes()) {
+      return new Answered(
+          PlatformGateway.Outcome.FAILED,
+          response.status(),
+          "answer too large (a result of more than "
+              + settings.maxResultBytes()
+              + " bytes of JSON)",
           Optional.empty());
     }
     return new Answered(response.outcome(), response.status(), response.reason(), result);

@@ -13,6 +13,10 @@ import java.time.Duration;
  * @param failureThreshold consecutive failures or timeouts that open a provider's breaker
  * @param openFor how long an open breaker refuses calls before it lets one probe through
  * @param invocationLinger how long a finished invocation stays in memory for replays
+ * @param maxPayloadBytes largest invocation payload (its compact JSON text); larger is refused
+ * @param maxResultBytes largest result (its compact JSON text) a provider's answer may give, the
+ *     bound on the answer itself ({@code scp.vacp.platform.max-response-bytes}): re-spelled as
+ *     JSON, a form answer can grow several times, and the result crosses nodes
  */
 public record VacpRoutingSettings(
     int maxInFlight,
@@ -21,7 +25,9 @@ public record VacpRoutingSettings(
     Duration callTimeout,
     int failureThreshold,
     Duration openFor,
-    Duration invocationLinger) {
+    Duration invocationLinger,
+    int maxPayloadBytes,
+    int maxResultBytes) {
 
   public static VacpRoutingSettings fromConfig(Config config) {
     Config c = config.getConfig("scp.vacp.routing");
@@ -32,7 +38,9 @@ public record VacpRoutingSettings(
         c.getDuration("call-timeout"),
         c.getInt("failure-threshold"),
         c.getDuration("open-for"),
-        c.getDuration("invocation-linger"));
+        c.getDuration("invocation-linger"),
+        c.getBytes("max-payload-bytes").intValue(),
+        config.getBytes("scp.vacp.platform.max-response-bytes").intValue());
   }
 
   /** How long an invocation may wait for its router: the queue, the call, and a margin. */

@@ -46,6 +46,8 @@ class VacpProviderRouterTest {
     }
   }
 
+  static final int MAX_RESULT_BYTES = 1000;
+
   /** Generous: the machine may be busy. */
   static final Duration WAIT = Duration.ofSeconds(15);
 
@@ -72,7 +74,9 @@ class VacpProviderRouterTest {
             Duration.ofSeconds(5),
             threshold,
             Duration.ofMillis(500),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            1 << 20,
+            MAX_RESULT_BYTES);
     return testKit.spawn(VacpProviderRouter.create("pf-b", gateway, settings));
   }
 
@@ -164,6 +168,35 @@ class VacpProviderRouterTest {
     assertThat(gateway.order()).containsExactly("first", "h1", "h2", "l1");
     for (var p : List.of(first, h1, h2, l1))
       assertThat(p.receiveMessage(WAIT)).isInstanceOf(Answered.class);
+  }
+
+  @Test
+  void aResultLongerThanTheBoundIsAFailedAnswer() {
+    var router = router(10, 10, 5);
+    // 300 bytes of form answer, 1 800 of JSON: every control character is spelled "\\u0001".
+    String controls = "\u0001".repeat(300);
+    var tooLong = call(router, "a", "long", 0, 100, 100);
+    awaitCalls(1);
+    gateway
+        .calls
+        .get(0)
+        .answer()
+        .complete(
+            new PlatformGateway.Response(
+                PlatformGateway.Outcome.ACCEPTED,
+                200,
+                "HTTP 200",
+                Map.of("result", controls),
+                Optional.of("result=" + "%01".repeat(300))));
+    Answered failed = (Answered) tooLong.receiveMessage(WAIT);
+    assertThat(failed.outcome()).isEqualTo(PlatformGateway.Outcome.FAILED);
+    assertThat(failed.reason()).contains("answer too large");
+    assertThat(failed.result()).isEmpty();
+
+    var within = call(router, "a", "short", 0, 100, 100);
+    awaitCalls(2);
+    complete(1, PlatformGateway.Outcome.ACCEPTED);
+    assertThat(((Answered) within.receiveMessage(WAIT)).result()).contains("42");
   }
 
   @Test

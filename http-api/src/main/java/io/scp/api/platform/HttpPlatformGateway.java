@@ -195,12 +195,15 @@ public final class HttpPlatformGateway implements PlatformGateway {
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Reads the answer unless it announces more than the configured maximum (then: null). */
+  /**
+   * Reads the answer up to the configured maximum; one that announces more is not read at all, one
+   * that turns out longer is read no further (either way: null).
+   */
   private HttpResponse.BodySubscriber<byte[]> limitedBody(HttpResponse.ResponseInfo info) {
     long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
     return length > maxResponseBytes
         ? HttpResponse.BodySubscribers.replacing(null)
-        : HttpResponse.BodySubscribers.ofByteArray();
+        : new BoundedBody(maxResponseBytes);
   }
 
   private static Response classify(HttpResponse<byte[]> response, Throwable failure) {

@@ -7,7 +7,6 @@ import com.typesafe.config.Config;
 import io.scp.actors.vacp.VacpEvent;
 import io.scp.actors.vacp.VacpPlatform;
 import io.scp.actors.vacp.VacpPushSettings;
-import io.scp.api.codec.JsonValues;
 import io.scp.api.platform.ApiKeys;
 import io.scp.api.proto.VacpEventAccepted;
 import io.scp.api.proto.VacpEventDelivery;
@@ -21,7 +20,6 @@ import io.scp.api.support.Reply;
 import io.scp.api.support.Role;
 import io.scp.api.support.Validate;
 import io.scp.api.support.WireFormat;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -133,14 +131,7 @@ public final class VacpEventRoutes extends ApiDirectives {
         || b.getPayload().getKindCase() == Value.KindCase.NULL_VALUE) {
       throw ApiError.badRequest("payload is required");
     }
-    String json = JsonValues.toJson(b.getPayload());
-    if (json.getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
-      throw new ApiError(
-          413,
-          "PAYLOAD_TOO_LARGE",
-          "the payload is larger than " + maxPayloadBytes + " bytes of JSON");
-    }
-    return json;
+    return JsonPayload.compact(b.getPayload(), maxPayloadBytes);
   }
 
   private CompletionStage<Reply> getEvent(

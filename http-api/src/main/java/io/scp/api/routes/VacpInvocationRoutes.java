@@ -35,15 +35,17 @@ public final class VacpInvocationRoutes extends ApiDirectives {
   /** An invocation waits for its checks, its place in the provider's queue and the call. */
   private final Duration invocationTimeout;
 
+  private final int maxPayloadBytes;
+
   public VacpInvocationRoutes(ApiContext api) {
     super(api);
     this.platforms = new VacpRoutes(api);
     Config config = api.system().settings().config();
     Duration askTimeout = config.getDuration("scp.vacp.ask-timeout");
+    VacpRoutingSettings routing = VacpRoutingSettings.fromConfig(config);
     this.invocationTimeout =
-        api.askTimeout()
-            .plus(VacpRoutingSettings.fromConfig(config).routeTimeout(askTimeout))
-            .plus(askTimeout);
+        api.askTimeout().plus(routing.routeTimeout(askTimeout)).plus(askTimeout);
+    this.maxPayloadBytes = routing.maxPayloadBytes();
   }
 
   public Route route() {
@@ -77,7 +79,9 @@ public final class VacpInvocationRoutes extends ApiDirectives {
         Validate.id(
             "capability", Validate.required("capability", b.hasCapability(), b::getCapability));
     Optional<String> payload =
-        b.hasPayload() ? Optional.of(JsonValues.toJson(b.getPayload())) : Optional.empty();
+        b.hasPayload()
+            ? Optional.of(JsonPayload.compact(b.getPayload(), maxPayloadBytes))
+            : Optional.empty();
     var request =
         new VacpInvocation.Request(consumerPlatformId, invocationId, msisdn, capability, payload);
     return api.sharding()

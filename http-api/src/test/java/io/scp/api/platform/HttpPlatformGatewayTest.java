@@ -91,6 +91,19 @@ class HttpPlatformGatewayTest {
         case "forbidden-garbled" -> reply(exchange, 403, "application/json", "<html>no");
         case "huge" ->
             reply(exchange, 200, "application/json", "{\"x\":\"" + "y".repeat(4096) + "\"}");
+        case "huge-chunked" -> {
+          // No Content-Length: the answer's length shows only while it is read.
+          exchange.getResponseHeaders().set("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, 0);
+          byte[] chunk = "y".repeat(512).getBytes(StandardCharsets.UTF_8);
+          for (int i = 0; i < 2_000; i++) exchange.getResponseBody().write(chunk);
+        }
+        case "chunked-ok" -> {
+          exchange.getResponseHeaders().set("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, 0);
+          exchange.getResponseBody().write("{\"result\":".getBytes(StandardCharsets.UTF_8));
+          exchange.getResponseBody().write("\"sunny\"}".getBytes(StandardCharsets.UTF_8));
+        }
         case "slow" -> {
           try {
             release.await(5, TimeUnit.SECONDS);
@@ -175,6 +188,10 @@ class HttpPlatformGatewayTest {
         .as("408: the platform timed out, it did not refuse")
         .isEqualTo(Outcome.TIMEOUT);
     assertThat(call(Protocol.STANDARD, "huge").outcome()).isEqualTo(Outcome.FAILED);
+    Response chunked = call(Protocol.STANDARD, "huge-chunked");
+    assertThat(chunked.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(chunked.reason()).isEqualTo("answer too large");
+    assertThat(call(Protocol.STANDARD, "chunked-ok").fields()).containsEntry("result", "sunny");
     long started = System.nanoTime();
     assertThat(call(Protocol.STANDARD, "slow").outcome()).isEqualTo(Outcome.TIMEOUT);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Value;
+import io.scp.api.proto.VacpInvocationRequest;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.StubPlatform;
 import io.scp.node.testing.TestNode;
@@ -389,6 +391,45 @@ class VacpInvocationApiTest {
     assertThat(deregistered.status()).isEqualTo(404);
     assertThat(deregistered.code()).isEqualTo("UNKNOWN_CAPABILITY");
     assertThat(p.provider().stub().received("invoke")).hasSize(1);
+  }
+
+  @Test
+  void aPayloadIsBoundedByItsJsonTextInEitherFormat() throws Exception {
+    Pull p = pull("STANDARD", 0, null);
+    p.provider().stub().answer("invoke", 200, "{\"result\":true}");
+    int limit = 1 << 20; // scp.vacp.routing.max-payload-bytes
+
+    String atTheLimit = "\"" + "x".repeat(limit - 2) + "\"";
+    var within = p.invoke("big-1", atTheLimit);
+    assertThat(within.status()).as("a payload of exactly the limit").isEqualTo(200);
+    assertThat(json(p.provider().stub().received("invoke").get(0).body()).get("payload").asText())
+        .hasSize(limit - 2);
+
+    var over = p.invoke("big-2", "\"" + "x".repeat(limit - 1) + "\"");
+    assertThat(over.status()).as(over.toString()).isEqualTo(413);
+    assertThat(over.code()).isEqualTo("PAYLOAD_TOO_LARGE");
+
+    // 200 000 control characters are 200 kB of protobuf body but 1.2 MB of JSON ("\u0001" each):
+    // the text the payload is handed on as is what is bounded.
+    var request =
+        VacpInvocationRequest.newBuilder()
+            .setInvocationId("big-3")
+            .setMsisdn(p.msisdn())
+            .setCapability(p.capability())
+            .setPayload(Value.newBuilder().setStringValue("\u0001".repeat(200_000)))
+            .build();
+    var protobuf =
+        p.consumer()
+            .client()
+            .withHeader("Accept", "application/json")
+            .send("POST", "/v1/vacp/invocations", request.toByteArray(), "application/x-protobuf");
+    assertThat(protobuf.status()).as(protobuf.toString()).isEqualTo(413);
+    assertThat(protobuf.code()).isEqualTo("PAYLOAD_TOO_LARGE");
+
+    assertThat(p.provider().stub().received("invoke"))
+        .as("refused payloads are not sent")
+        .hasSize(1);
+    assertThat(p.invoke("big-4", "{\"small\":1}").status()).isEqualTo(200);
   }
 
   @Test
