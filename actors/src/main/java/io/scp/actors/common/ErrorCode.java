@@ -30,6 +30,7 @@ public enum ErrorCode {
   UNKNOWN_GROUP,
   ALREADY_MEMBER,
   SHORT_NUMBER_TAKEN,
+  GROUP_FULL,
   UNKNOWN_CALL,
   CALL_ENDED,
   // IMS identities

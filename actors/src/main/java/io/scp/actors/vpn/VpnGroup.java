@@ -165,18 +165,28 @@ public final class VpnGroup
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding sharding = ClusterSharding.get(system);
+    int maxMembers = system.settings().config().getInt("scp.vpn.max-members");
     sharding.init(
-        ShardPlacement.applyTo(system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding))));
+        ShardPlacement.applyTo(
+            system, Entity.of(KEY, ctx -> create(ctx.getEntityId(), sharding, maxMembers))));
   }
 
-  public static Behavior<Command> create(String groupId, ClusterSharding sharding) {
+  public static Behavior<Command> create(String groupId, ClusterSharding sharding, int maxMembers) {
     return Behaviors.setup(
         context ->
-            Behaviors.withTimers(timers -> new VpnGroup(groupId, sharding, context, timers)));
+            Behaviors.withTimers(
+                timers -> new VpnGroup(groupId, sharding, maxMembers, context, timers)));
   }
 
   private final String groupId;
   private final ClusterSharding sharding;
+
+  /**
+   * Every answer carries the whole member list (api.md), and an answer must fit one message between
+   * nodes (Artery's frame, cluster.conf): the bound keeps it there.
+   */
+  private final int maxMembers;
+
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
 
@@ -186,11 +196,13 @@ public final class VpnGroup
   private VpnGroup(
       String groupId,
       ClusterSharding sharding,
+      int maxMembers,
       ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     super(PersistenceId.of(KEY.name(), groupId), EntityRestart.WITH_BACKOFF);
     this.groupId = groupId;
     this.sharding = sharding;
+    this.maxMembers = maxMembers;
     this.context = context;
     this.timers = timers;
   }
@@ -344,6 +356,19 @@ public final class VpnGroup
                           + existing
                           + " of VPN group "
                           + groupId)));
+    }
+    if (group.members().size() >= maxMembers) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              StatusReply.error(
+                  new Refusal(
+                      ErrorCode.GROUP_FULL,
+                      "VPN group "
+                          + groupId
+                          + " has "
+                          + maxMembers
+                          + " members, the most a group may have (scp.vpn.max-members)")));
     }
     return startChange(new Change(ChangeKind.JOIN, cmd.shortNumber(), cmd.msisdn()), cmd.replyTo());
   }

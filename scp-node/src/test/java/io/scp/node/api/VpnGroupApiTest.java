@@ -5,19 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.scp.node.testing.ApiClient;
 import io.scp.node.testing.TestNode;
 import io.scp.node.testing.VpnFixture;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** VPN groups: tariff, members, and membership kept consistent with the subscriber. */
 class VpnGroupApiTest {
+  static final int MAX_MEMBERS = 3;
   static TestNode node;
   static ApiClient api;
   static VpnFixture vpn;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
+    node = TestNode.start(Map.of("scp.vpn.max-members", String.valueOf(MAX_MEMBERS)));
     api = node.client();
     vpn = new VpnFixture(api);
   }
@@ -107,6 +109,37 @@ class VpnGroupApiTest {
                 .status())
         .as("free to join another group now")
         .isEqualTo(200);
+  }
+
+  @Test
+  void aFullGroupRefusesANewMemberUntilOneLeaves() {
+    String group = vpn.group("\"onNetRatePerMinute\":1,\"offNetRatePerMinute\":2");
+    for (int i = 1; i <= MAX_MEMBERS; i++) {
+      var joined =
+          api.put(
+              "/v1/vpn-groups/" + group + "/members/" + i,
+              "{\"msisdn\":\"" + vpn.postpaid() + "\"}");
+      assertThat(joined.status()).as(joined.toString()).isEqualTo(200);
+    }
+    String newcomer = vpn.postpaid();
+    var full =
+        api.put("/v1/vpn-groups/" + group + "/members/9", "{\"msisdn\":\"" + newcomer + "\"}");
+    assertThat(full.status()).as(full.toString()).isEqualTo(409);
+    assertThat(full.code()).isEqualTo("GROUP_FULL");
+    assertThat(api.get("/v1/subscribers/" + newcomer).json().get("vpn").isNull()).isTrue();
+    String first =
+        api.get("/v1/vpn-groups/" + group).json().get("members").get(0).get("msisdn").asText();
+    assertThat(
+            api.put("/v1/vpn-groups/" + group + "/members/1", "{\"msisdn\":\"" + first + "\"}")
+                .status())
+        .as("a member joining again is no newcomer")
+        .isEqualTo(200);
+
+    assertThat(api.delete("/v1/vpn-groups/" + group + "/members/2").status()).isEqualTo(200);
+    var joined =
+        api.put("/v1/vpn-groups/" + group + "/members/9", "{\"msisdn\":\"" + newcomer + "\"}");
+    assertThat(joined.status()).as(joined.toString()).isEqualTo(200);
+    assertThat(joined.json().get("members")).hasSize(MAX_MEMBERS);
   }
 
   @Test
