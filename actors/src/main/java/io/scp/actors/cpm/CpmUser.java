@@ -62,11 +62,6 @@ public final class CpmUser
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "CpmUser");
 
-  /**
-   * Body characters one page of the mailbox or history carries, unless its only message is larger.
-   */
-  static final long PAGE_BODY_CHARS = 256 * 1024;
-
   private static final Pattern SEQ_CURSOR = Pattern.compile("[0-9]{1,18}");
 
   // ---------------------------------------------------------------- values
@@ -106,6 +101,21 @@ public final class CpmUser
     long bodyLength() {
       return body.map(String::length).orElse(0);
     }
+
+    /**
+     * Every string it carries: the body, and the whole recipient list, which every recipient's copy
+     * repeats (up to 100 addresses of up to 256 characters, more than a short body).
+     */
+    long chars() {
+      long chars =
+          messageId.length()
+              + sessionId.map(String::length).orElse(0)
+              + from.length()
+              + contentType.length()
+              + bodyLength();
+      for (String address : to) chars += address.length() + PageBudget.LIST_ELEMENT_CHARS;
+      return chars;
+    }
   }
 
   /** One message of the history, as every device sees it. */
@@ -114,6 +124,11 @@ public final class CpmUser
 
     String messageId() {
       return content.messageId();
+    }
+
+    /** What it weighs in a page: see {@link PageBudget}. */
+    long pageChars() {
+      return content.chars() + PageBudget.ENTRY_CHARS;
     }
 
     Entry withStatus(Status status) {
@@ -132,6 +147,7 @@ public final class CpmUser
 
   public record Deposited(Status status) implements CborSerializable {}
 
+  /** Within the {@link PageBudget}, so that it crosses nodes whatever its messages carry. */
   public record HistoryPage(List<Entry> messages, Optional<String> next)
       implements CborSerializable {}
 
@@ -146,7 +162,10 @@ public final class CpmUser
   /** A message that arrived while the device was connected. */
   public record Deliver(Entry message) implements DeviceEvent {}
 
-  /** The mailbox after the sequence number the device asked from, in order. */
+  /**
+   * The mailbox after the sequence number the device asked from, in order, within the {@link
+   * PageBudget}.
+   */
   public record Batch(List<Entry> messages, boolean hasMore) implements DeviceEvent {}
 
   /** The device cannot be served (the address is not a CPM user). */
@@ -516,8 +535,8 @@ public final class CpmUser
     boolean hasMore = false;
     long chars = 0;
     for (String id : state.mailbox().tailMap(cmd.afterSeq(), false).values()) {
-      long length = state.history().get(id).content().bodyLength();
-      if (ids.size() == cmd.limit() || !fitsPage(ids.size(), chars, length)) {
+      long length = state.history().get(id).pageChars();
+      if (ids.size() == cmd.limit() || !PageBudget.fits(ids.size(), chars, length)) {
         hasMore = true;
         break;
       }
@@ -586,8 +605,8 @@ public final class CpmUser
       Entry e = all.get(i);
       if (e.seq() >= seqBound || !e.content().sentAt().isBefore(timeBound)) continue;
       if (cmd.peer().isPresent() && !involves(e, cmd.peer().get())) continue;
-      long length = e.content().bodyLength();
-      if (page.size() == cmd.limit() || !fitsPage(page.size(), chars, length)) {
+      long length = e.pageChars();
+      if (page.size() == cmd.limit() || !PageBudget.fits(page.size(), chars, length)) {
         more = true;
         break;
       }
@@ -598,15 +617,6 @@ public final class CpmUser
         more ? Optional.of(Long.toString(page.get(page.size() - 1).seq())) : Optional.empty();
     return Effect()
         .reply(cmd.replyTo(), StatusReply.success(new HistoryPage(List.copyOf(page), next)));
-  }
-
-  /**
-   * A page (of the mailbox for a device, of the history) crosses nodes as one message: its bodies
-   * stay within {@link #PAGE_BODY_CHARS} (at most three UTF-8 bytes a char) unless it is the page's
-   * only message, so it fits Artery's maximum frame (cluster.conf) beside the largest message.
-   */
-  static boolean fitsPage(int messages, long chars, long nextChars) {
-    return messages == 0 || chars + nextChars <= PAGE_BODY_CHARS;
   }
 
   private static boolean involves(Entry e, String peer) {

@@ -5,9 +5,11 @@ import io.scp.actors.common.EntityRestart;
 import io.scp.actors.common.ShardPlacement;
 import io.scp.actors.common.SnapshotCopies;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,8 +30,10 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 /**
  * The SMS outbox of one destination MSISDN: the segments of every CPM message handed to the SMS
  * interworking function for that number, in order. It is the hand-off point to the SMSC side and
- * what operators inspect ({@code GET /v1/cpm/sms-outbox?to=}). A submission is idempotent on its
- * message id; the outbox keeps the latest {@code scp.cpm.sms-outbox-limit} submissions.
+ * what operators inspect ({@code GET /v1/cpm/sms-outbox?to=}), page by page: a thousand submissions
+ * of up to 255 parts would be tens of megabytes in one answer, far over Artery's frame. A
+ * submission is idempotent on its message id; the outbox keeps the latest {@code
+ * scp.cpm.sms-outbox-limit} submissions, numbered in the order they came.
  */
 public final class SmsOutbox
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -50,9 +54,21 @@ public final class SmsOutbox
     public int reference() {
       return Math.floorMod(messageId.hashCode(), 256);
     }
+
+    /** What it weighs in a page: see {@link PageBudget}. */
+    long pageChars() {
+      long chars = PageBudget.ENTRY_CHARS + messageId.length() + from.length();
+      for (String part : parts) chars += part.length() + PageBudget.LIST_ELEMENT_CHARS;
+      return chars;
+    }
   }
 
-  public record OutboxView(String to, List<Submission> submissions) implements CborSerializable {}
+  /**
+   * A page of the outbox, oldest first, within the {@link PageBudget}; {@code next}, when more
+   * submissions follow, is the number of its last one: ask again with it as {@code after}.
+   */
+  public record OutboxView(String to, List<Submission> submissions, Optional<Long> next)
+      implements CborSerializable {}
 
   // ---------------------------------------------------------------- commands and events
 
@@ -61,14 +77,35 @@ public final class SmsOutbox
   public record Submit(Submission submission, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
-  public record Get(ActorRef<StatusReply<OutboxView>> replyTo) implements Command {}
+  /**
+   * At most {@code limit} submissions (1 or more) numbered after {@code after} (0 for the oldest
+   * kept); a cursor whose submissions were dropped since starts at the oldest kept.
+   */
+  public record Get(long after, int limit, ActorRef<StatusReply<OutboxView>> replyTo)
+      implements Command {}
 
   public sealed interface Event extends CborSerializable {}
 
   public record SmsSubmitted(Submission submission) implements Event {}
 
-  /** The latest submissions by message id, oldest first. */
-  public record State(LinkedHashMap<String, Submission> submissions) implements CborSerializable {}
+  /**
+   * The latest submissions by message id, oldest first, and how many were ever submitted. They are
+   * only appended and dropped oldest first, so the newest is number {@code lastSeq} and the others
+   * count down from it: the page cursor, stable while older ones are dropped.
+   */
+  public record State(LinkedHashMap<String, Submission> submissions, long lastSeq)
+      implements CborSerializable {
+
+    /** A snapshot written before submissions were numbered reads 0: they become 1 to n. */
+    public State {
+      lastSeq = Math.max(lastSeq, submissions.size());
+    }
+
+    /** The number of the oldest submission kept, less one. */
+    long beforeOldest() {
+      return lastSeq - submissions.size();
+    }
+  }
 
   // ---------------------------------------------------------------- wiring
 
@@ -97,7 +134,7 @@ public final class SmsOutbox
 
   @Override
   public State emptyState() {
-    return new State(new LinkedHashMap<>());
+    return new State(new LinkedHashMap<>(), 0);
   }
 
   @Override
@@ -116,15 +153,31 @@ public final class SmsOutbox
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Submit.class, this::onSubmit)
-        .onCommand(
-            Get.class,
-            (s, c) ->
-                Effect()
-                    .reply(
-                        c.replyTo(),
-                        StatusReply.success(
-                            new OutboxView(msisdn, List.copyOf(s.submissions().values())))))
+        .onCommand(Get.class, this::onGet)
         .build();
+  }
+
+  private ReplyEffect<Event, State> onGet(State state, Get cmd) {
+    int limit = Math.max(1, cmd.limit());
+    List<Submission> page = new ArrayList<>();
+    long seq = state.beforeOldest();
+    long last = 0;
+    long chars = 0;
+    boolean more = false;
+    for (Submission s : state.submissions().values()) {
+      if (++seq <= cmd.after()) continue;
+      long weight = s.pageChars();
+      if (page.size() == limit || !PageBudget.fits(page.size(), chars, weight)) {
+        more = true;
+        break;
+      }
+      page.add(s);
+      chars += weight;
+      last = seq;
+    }
+    Optional<Long> next = more ? Optional.of(last) : Optional.empty();
+    return Effect()
+        .reply(cmd.replyTo(), StatusReply.success(new OutboxView(msisdn, List.copyOf(page), next)));
   }
 
   private ReplyEffect<Event, State> onSubmit(State state, Submit cmd) {
@@ -143,13 +196,15 @@ public final class SmsOutbox
         .onEvent(
             SmsSubmitted.class,
             (s, e) -> {
+              // never persisted twice (onSubmit), but a number must not move if it were
+              if (s.submissions().containsKey(e.submission().messageId())) return s;
               s.submissions().put(e.submission().messageId(), e.submission());
               Iterator<String> oldest = s.submissions().keySet().iterator();
               while (s.submissions().size() > limit && oldest.hasNext()) {
                 oldest.next();
                 oldest.remove();
               }
-              return s;
+              return new State(s.submissions(), s.lastSeq() + 1);
             })
         .build();
   }

@@ -10,6 +10,7 @@ import io.scp.actors.cpm.CpmUser.Command;
 import io.scp.actors.cpm.CpmUser.Content;
 import io.scp.actors.cpm.CpmUser.Deliver;
 import io.scp.actors.cpm.CpmUser.DeviceEvent;
+import io.scp.actors.cpm.CpmUser.Direction;
 import io.scp.actors.cpm.CpmUser.Entry;
 import io.scp.actors.cpm.CpmUser.Event;
 import io.scp.actors.cpm.CpmUser.State;
@@ -17,9 +18,12 @@ import io.scp.actors.cpm.CpmUser.Status;
 import io.scp.actors.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -359,6 +363,133 @@ class CpmUserTest {
     assertThat(accepting(10)).isTrue();
     assertThat(accepting(11)).isFalse();
     assertThat(accepting(0)).as("only whether it is full").isTrue();
+  }
+
+  // ---------------------------------------------------------------- page budget
+
+  private static long serializedBytes(Object message) {
+    return CpmTesting.cborBytes(testKit.system(), message);
+  }
+
+  /** The most a message may name: 100 recipients of 256 characters. */
+  private static final List<String> WIDEST_TO =
+      IntStream.range(0, 100)
+          .mapToObj(i -> "sip:" + String.format("%03d", i) + "r".repeat(237) + "@example.com")
+          .toList();
+
+  private Content wide(String id, String body) {
+    Instant now = clock.instant();
+    return new Content(
+        id,
+        Optional.of("session-" + id),
+        ALICE,
+        WIDEST_TO,
+        "text/plain; charset=utf-8",
+        Optional.of(body),
+        MessageMode.PAGER,
+        now,
+        now.plus(Duration.ofHours(1)));
+  }
+
+  @Test
+  void theWeightOfAnEntryBoundsItsSerializedSize() {
+    assertThat(WIDEST_TO).allSatisfy(a -> assertThat(a).hasSize(256));
+    for (Entry e :
+        List.of(
+            new Entry(1, content("short", ALICE, Duration.ofHours(1)), Direction.IN, Status.STORED),
+            new Entry(2, wide("wide", "hello"), Direction.IN, Status.DELIVERED),
+            new Entry(3, wide("chinese", "中".repeat(5000)), Direction.OUT, Status.SENT),
+            new Entry(4, wide("emoji", "😀".repeat(5000)), Direction.IN, Status.ACKNOWLEDGED),
+            new Entry(
+                Long.MAX_VALUE,
+                wide("expired", "gone").withoutBody(),
+                Direction.IN,
+                Status.EXPIRED))) {
+      long bytes = serializedBytes(e);
+      assertThat(3 * e.pageChars()).as("an upper bound of %s", e.messageId()).isGreaterThan(bytes);
+      assertThat(e.pageChars())
+          .as("no more than its strings and fixed fields: %s", e.messageId())
+          .isLessThanOrEqualTo(bytes + PageBudget.ENTRY_CHARS);
+    }
+  }
+
+  /**
+   * Every copy of a message carries its whole recipient list: 80 messages to 100 recipients of 256
+   * characters were one history page of 2 MiB, past Artery's frame, when only bodies counted.
+   */
+  @Test
+  void historyPagesAndMailboxBatchesWeighTheRecipientsAndReachEveryMessageOnce() {
+    provision();
+    List<String> deposited = new ArrayList<>();
+    for (int i = 1; i <= 80; i++) {
+      deposit(wide("w" + i, "body " + i));
+      deposited.add("w" + i);
+    }
+
+    List<String> newestFirst = new ArrayList<>();
+    Optional<String> before = Optional.empty();
+    int pages = 0;
+    do {
+      var page = history(Optional.empty(), before, 200);
+      pages++;
+      assertWithinBudget(page.messages(), page);
+      page.messages().forEach(e -> newestFirst.add(e.messageId()));
+      before = page.next();
+    } while (before.isPresent());
+    List<String> oldestFirst = new ArrayList<>(newestFirst);
+    Collections.reverse(oldestFirst);
+    assertThat(oldestFirst).containsExactlyElementsOf(deposited);
+    assertThat(pages).as("the budget, not the limit of 200, ended the pages").isGreaterThan(5);
+
+    TestProbe<DeviceEvent> device = testKit.createTestProbe();
+    List<String> inOrder = new ArrayList<>();
+    long after = 0;
+    boolean more = true;
+    while (more) {
+      user.runCommand(new CpmUser.Sync(device.ref(), after, 200));
+      Batch batch = device.expectMessageClass(Batch.class);
+      assertWithinBudget(batch.messages(), batch);
+      batch.messages().forEach(e -> inOrder.add(e.messageId()));
+      after = batch.messages().get(batch.messages().size() - 1).seq();
+      more = batch.hasMore();
+    }
+    assertThat(inOrder).containsExactlyElementsOf(deposited);
+  }
+
+  private static void assertWithinBudget(List<Entry> entries, Object page) {
+    assertThat(entries).isNotEmpty();
+    assertThat(entries.stream().mapToLong(Entry::pageChars).sum())
+        .isLessThanOrEqualTo(PageBudget.PAGE_CHARS);
+    assertThat(serializedBytes(page))
+        .as("well below Artery's 2 MiB frame")
+        .isLessThanOrEqualTo(3 * PageBudget.PAGE_CHARS + 256);
+  }
+
+  @Test
+  void aMessageHeavierThanAPageComesAlone() {
+    provision();
+    String large = "x".repeat((int) PageBudget.PAGE_CHARS);
+    deposit(content("small", ALICE, Duration.ofHours(1)));
+    deposit(wide("large1", large));
+    deposit(wide("large2", large));
+
+    var first = history(Optional.empty(), Optional.empty(), 10);
+    assertThat(first.messages()).extracting(Entry::messageId).containsExactly("large2");
+    var second = history(Optional.empty(), first.next(), 10);
+    assertThat(second.messages()).extracting(Entry::messageId).containsExactly("large1");
+    var last = history(Optional.empty(), second.next(), 10);
+    assertThat(last.messages()).extracting(Entry::messageId).containsExactly("small");
+    assertThat(last.next()).isEmpty();
+
+    TestProbe<DeviceEvent> device = testKit.createTestProbe();
+    user.runCommand(new CpmUser.Sync(device.ref(), 0, 10));
+    Batch batch = device.expectMessageClass(Batch.class);
+    assertThat(batch.messages()).extracting(Entry::messageId).containsExactly("small");
+    assertThat(batch.hasMore()).isTrue();
+    user.runCommand(new CpmUser.Sync(device.ref(), 1, 10));
+    assertThat(device.expectMessageClass(Batch.class).messages())
+        .extracting(Entry::messageId)
+        .containsExactly("large1");
   }
 
   private boolean accepting(long incomingChars) {

@@ -47,6 +47,16 @@ public final class CpmRoutes extends ApiDirectives {
   static final String DEFAULT_CONTENT_TYPE = "text/plain";
   static final int DEFAULT_HISTORY_LIMIT = 50;
   static final int MAX_HISTORY_LIMIT = 200;
+
+  /**
+   * Submissions (messages, with all their parts) in one page of an SMS outbox. The entity's page
+   * budget bounds what a page weighs whatever the limit; the maximum is the outbox's default size.
+   */
+  static final int DEFAULT_OUTBOX_LIMIT = 100;
+
+  static final int MAX_OUTBOX_LIMIT = 1000;
+
+  private static final Pattern OUTBOX_CURSOR = Pattern.compile("[0-9]{1,18}");
   private static final Pattern CONTENT_TYPE =
       Pattern.compile("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+( *;.*)?");
   private static final Pattern MEDIUM = Pattern.compile("[A-Za-z0-9!#$&^_.+/-]{1,64}");
@@ -85,13 +95,18 @@ public final class CpmRoutes extends ApiDirectives {
                                         b -> defineGroup(groupId, b))),
                             get(() -> query(Role.OPERATOR, () -> getGroup(groupId))))),
                 pathPrefix("sessions", this::sessionRoutes),
-                path(
-                    "sms-outbox",
-                    () ->
-                        get(
-                            () ->
-                                optionalParameter(
-                                    "to", to -> query(Role.OPERATOR, () -> outbox(to)))))));
+                path("sms-outbox", () -> get(this::outboxQuery))));
+  }
+
+  private Route outboxQuery() {
+    return optionalParameter(
+        "to",
+        to ->
+            optionalParameter(
+                "after",
+                after ->
+                    optionalParameter(
+                        "limit", limit -> query(Role.OPERATOR, () -> outbox(to, after, limit)))));
   }
 
   private Route userRoutes(String rawAddress) {
@@ -472,12 +487,27 @@ public final class CpmRoutes extends ApiDirectives {
 
   // ---------------------------------------------------------------- SMS outbox
 
-  private CompletionStage<Reply> outbox(Optional<String> rawTo) {
+  private CompletionStage<Reply> outbox(
+      Optional<String> rawTo, Optional<String> rawAfter, Optional<String> rawLimit) {
     String to =
         address("to", rawTo.orElseThrow(() -> ApiError.badRequest("to (an MSISDN) is required")));
     if (!CpmAddress.isMsisdn(to)) throw ApiError.badRequest("to must be an MSISDN");
-    return this.<SmsOutbox.Command, SmsOutbox.OutboxView>ask(SmsOutbox.KEY, to, SmsOutbox.Get::new)
+    long after = rawAfter.map(CpmRoutes::outboxCursor).orElse(0L);
+    int limit =
+        rawLimit
+            .map(l -> (int) Validate.range("limit", integer("limit", l), 1, MAX_OUTBOX_LIMIT))
+            .orElse(DEFAULT_OUTBOX_LIMIT);
+    return this.<SmsOutbox.Command, SmsOutbox.OutboxView>ask(
+            SmsOutbox.KEY, to, r -> new SmsOutbox.Get(after, limit, r))
         .thenApply(v -> Reply.ok(CpmViews.outbox(v)));
+  }
+
+  /** An outbox page's {@code next}: the number of a submission, as digits. */
+  private static long outboxCursor(String value) {
+    if (!OUTBOX_CURSOR.matcher(value).matches()) {
+      throw ApiError.badRequest("after must be the next cursor of an outbox page, not " + value);
+    }
+    return Long.parseLong(value);
   }
 
   // ---------------------------------------------------------------- validation

@@ -137,7 +137,10 @@ final class CpmViews {
     return out.build();
   }
 
-  /** Every segment handed to the interworking function for one destination, in order. */
+  /**
+   * The segments of a page of the submissions handed to the interworking function for one
+   * destination, in order; every part of a submission is in the same page.
+   */
   static CpmSmsOutbox outbox(SmsOutbox.OutboxView v) {
     var out = CpmSmsOutbox.newBuilder().setTo(v.to());
     for (var s : v.submissions()) {
@@ -155,6 +158,7 @@ final class CpmViews {
                 .setSubmittedAt(s.submittedAt().toString()));
       }
     }
+    v.next().map(String::valueOf).ifPresent(out::setNext);
     return out.build();
   }
 }

@@ -359,6 +359,104 @@ class CpmApiTest {
     assertThat(api.get("/v1/cpm/sms-outbox?to=" + msisdn()).json().get("segments")).isEmpty();
   }
 
+  /**
+   * An outbox answer used to carry every kept submission: a thousand of 255 parts were tens of
+   * megabytes, past Artery's 2 MiB frame (503 on every retry when the outbox lived on another
+   * node). Pages stop at {@code limit} messages or at the page budget, and following {@code next}
+   * reaches every segment once, in order.
+   */
+  @Test
+  void theSmsOutboxPagesAndReachesEverySegmentOnce() {
+    String alice = sipUser("alice");
+    String phone = msisdn();
+    String largest = "x".repeat(153 * 255); // 255 parts, the most a message may have
+    List<String> sentIds = new ArrayList<>();
+    int segments = 0;
+    for (int i = 0; i < 12; i++) {
+      String id = unique("page");
+      var r = sent(id, alice, List.of(phone), i % 4 == 0 ? "short " + i : largest);
+      segments += r.json().get("recipients").get(0).get("segments").asInt();
+      sentIds.add(id);
+    }
+    assertThat(segments).isEqualTo(3 + 9 * 255);
+
+    List<JsonNode> byLimit = outboxPages(phone, "&limit=2");
+    assertThat(byLimit).hasSize(6);
+    assertThat(byLimit).allSatisfy(page -> assertThat(messageIds(page)).hasSize(2));
+    assertEverySegmentOnce(byLimit, sentIds, segments);
+
+    List<JsonNode> byBudget = outboxPages(phone, "");
+    assertThat(byBudget)
+        .as("the budget ends a page before the default limit of 100: 9 x 255 parts do not fit one")
+        .hasSizeGreaterThan(1);
+    assertEverySegmentOnce(byBudget, sentIds, segments);
+
+    String base = "/v1/cpm/sms-outbox?to=" + phone;
+    assertThat(api.get(base + "&after=&limit=").json()).isEqualTo(byBudget.get(0));
+    assertThat(api.get(base + "&limit=0").status()).isEqualTo(400);
+    assertThat(api.get(base + "&limit=1001").status()).isEqualTo(400);
+    assertThat(api.get(base + "&after=yesterday").code()).isEqualTo("INVALID_ARGUMENT");
+    JsonNode beyond = api.get(base + "&after=999999").json();
+    assertThat(beyond.get("segments")).isEmpty();
+    assertThat(beyond.get("next").isNull()).isTrue();
+  }
+
+  /** Every page of an outbox, following {@code next} until it is null. */
+  static List<JsonNode> outboxPages(String phone, String query) {
+    List<JsonNode> pages = new ArrayList<>();
+    String after = "";
+    do {
+      var r = api.get("/v1/cpm/sms-outbox?to=" + phone + query + after);
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      JsonNode page = r.json();
+      assertThat(page.get("to").asText()).isEqualTo(phone);
+      assertThat(page.get("segments")).as("no page is empty").isNotEmpty();
+      pages.add(page);
+      after = page.get("next").isNull() ? "" : "&after=" + page.get("next").asText();
+      assertThat(pages).as("pages end").hasSizeLessThan(100);
+    } while (!after.isEmpty());
+    return pages;
+  }
+
+  static List<String> messageIds(JsonNode page) {
+    List<String> ids = new ArrayList<>();
+    page.get("segments")
+        .forEach(
+            s -> {
+              String id = s.get("messageId").asText();
+              if (ids.isEmpty() || !ids.get(ids.size() - 1).equals(id)) ids.add(id);
+            });
+    return ids;
+  }
+
+  /** Each segment once, messages in the order they were sent, all parts of one in one page. */
+  static void assertEverySegmentOnce(List<JsonNode> pages, List<String> sentIds, int segments) {
+    List<String> seen = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (JsonNode page : pages) {
+      List<String> onPage = messageIds(page);
+      ids.addAll(onPage);
+      page.get("segments")
+          .forEach(
+              s -> {
+                seen.add(s.get("messageId").asText() + "#" + s.get("part").asInt());
+                assertThat(s.get("part").asInt()).isBetween(1, s.get("parts").asInt());
+              });
+      for (String id : onPage) {
+        int parts = 0;
+        for (JsonNode s : page.get("segments")) {
+          if (s.get("messageId").asText().equals(id)) parts = s.get("parts").asInt();
+        }
+        final String message = id;
+        assertThat(seen.stream().filter(k -> k.startsWith(message + "#")).count())
+            .as("every part of %s in its page", id)
+            .isEqualTo(parts);
+      }
+    }
+    assertThat(ids).containsExactlyElementsOf(sentIds);
+    assertThat(seen).hasSize(segments).doesNotHaveDuplicates();
+  }
+
   // ---------------------------------------------------------------- charging and replays
 
   @Test
