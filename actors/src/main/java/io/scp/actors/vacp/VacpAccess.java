@@ -7,7 +7,6 @@ import io.scp.actors.common.Refusal;
 import io.scp.actors.subscriber.Subscriber;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -147,46 +146,38 @@ public final class VacpAccess {
       String service,
       CompletionStage<Subscriber.SubscriberView> subscriber,
       Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable) {
-    return this.<VacpServiceIndex.Command, VacpServiceIndex.Listing>ask(
-            VacpServiceIndex.KEY, service, VacpServiceIndex.Get::new)
-        .thenCompose(
-            listing -> {
-              List<DirectoryEntry> live =
-                  listing.entries().stream().filter(DirectoryEntry::active).toList();
-              if (live.isEmpty()) {
-                throw new Refusal(
-                    ErrorCode.UNKNOWN_CAPABILITY, "no capability or service named " + service);
-              }
-              return subscriber.thenCompose(
-                  user -> {
-                    Optional<String> home = user.profile().homeRegion();
-                    List<DirectoryEntry> candidates = candidates(live, home);
-                    return firstUsable(service, candidates, 0, usable, Optional.empty())
-                        .thenApply(
-                            chosen ->
-                                chosen.orElseThrow(
-                                    () -> noProvider(service, live, candidates, home)));
-                  });
-            });
-  }
-
-  /** The regional capabilities of the user's home region first, then the nationwide ones. */
-  static List<DirectoryEntry> candidates(List<DirectoryEntry> live, Optional<String> home) {
-    Comparator<DirectoryEntry> order =
-        Comparator.comparingInt((DirectoryEntry e) -> e.serviceClass() == 1 ? 1 : 0)
-            .thenComparing(DirectoryEntry::capabilityId);
-    return live.stream()
-        .filter(e -> e.serviceClass() == 1 || (home.isPresent() && e.region().equals(home)))
-        .sorted(order)
-        .toList();
+    // The index answers only the user's candidates, so it is asked with the home region. A user
+    // that cannot be read is refused by the checks after routing (an unknown service is still
+    // UNKNOWN_CAPABILITY first); the index is asked for the nationwide ones meanwhile.
+    CompletionStage<Optional<String>> home =
+        subscriber.handle(
+            (user, failure) ->
+                failure == null ? user.profile().homeRegion() : Optional.<String>empty());
+    return home.thenCompose(
+        region ->
+            this.<VacpServiceIndex.Command, VacpServiceIndex.Listing>ask(
+                    VacpServiceIndex.KEY, service, r -> new VacpServiceIndex.Get(region, r))
+                .thenCompose(
+                    listing -> {
+                      if (listing.live() == 0) {
+                        throw new Refusal(
+                            ErrorCode.UNKNOWN_CAPABILITY,
+                            "no capability or service named " + service);
+                      }
+                      return subscriber.thenCompose(
+                          user ->
+                              firstUsable(
+                                      service, listing.candidates(), 0, usable, Optional.empty())
+                                  .thenApply(
+                                      chosen ->
+                                          chosen.orElseThrow(
+                                              () -> noProvider(service, listing, region))));
+                    }));
   }
 
   private static Refusal noProvider(
-      String service,
-      List<DirectoryEntry> live,
-      List<DirectoryEntry> candidates,
-      Optional<String> home) {
-    if (candidates.isEmpty() && live.stream().anyMatch(e -> e.serviceClass() > 1)) {
+      String service, VacpServiceIndex.Listing listing, Optional<String> home) {
+    if (listing.candidates().isEmpty() && listing.regional() > 0) {
       return new Refusal(
           ErrorCode.NO_PROVIDER_FOR_REGION,
           "service "
@@ -200,11 +191,13 @@ public final class VacpAccess {
   /**
    * The first candidate its capability confirms (still live, still of this service) and the
    * consumer may use. Empty when none is confirmed; the first confirmed one's refusal when the
-   * consumer may use none of them.
+   * consumer may use none of them. A candidate its capability does not confirm is one the index
+   * missed a revision of (a service renamed away from, a late delivery): the index is told to
+   * forget it, so it is not asked about again.
    */
   private CompletionStage<Optional<Usable>> firstUsable(
       String service,
-      List<DirectoryEntry> candidates,
+      List<VacpServiceIndex.Candidate> candidates,
       int next,
       Function<VacpCapability.CapabilityView, CompletionStage<Usable>> usable,
       Optional<Refusal> firstRefusal) {
@@ -219,7 +212,12 @@ public final class VacpAccess {
               if (failure != null && refusal(failure).isEmpty()) {
                 throw new CompletionException(Asks.unwrap(failure));
               }
-              if (failure != null || !found.active() || !found.spec().service().equals(service)) {
+              if (failure != null) {
+                return firstUsable(service, candidates, next + 1, usable, firstRefusal);
+              }
+              if (!found.active() || !found.spec().service().equals(service)) {
+                refs.refFor(VacpServiceIndex.KEY, service)
+                    .tell(new VacpServiceIndex.Forget(found.capabilityId(), found.revision()));
                 return firstUsable(service, candidates, next + 1, usable, firstRefusal);
               }
               return usable
