@@ -305,6 +305,34 @@ public final class CpmUser
       return index.chars();
     }
 
+    /** Puts a message in the history, or its new status in place of the old. */
+    void record(Entry entry) {
+      index.historyChanged(history.put(entry.messageId(), entry), entry);
+    }
+
+    /**
+     * Drops the oldest messages not in the mailbox while the history holds more than {@code
+     * maxMessages} or more than {@code maxChars} characters of bodies.
+     */
+    void forgetOldest(int maxMessages, long maxChars) {
+      Iterator<Entry> oldest = history.values().iterator();
+      while ((history.size() > maxMessages || index.historyChars() > maxChars)
+          && oldest.hasNext()) {
+        Entry entry = oldest.next();
+        if (!mailbox.containsKey(entry.seq())) {
+          oldest.remove();
+          index.historyChanged(entry, null);
+        }
+      }
+    }
+
+    /** Takes a message out of the history (not out of the mailbox); null when it was not there. */
+    Entry forget(String messageId) {
+      Entry entry = history.remove(messageId);
+      index.historyChanged(entry, null);
+      return entry;
+    }
+
     void store(Entry entry) {
       mailbox.put(entry.seq(), entry.messageId());
       index.add(entry);
@@ -699,15 +727,14 @@ public final class CpmUser
   private User deposited(User s, MessageDeposited e) {
     Status status = e.delivered() ? Status.DELIVERED : Status.STORED;
     Entry entry = new Entry(e.seq(), e.content(), Direction.IN, status);
-    s.history().put(e.content().messageId(), entry);
+    s.record(entry);
     s.store(entry);
     forgetOldest(s);
     return s.with(s.displayName(), e.seq());
   }
 
   private User recorded(User s, MessageRecorded e) {
-    s.history()
-        .put(e.content().messageId(), new Entry(e.seq(), e.content(), Direction.OUT, Status.SENT));
+    s.record(new Entry(e.seq(), e.content(), Direction.OUT, Status.SENT));
     forgetOldest(s);
     return s.with(s.displayName(), e.seq());
   }
@@ -716,7 +743,7 @@ public final class CpmUser
     for (String id : e.messageIds()) {
       Entry entry = s.history().get(id);
       if (entry != null && entry.status() == Status.STORED) {
-        s.history().put(id, entry.withStatus(Status.DELIVERED));
+        s.record(entry.withStatus(Status.DELIVERED));
       }
     }
     return s;
@@ -725,7 +752,7 @@ public final class CpmUser
   private static User acknowledged(User s, MessageAcknowledged e) {
     Entry entry = s.history().get(e.messageId());
     if (entry != null) {
-      s.history().put(e.messageId(), entry.withStatus(Status.ACKNOWLEDGED));
+      s.record(entry.withStatus(Status.ACKNOWLEDGED));
       s.unstore(entry);
     }
     return s;
@@ -737,13 +764,13 @@ public final class CpmUser
       Entry entry = s.history().get(id);
       if (entry == null) continue;
       s.unstore(entry);
-      if (entry.status() == Status.STORED) s.history().put(id, entry.withStatus(Status.EXPIRED));
+      if (entry.status() == Status.STORED) s.record(entry.withStatus(Status.EXPIRED));
     }
     return s;
   }
 
   private User deleted(User s, MessageDeleted e) {
-    Entry entry = s.history().remove(e.messageId());
+    Entry entry = s.forget(e.messageId());
     if (entry != null) s.unstore(entry);
     s.deleted().add(e.messageId());
     Iterator<String> oldest = s.deleted().iterator();
@@ -754,11 +781,12 @@ public final class CpmUser
     return s;
   }
 
-  /** Keeps the history within its limit; messages still in the mailbox are never dropped. */
+  /**
+   * Keeps the history within its limits, of messages and of their bodies' size; messages still in
+   * the mailbox are never dropped. (Without the second, a user sent a thousand large messages held
+   * a gigabyte in the node's heap for as long as it stayed in memory.)
+   */
   private void forgetOldest(User s) {
-    Iterator<Entry> oldest = s.history().values().iterator();
-    while (s.history().size() > settings.historyLimit() && oldest.hasNext()) {
-      if (!s.mailbox().containsKey(oldest.next().seq())) oldest.remove();
-    }
+    s.forgetOldest(settings.historyLimit(), settings.historyMaxBytes());
   }
 }

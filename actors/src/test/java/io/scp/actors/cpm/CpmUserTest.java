@@ -344,6 +344,45 @@ class CpmUserTest {
     assertThat(state().mailbox()).hasSize(4);
   }
 
+  /** A large body pushes the oldest acknowledged messages out, never the undelivered ones. */
+  @Test
+  void theHistoryIsBoundedByTheSizeOfItsBodiesToo() {
+    user = userWith("scp.cpm.history-max-bytes = 100");
+    provision();
+    deposit(withBody("i1", 30));
+    deposit(withBody("i2", 30));
+    deposit(withBody("i3", 30));
+    user.runCommand(new CpmUser.Acknowledge("i1"));
+    user.runCommand(new CpmUser.Acknowledge("i2"));
+    assertThat(state().history().keySet()).containsExactly("i1", "i2", "i3");
+
+    deposit(withBody("i4", 30)); // 120 characters: i1 goes
+    assertThat(state().history().keySet()).containsExactly("i2", "i3", "i4");
+    deposit(withBody("i5", 60)); // 150: i2 goes; i3 and i4 wait in the mailbox and stay
+    assertThat(state().history().keySet()).containsExactly("i3", "i4", "i5");
+    assertThat(state().index().historyChars()).isEqualTo(120);
+
+    user.<StatusReply<Done>>runCommand(r -> new CpmUser.Delete("i5", r));
+    assertThat(state().index().historyChars()).isEqualTo(60);
+    user.restart();
+    assertThat(state().history().keySet()).containsExactly("i3", "i4");
+    assertThat(state().index().historyChars()).as("rebuilt on recovery").isEqualTo(60);
+  }
+
+  private Content withBody(String id, int chars) {
+    Content c = content(id, ALICE, Duration.ofHours(1));
+    return new Content(
+        id,
+        c.sessionId(),
+        c.from(),
+        c.to(),
+        c.contentType(),
+        Optional.of("x".repeat(chars)),
+        c.mode(),
+        c.sentAt(),
+        c.expiresAt());
+  }
+
   @Test
   void aFullMailboxIsNotAccepting() {
     user = userWith("scp.cpm.mailbox-limit = 2");
