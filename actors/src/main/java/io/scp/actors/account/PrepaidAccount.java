@@ -324,8 +324,10 @@ public final class PrepaidAccount
   }
 
   /**
-   * One reservation; {@code deductions} maps deduction id to amount, for replays. The map is never
-   * changed in place (a deduction makes a new one), so open reservations share the empty one.
+   * One reservation; {@code deductions} maps deduction id to amount, for replays. The event handler
+   * adds to it in place (a reservation with tens of thousands of small deductions made each one
+   * copy the map, quadratic in their number), once it has a map of its own: a new reservation
+   * shares the empty one. A snapshot gets a copy ({@link #deepCopy}).
    */
   public record Reservation(
       String reservationId,
@@ -343,7 +345,13 @@ public final class PrepaidAccount
 
     Reservation deepCopy() {
       return new Reservation(
-          reservationId, amount, deducted, expiresAt, state, released, deductions);
+          reservationId,
+          amount,
+          deducted,
+          expiresAt,
+          state,
+          released,
+          deductions.isEmpty() ? Map.of() : new LinkedHashMap<>(deductions));
     }
 
     ReservationView view() {
@@ -1055,7 +1063,11 @@ public final class PrepaidAccount
 
   private static Account deducted(Account s, FundsDeducted e) {
     Reservation r = s.reservations().get(e.reservationId());
-    Map<String, Long> deductions = new LinkedHashMap<>(r.deductions());
+    // Its own map from the first deduction on (a new reservation shares the immutable empty one).
+    Map<String, Long> deductions =
+        r.deductions() instanceof LinkedHashMap<String, Long> own
+            ? own
+            : new LinkedHashMap<>(r.deductions());
     deductions.put(e.deductionId(), e.amount());
     s.reservations()
         .put(

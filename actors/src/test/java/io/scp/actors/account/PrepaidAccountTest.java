@@ -89,6 +89,30 @@ class PrepaidAccountTest {
     assertThat(v.available()).isEqualTo(v.balance() - v.reserved());
   }
 
+  /**
+   * A reservation's deduction ids are added to in place (not copied per deduction): the snapshots
+   * taken on the way (every 100 events) must hold the deductions made until then and no later ones,
+   * and every id must still be recognised after a restart from them.
+   */
+  @Test
+  void manyDeductionsOnOneReservationSurviveSnapshotsAndRestarts() {
+    ok(x -> new PrepaidAccount.Reserve("long", 900, Optional.empty(), x));
+    for (int i = 1; i <= 250; i++) {
+      String id = "d" + i;
+      ok(x -> new PrepaidAccount.Deduct("long", id, 2, x));
+    }
+    account.restart();
+    PrepaidAccount.ReservationView replayed =
+        ok(x -> new PrepaidAccount.Deduct("long", "d1", 2, x));
+    assertThat(replayed.deducted()).as("the first deduction, replayed").isEqualTo(500);
+    assertThat(refused(x -> new PrepaidAccount.Deduct("long", "d250", 3, x)))
+        .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    PrepaidAccount.ReservationView next = ok(x -> new PrepaidAccount.Deduct("long", "d251", 2, x));
+    assertThat(next.deducted()).isEqualTo(502);
+    assertThat(view().deducted()).isEqualTo(502);
+    assertConserved(view());
+  }
+
   @Test
   void theLifetimeCapIsForClientReservationsNotForTheScpsOwn() {
     Optional<Duration> twoHours = Optional.of(Duration.ofHours(2)); // the cap is 1 h
