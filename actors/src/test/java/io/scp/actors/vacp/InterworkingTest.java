@@ -66,24 +66,7 @@ class InterworkingTest {
     ports = VacpTesting.ports(testKit, entities, gateway);
     entities.put(VacpUser.KEY, MSISDN, testKit.spawn(VacpUser.create(MSISDN, ports, SETTINGS)));
     for (String platform : new String[] {"pf-a", "pf-b"}) {
-      var ref =
-          entities.put(VacpPlatform.KEY, platform, testKit.spawn(VacpPlatform.create(platform)));
-      success(
-          VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
-              testKit,
-              ref,
-              r ->
-                  new VacpPlatform.Register(
-                      new VacpPlatform.Profile(
-                          platform,
-                          1,
-                          Optional.empty(),
-                          "central",
-                          "http://127.0.0.1:1/" + platform,
-                          PlatformGateway.Protocol.STANDARD,
-                          VacpPlatform.Status.ACTIVE),
-                      Optional.of("hash-" + platform),
-                      r)));
+      VacpTesting.activePlatform(testKit, entities, platform, 1, Optional.empty());
     }
   }
 

@@ -77,24 +77,7 @@ class VacpEventTest {
         VacpNode.CENTRAL_ID,
         testKit.spawn(VacpNode.create(VacpNode.CENTRAL_ID, ports, SETTINGS)));
     for (String platform : new String[] {"pf-a", "pf-b"}) {
-      var ref =
-          entities.put(VacpPlatform.KEY, platform, testKit.spawn(VacpPlatform.create(platform)));
-      success(
-          VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
-              testKit,
-              ref,
-              r ->
-                  new VacpPlatform.Register(
-                      new VacpPlatform.Profile(
-                          platform,
-                          1,
-                          Optional.empty(),
-                          VacpNode.CENTRAL_ID,
-                          "http://127.0.0.1:1/" + platform,
-                          PlatformGateway.Protocol.STANDARD,
-                          VacpPlatform.Status.ACTIVE),
-                      Optional.of("hash-" + platform),
-                      r)));
+      VacpTesting.activePlatform(testKit, entities, platform, 1, Optional.empty());
     }
     // a registration answers once the service index has the capability
     entities.put(VacpServiceIndex.KEY, "svc-b", testKit.spawn(VacpServiceIndex.create("svc-b")));

@@ -64,23 +64,7 @@ class VacpServiceIndexRoutingTest {
   }
 
   void platform(String id, int serviceClass, Optional<String> region) {
-    var ref = entities.put(VacpPlatform.KEY, id, testKit.spawn(VacpPlatform.create(id)));
-    success(
-        VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
-            testKit,
-            ref,
-            r ->
-                new VacpPlatform.Register(
-                    new VacpPlatform.Profile(
-                        id,
-                        serviceClass,
-                        region,
-                        VacpNode.CENTRAL_ID,
-                        "http://127.0.0.1:1/" + id,
-                        PlatformGateway.Protocol.STANDARD,
-                        VacpPlatform.Status.ACTIVE),
-                    Optional.of("hash-" + id),
-                    r)));
+    VacpTesting.activePlatform(testKit, entities, id, serviceClass, region);
   }
 
   void register(String id, String service, String platformId, int cls, Optional<String> region) {

@@ -40,6 +40,36 @@ final class VacpTesting {
     return probe.receiveMessage(Duration.ofSeconds(5));
   }
 
+  /**
+   * Spawns platform {@code id} and registers it active, named after its id, homed at the central
+   * VACP, with a callback nobody listens on.
+   */
+  static ActorRef<VacpPlatform.Command> activePlatform(
+      ActorTestKit kit,
+      LocalEntities entities,
+      String id,
+      int serviceClass,
+      Optional<String> region) {
+    var ref = entities.put(VacpPlatform.KEY, id, kit.spawn(VacpPlatform.create(id)));
+    success(
+        VacpTesting.<VacpPlatform.Command, VacpPlatform.Registered>ask(
+            kit,
+            ref,
+            r ->
+                new VacpPlatform.Register(
+                    new VacpPlatform.Profile(
+                        id,
+                        serviceClass,
+                        region,
+                        VacpNode.CENTRAL_ID,
+                        "http://127.0.0.1:1/" + id,
+                        PlatformGateway.Protocol.STANDARD,
+                        VacpPlatform.Status.ACTIVE),
+                    Optional.of("hash-" + id),
+                    r)));
+    return ref;
+  }
+
   static <R> R success(StatusReply<R> reply) {
     assertThat(reply.isSuccess()).as("succeeded: %s", reply).isTrue();
     return reply.getValue();
