@@ -1,5 +1,6 @@
 package io.scp.persistence.journal;
 
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -142,7 +143,13 @@ final class JournalWriter {
         return;
       }
       Throwable failure = writeRows(batch);
-      for (Write write : batch) completeQuietly(write, failure);
+      if (failure != null && batch.size() > 1 && refusedARow(failure)) {
+        // The batch is one statement: one row the database refuses fails every entity's write
+        // in it. Alone, each write fails only for its own rows.
+        for (Write write : batch) completeQuietly(write, writeRows(List.of(write)));
+      } else {
+        for (Write write : batch) completeQuietly(write, failure);
+      }
       for (Runnable waiting : finished(batch)) waiting.run();
     }
   }
@@ -166,6 +173,25 @@ final class JournalWriter {
     } catch (Exception e) {
       return e;
     }
+  }
+
+  /**
+   * Whether the database refused a row's content (SQLSTATE class 22, data exception, e.g. a value
+   * too long; class 23, integrity constraint violation, e.g. a sequence number an older incarnation
+   * of the entity already wrote) rather than failed to write at all: only then is a retry of each
+   * write on its own worth it — after a lost connection it would wait out the timeout once per
+   * write.
+   */
+  static boolean refusedARow(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException e = sql; e != null; e = e.getNextException()) {
+          String state = e.getSQLState();
+          if (state != null && (state.startsWith("22") || state.startsWith("23"))) return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Marks the batch's writes done; answers what waited for them. */

@@ -3,6 +3,7 @@ package io.scp.persistence.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,10 @@ class JournalWriterTest {
       releases.acquire();
       if (rows.stream().anyMatch(row -> row.persistenceId().equals("bad"))) {
         throw new IllegalStateException("refused");
+      }
+      if (rows.stream().anyMatch(row -> row.persistenceId().equals("too-long"))) {
+        // what PostgreSQL says of a value longer than its column
+        throw new SQLException("value too long for type character varying(255)", "22001");
       }
     }
 
@@ -148,6 +153,29 @@ class JournalWriterTest {
     write(after);
     statement.releases.release();
     assertThat(after.awaitOutcome()).isNull();
+  }
+
+  /**
+   * A row the database refuses (its content, not the connection) fails only its own write: the
+   * batch's other writes are written again one by one and succeed.
+   */
+  @Test
+  void aRowTheDatabaseRefusesFailsOnlyItsOwnWrite() {
+    holdFirstBatch(new TestWrite("first", 1));
+    TestWrite refused = new TestWrite("too-long", 1);
+    List<TestWrite> beside = List.of(new TestWrite("good-1", 2), new TestWrite("good-2", 1));
+    write(refused);
+    beside.forEach(this::write);
+    statement.releases.release(10);
+    assertThat(refused.awaitOutcome()).isInstanceOf(SQLException.class);
+    for (TestWrite write : beside) assertThat(write.awaitOutcome()).isNull();
+    assertThat(statement.batches())
+        .containsExactly(
+            List.of("first"),
+            List.of("too-long", "good-1", "good-1", "good-2"),
+            List.of("too-long"),
+            List.of("good-1", "good-1"),
+            List.of("good-2"));
   }
 
   @Test

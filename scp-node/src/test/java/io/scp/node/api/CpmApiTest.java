@@ -164,6 +164,33 @@ class CpmApiTest {
     assertThat(outbox.get("messages").get(0).get("status").asText()).isEqualTo("SENT");
   }
 
+  /**
+   * The longest address docs/cpm.md allows is a user like any other: its events are stored under a
+   * persistence id longer than 255 characters (found by an audit: the journal refused them, and
+   * with them the other events of their batch).
+   */
+  @Test
+  void anAddressOfTheLongestLengthAllowedIsAUserLikeAnyOther() {
+    String domain = "@cpm.example.com";
+    String local = unique("long");
+    String longest =
+        "sip:"
+            + local
+            + "x".repeat(256 - "sip:".length() - local.length() - domain.length())
+            + domain;
+    assertThat(longest).hasSize(256);
+    var created = api.put("/v1/cpm/users/" + enc(longest), "{\"displayName\":\"Long\"}");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    var tooLong = api.put("/v1/cpm/users/" + enc(longest.replace("sip:", "sip:y")), "{}");
+    assertThat(tooLong.status()).isEqualTo(400);
+
+    String alice = sipUser("alice");
+    String id = unique("m");
+    var r = sent(id, alice, List.of(longest), "to the longest address");
+    assertThat(r.json().get("recipients").get(0).get("status").asText()).isEqualTo("STORED");
+    assertThat(historyIds(history(longest, ""))).containsExactly(id);
+  }
+
   @Test
   void offlineUserGetsEverythingInOrderOnConnectAndNothingTwice() {
     String alice = sipUser("alice");

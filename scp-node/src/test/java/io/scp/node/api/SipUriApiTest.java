@@ -274,6 +274,30 @@ class SipUriApiTest {
     assertThat(late.json().get("uri").asText()).isEqualTo(uri);
   }
 
+  /**
+   * A URI of the longest length allowed (256 characters) names a slot like any other, also after a
+   * restart: its events are stored under a persistence id longer than 255 characters.
+   */
+  @Test
+  void aUriOfTheLongestLengthAllowedIsServedAlsoAfterARestart() {
+    String poolId = "pool-" + UUID.randomUUID();
+    assertThat(api.put("/v1/sip-uri-pools/" + poolId, "{}").status()).isEqualTo(201);
+    String domain = "@" + poolId + ".ims.example.com";
+    String longest = "sip:" + "u".repeat(256 - "sip:".length() - domain.length()) + domain;
+    assertThat(longest).hasSize(256);
+    var add =
+        api.post(
+            "/v1/sip-uri-pools/" + poolId + "/uris", "{\"uris\":[{\"uri\":\"" + longest + "\"}]}");
+    assertThat(add.status()).as(add.toString()).isEqualTo(200);
+    assertThat(allocated(poolId, msisdn(7))).isEqualTo(longest);
+
+    restart();
+    assertThat(lookup(longest).get("state").asText()).isEqualTo("OCCUPIED");
+    var released = release(poolId, msisdn(7));
+    assertThat(released.status()).as(released.toString()).isEqualTo(200);
+    assertThat(lookup(longest).get("state").asText()).isEqualTo("IDLE");
+  }
+
   @Test
   void allocateAndReleaseCanBeReplayed() {
     String poolId = newPool("ROUND_ROBIN", 300, 3);
