@@ -488,12 +488,17 @@ public final class VacpCapability
 
   // ---------------------------------------------------------------- views
 
+  /**
+   * The capability as the directories hold it. A deregistered one stays there as a tombstone, so
+   * that an older revision cannot bring it back; it keeps no description (up to 2 000 characters
+   * each, and the central directory keeps every tombstone), which no reader of a tombstone uses.
+   */
   private DirectoryEntry entry(Capability c) {
     return new DirectoryEntry(
         capabilityId,
         c.spec().service(),
         c.spec().name(),
-        c.spec().description(),
+        c.active() ? c.spec().description() : "",
         c.spec().style(),
         c.provider().platformId(),
         c.provider().serviceClass(),

@@ -19,9 +19,12 @@ import io.scp.actors.vacp.VacpCapability.Spec;
 import io.scp.actors.vacp.VacpCapability.State;
 import io.scp.actors.vacp.VacpCapability.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -172,6 +175,40 @@ class VacpCapabilityTest {
     var back = kit.<StatusReply<Registered>>runCommand(r -> new Register(SPEC, PROVIDER, r));
     assertThat(success(back.reply()).created()).isTrue();
     assertThat(success(back.reply()).capability().revision()).isEqualTo(3);
+  }
+
+  /** The central directory keeps every tombstone: one keeps no description. */
+  @Test
+  void theTombstoneAHomeVacpGetsKeepsNoDescription() {
+    List<DirectoryEntry> published = new CopyOnWriteArrayList<>();
+    entities.put(
+        VacpNode.KEY,
+        VacpNode.CENTRAL_ID,
+        testKit.spawn(
+            Behaviors.<VacpNode.Command>receiveMessage(
+                message -> {
+                  if (message instanceof VacpNode.Publish publish) {
+                    published.add(publish.entry());
+                    publish.replyTo().tell(StatusReply.success(new VacpNode.Published(List.of())));
+                  }
+                  return Behaviors.same();
+                })));
+    var kit = kit();
+    success(kit.<StatusReply<Registered>>runCommand(r -> new Register(SPEC, PROVIDER, r)).reply());
+    success(
+        kit.<StatusReply<CapabilityView>>runCommand(
+                r -> new VacpCapability.Deregister(PROVIDER.platformId(), r))
+            .reply());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> published.stream().anyMatch(e -> !e.active()));
+    DirectoryEntry live =
+        published.stream().filter(DirectoryEntry::active).findFirst().orElseThrow();
+    DirectoryEntry tombstone =
+        published.stream().filter(e -> !e.active()).findFirst().orElseThrow();
+    assertThat(live.description()).isEqualTo(SPEC.description()).isNotEmpty();
+    assertThat(tombstone.description()).isEmpty();
+    assertThat(tombstone.revision()).isGreaterThan(live.revision());
   }
 
   @Test
