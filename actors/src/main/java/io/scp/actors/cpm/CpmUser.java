@@ -311,8 +311,10 @@ public final class CpmUser
     }
 
     /**
-     * Drops the oldest messages not in the mailbox while the history holds more than {@code
-     * maxMessages} or more than {@code maxChars} characters of bodies.
+     * Keeps the history within its limits: drops the oldest messages not in the mailbox while it
+     * holds more than {@code maxMessages} or more than {@code maxChars} characters of bodies
+     * (without the second, a user sent a thousand large messages held a gigabyte of heap while in
+     * memory). Messages still in the mailbox are never dropped.
      */
     void forgetOldest(int maxMessages, long maxChars) {
       Iterator<Entry> oldest = history.values().iterator();
@@ -561,15 +563,13 @@ public final class CpmUser
     if (devices.add(cmd.device())) context.watchWith(cmd.device(), new DeviceGone(cmd.device()));
     List<String> ids = new ArrayList<>();
     boolean hasMore = false;
-    long chars = 0;
+    PageBudget budget = new PageBudget(cmd.limit());
     for (String id : state.mailbox().tailMap(cmd.afterSeq(), false).values()) {
-      long length = state.history().get(id).pageChars();
-      if (ids.size() == cmd.limit() || !PageBudget.fits(ids.size(), chars, length)) {
+      if (!budget.take(state.history().get(id).pageChars())) {
         hasMore = true;
         break;
       }
       ids.add(id);
-      chars += length;
     }
     boolean more = hasMore;
     List<String> firstDelivery =
@@ -628,18 +628,16 @@ public final class CpmUser
     List<Entry> all = new ArrayList<>(state.history().values());
     List<Entry> page = new ArrayList<>();
     boolean more = false;
-    long chars = 0;
+    PageBudget budget = new PageBudget(cmd.limit());
     for (int i = all.size() - 1; i >= 0; i--) {
       Entry e = all.get(i);
       if (e.seq() >= seqBound || !e.content().sentAt().isBefore(timeBound)) continue;
       if (cmd.peer().isPresent() && !involves(e, cmd.peer().get())) continue;
-      long length = e.pageChars();
-      if (page.size() == cmd.limit() || !PageBudget.fits(page.size(), chars, length)) {
+      if (!budget.take(e.pageChars())) {
         more = true;
         break;
       }
       page.add(e);
-      chars += length;
     }
     Optional<String> next =
         more ? Optional.of(Long.toString(page.get(page.size() - 1).seq())) : Optional.empty();
@@ -729,13 +727,13 @@ public final class CpmUser
     Entry entry = new Entry(e.seq(), e.content(), Direction.IN, status);
     s.record(entry);
     s.store(entry);
-    forgetOldest(s);
+    s.forgetOldest(settings.historyLimit(), settings.historyMaxBytes());
     return s.with(s.displayName(), e.seq());
   }
 
   private User recorded(User s, MessageRecorded e) {
     s.record(new Entry(e.seq(), e.content(), Direction.OUT, Status.SENT));
-    forgetOldest(s);
+    s.forgetOldest(settings.historyLimit(), settings.historyMaxBytes());
     return s.with(s.displayName(), e.seq());
   }
 
@@ -779,14 +777,5 @@ public final class CpmUser
       oldest.remove();
     }
     return s;
-  }
-
-  /**
-   * Keeps the history within its limits, of messages and of their bodies' size; messages still in
-   * the mailbox are never dropped. (Without the second, a user sent a thousand large messages held
-   * a gigabyte in the node's heap for as long as it stayed in memory.)
-   */
-  private void forgetOldest(User s) {
-    s.forgetOldest(settings.historyLimit(), settings.historyMaxBytes());
   }
 }

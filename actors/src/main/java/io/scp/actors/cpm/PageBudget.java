@@ -16,8 +16,6 @@ package io.scp.actors.cpm;
  * with 100 recipients, an SMS of 255 parts).
  */
 final class PageBudget {
-  private PageBudget() {}
-
   /** The weight one page carries, unless its only entry is heavier. */
   static final long PAGE_CHARS = 256 * 1024;
 
@@ -33,10 +31,20 @@ final class PageBudget {
    */
   static final long LIST_ELEMENT_CHARS = 2;
 
-  /**
-   * Whether an entry of {@code nextChars} joins a page of {@code entries} weighing {@code chars}.
-   */
-  static boolean fits(int entries, long chars, long nextChars) {
-    return entries == 0 || chars + nextChars <= PAGE_CHARS;
+  private final int maxEntries;
+  private int entries;
+  private long chars;
+
+  /** The budget of one page of at most {@code maxEntries} entries (at least one). */
+  PageBudget(int maxEntries) {
+    this.maxEntries = Math.max(1, maxEntries);
+  }
+
+  /** Whether an entry of this weight joins the page; counted if it does. The first always does. */
+  boolean take(long weight) {
+    if (entries == maxEntries || (entries > 0 && chars + weight > PAGE_CHARS)) return false;
+    entries++;
+    chars += weight;
+    return true;
   }
 }

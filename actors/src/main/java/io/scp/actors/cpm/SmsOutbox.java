@@ -158,21 +158,18 @@ public final class SmsOutbox
   }
 
   private ReplyEffect<Event, State> onGet(State state, Get cmd) {
-    int limit = Math.max(1, cmd.limit());
     List<Submission> page = new ArrayList<>();
+    PageBudget budget = new PageBudget(cmd.limit());
     long seq = state.beforeOldest();
     long last = 0;
-    long chars = 0;
     boolean more = false;
     for (Submission s : state.submissions().values()) {
       if (++seq <= cmd.after()) continue;
-      long weight = s.pageChars();
-      if (page.size() == limit || !PageBudget.fits(page.size(), chars, weight)) {
+      if (!budget.take(s.pageChars())) {
         more = true;
         break;
       }
       page.add(s);
-      chars += weight;
       last = seq;
     }
     Optional<Long> next = more ? Optional.of(last) : Optional.empty();
