@@ -11,19 +11,28 @@ import java.util.Arrays;
 import java.util.Collection;
 
 /**
- * The client ids (top-ups, reservations) an account no longer keeps with their details, as 64-bit
- * fingerprints: a replay older than the account's window is still recognised, and never applied a
- * second time, for 8 bytes an id. Two distinct ids share a fingerprint with a chance of about one
- * in 10^19 / n; such a new id would be taken for a replay (refused, nothing charged).
+ * The client ids (top-ups, reservations, deductions) an account no longer keeps with their details,
+ * as 64-bit fingerprints: a replay older than the account's window is still recognised, and never
+ * applied a second time, for 8 bytes an id. Two distinct ids share a fingerprint with a chance of
+ * about one in 10^19 / n; such a new id would be taken for a replay (refused, nothing charged).
  *
  * <p>Mutated in place by the account's event handler, like the account's maps, and copied for
  * snapshots.
  */
 public final class ForgottenIds implements CborSerializable {
-  /** Which kind of id: the same string may name a top-up and a reservation. */
+  /**
+   * Which kind of id: the same string may name a top-up and a reservation. A deduction's id is
+   * unique within its reservation only, so it is fingerprinted with it ({@link #deduction}).
+   */
   public enum Kind {
     TOPUP,
-    RESERVATION
+    RESERVATION,
+    DEDUCTION
+  }
+
+  /** What a deduction is fingerprinted as: a space is in no id, so the pair is unambiguous. */
+  public static String deduction(String reservationId, String deductionId) {
+    return reservationId + ' ' + deductionId;
   }
 
   private long[] sorted;

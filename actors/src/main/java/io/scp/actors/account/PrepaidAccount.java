@@ -78,6 +78,7 @@ public final class PrepaidAccount
       Duration defaultTtl,
       Duration maxTtl,
       int rememberedIds,
+      int maxOpenReservations,
       Duration idleTimeout,
       Duration ownerCheckInterval,
       Duration ownedExpiryHold) {
@@ -86,6 +87,7 @@ public final class PrepaidAccount
           config.getDuration("scp.prepaid.reservation-ttl"),
           config.getDuration("scp.prepaid.max-reservation-ttl"),
           config.getInt("scp.prepaid.remembered-ids"),
+          config.getInt("scp.prepaid.max-open-reservations"),
           config.getDuration("scp.sharding.idle-timeout"),
           config.getDuration("scp.prepaid.owner-check-interval"),
           config.getDuration("scp.prepaid.owned-expiry-hold"));
@@ -423,6 +425,18 @@ public final class PrepaidAccount
           reservationsCopy,
           new LinkedHashMap<>(topups),
           forgotten.copy());
+    }
+
+    /**
+     * Whether {@code limit} reservations are open. Every answer about the account lists them, and
+     * an answer crosses nodes as one message: the limit keeps it within the frame. The map holds at
+     * most the window's closed reservations beside the open ones, so only an account near the limit
+     * counts them.
+     */
+    boolean atOpenReservationLimit(int limit) {
+      return reservations.size() >= limit
+          && reservations.values().stream().filter(r -> r.state() == ReservationState.OPEN).count()
+              >= limit;
     }
 
     boolean hasOpenReservations() {
@@ -767,6 +781,18 @@ public final class PrepaidAccount
               cmd.replyTo(),
               refuse(reason.get(), "account " + accountId + " refused the reservation"));
     }
+    if (state.atOpenReservationLimit(settings.maxOpenReservations())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.TOO_MANY_RESERVATIONS,
+                  "account "
+                      + accountId
+                      + " holds "
+                      + settings.maxOpenReservations()
+                      + " open reservations, the most allowed; settle or refund one first"));
+    }
     long amount =
         offered.stream()
             .mapToLong(Long::longValue)
@@ -797,6 +823,15 @@ public final class PrepaidAccount
     Reservation r = state.reservations().get(cmd.reservationId());
     if (r == null) return Effect().reply(cmd.replyTo(), notHeld(state, cmd.reservationId()));
     Long applied = r.deductions().get(cmd.deductionId());
+    if (applied == null
+        && state
+            .forgotten()
+            .contains(
+                ForgottenIds.Kind.DEDUCTION,
+                ForgottenIds.deduction(cmd.reservationId(), cmd.deductionId()))) {
+      // Applied long ago (its amount is no longer kept): a replay, answered like one.
+      return Effect().reply(cmd.replyTo(), StatusReply.success(r.view()));
+    }
     if (applied != null) {
       return applied == cmd.amount()
           ? Effect().reply(cmd.replyTo(), StatusReply.success(r.view()))
@@ -1006,8 +1041,8 @@ public final class PrepaidAccount
                     s.forgotten()))
         .onEvent(ToppedUp.class, (s, e) -> toppedUp(s, e, rememberedIds))
         .onEvent(FundsReserved.class, PrepaidAccount::reserved)
-        .onEvent(FundsDeducted.class, PrepaidAccount::deducted)
-        .onEvent(ClientDeducted.class, (s, e) -> deducted(s, e.deduction()))
+        .onEvent(FundsDeducted.class, (s, e) -> deducted(s, e, rememberedIds))
+        .onEvent(ClientDeducted.class, (s, e) -> deducted(s, e.deduction(), rememberedIds))
         .onEvent(
             ReservationRefunded.class,
             (s, e) ->
@@ -1061,14 +1096,28 @@ public final class PrepaidAccount
     return s.withMoney(s.balance(), s.reserved() + e.amount(), s.deducted(), s.toppedUp());
   }
 
-  private static Account deducted(Account s, FundsDeducted e) {
+  /**
+   * A reservation keeps its newest {@code rememberedIds} deductions with their amounts, for
+   * replays; older ones leave their fingerprint on the account (trimmed a tenth past the window, so
+   * that the fingerprints merge once per hundred deductions, not at each). A long session deducting
+   * every few seconds so costs its account 8 bytes a deduction, in memory and in every snapshot,
+   * instead of its whole history.
+   */
+  private static Account deducted(Account s, FundsDeducted e, int rememberedIds) {
     Reservation r = s.reservations().get(e.reservationId());
     // Its own map from the first deduction on (a new reservation shares the immutable empty one).
-    Map<String, Long> deductions =
+    LinkedHashMap<String, Long> deductions =
         r.deductions() instanceof LinkedHashMap<String, Long> own
             ? own
             : new LinkedHashMap<>(r.deductions());
     deductions.put(e.deductionId(), e.amount());
+    if (deductions.size() > rememberedIds + rememberedIds / 10) {
+      List<String> forgotten = new ArrayList<>();
+      for (String deductionId : forgetOldest(deductions, rememberedIds)) {
+        forgotten.add(ForgottenIds.deduction(r.reservationId(), deductionId));
+      }
+      s.forgotten().addAll(ForgottenIds.Kind.DEDUCTION, forgotten);
+    }
     s.reservations()
         .put(
             r.reservationId(),
@@ -1111,7 +1160,8 @@ public final class PrepaidAccount
       account =
           deducted(
               account,
-              new FundsDeducted(slice.reservationId(), slice.deductionId(), slice.deducted()));
+              new FundsDeducted(slice.reservationId(), slice.deductionId(), slice.deducted()),
+              rememberedIds);
       account =
           closed(
               account,

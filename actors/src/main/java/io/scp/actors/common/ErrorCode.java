@@ -21,6 +21,8 @@ public enum ErrorCode {
   EXCEEDS_RESERVATION,
   RESERVATION_CLOSED,
   BALANCE_LIMIT,
+  /** An account holds {@code scp.prepaid.max-open-reservations} open reservations already. */
+  TOO_MANY_RESERVATIONS,
   // subscribers, VPN groups and calls
   UNKNOWN_SUBSCRIBER,
   SUBSCRIBER_SUSPENDED,

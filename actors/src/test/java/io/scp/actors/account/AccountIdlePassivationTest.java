@@ -28,6 +28,7 @@ class AccountIdlePassivationTest {
           Duration.ofMinutes(10),
           Duration.ofHours(1),
           3,
+          10_000,
           IDLE,
           Duration.ofSeconds(20),
           Duration.ofMinutes(1));

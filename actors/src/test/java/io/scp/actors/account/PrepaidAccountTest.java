@@ -43,6 +43,7 @@ class PrepaidAccountTest {
           Duration.ofMinutes(10),
           Duration.ofHours(1),
           3,
+          10_000,
           Duration.ofMinutes(2),
           Duration.ofSeconds(20),
           Duration.ofMinutes(1));
@@ -110,6 +111,82 @@ class PrepaidAccountTest {
     PrepaidAccount.ReservationView next = ok(x -> new PrepaidAccount.Deduct("long", "d251", 2, x));
     assertThat(next.deducted()).isEqualTo(502);
     assertThat(view().deducted()).isEqualTo(502);
+    assertConserved(view());
+  }
+
+  /**
+   * With a window of three, a reservation keeps its newest deductions (at most a tenth more) with
+   * their amounts; older ones are recognised by their fingerprint, before and after a restart, and
+   * a replay of one changes nothing. The same deduction id on another reservation is another
+   * deduction.
+   */
+  @Test
+  void deductionsOlderThanTheWindowAreRecognisedByTheirFingerprint() {
+    ok(x -> new PrepaidAccount.Reserve("session", 900, Optional.empty(), x));
+    ok(x -> new PrepaidAccount.Reserve("other", 10, Optional.empty(), x));
+    for (int i = 1; i <= 40; i++) {
+      String id = "d" + i;
+      ok(x -> new PrepaidAccount.Deduct("session", id, 2, x));
+    }
+    var kept =
+        ((PrepaidAccount.Account) account.getState()).reservations().get("session").deductions();
+    assertThat(kept.size()).as("the window, a tenth more at most").isBetween(3, 4);
+    assertThat(kept).containsKey("d40").doesNotContainKey("d1");
+
+    for (boolean restarted : new boolean[] {false, true}) {
+      if (restarted) account.restart();
+      var replay =
+          account.<StatusReply<ReservationView>>runCommand(
+              x -> new PrepaidAccount.Deduct("session", "d1", 7, x));
+      assertThat(replay.reply().getValue().deducted())
+          .as("a forgotten deduction replayed (its amount no longer compared)")
+          .isEqualTo(80);
+      assertThat(replay.hasNoEvents()).isTrue();
+      assertThat(refused(x -> new PrepaidAccount.Deduct("session", "d40", 3, x)))
+          .as("a kept deduction still compares its amount")
+          .isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
+    }
+    ReservationView other = ok(x -> new PrepaidAccount.Deduct("other", "d1", 4, x));
+    assertThat(other.deducted()).as("d1 of another reservation is new").isEqualTo(4);
+    assertThat(view().deducted()).isEqualTo(84);
+    assertConserved(view());
+  }
+
+  @Test
+  void anAccountHoldsAtMostTheConfiguredOpenReservations() {
+    var three =
+        new PrepaidAccount.Settings(
+            Duration.ofMinutes(10),
+            Duration.ofHours(1),
+            3,
+            3,
+            Duration.ofMinutes(2),
+            Duration.ofSeconds(20),
+            Duration.ofMinutes(1));
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), PrepaidAccount.create("a-three", three, Clock.systemUTC()));
+    ok(r -> new PrepaidAccount.Open(new PrepaidAccount.Terms(1000, TODAY, 0, "CNY"), r));
+    for (int i = 1; i <= 5; i++) {
+      String id = "closed" + i;
+      ok(x -> new PrepaidAccount.Reserve(id, 1, Optional.empty(), x));
+      ok(x -> new PrepaidAccount.Refund(id, x));
+    }
+    for (int i = 1; i <= 3; i++) {
+      String id = "open" + i;
+      ok(x -> new PrepaidAccount.Reserve(id, 10, Optional.empty(), x));
+    }
+    assertThat(refused(x -> new PrepaidAccount.Reserve("open4", 10, Optional.empty(), x)))
+        .isEqualTo(ErrorCode.TOO_MANY_RESERVATIONS);
+    ReservationView replay = ok(x -> new PrepaidAccount.Reserve("open3", 10, Optional.empty(), x));
+    assertThat(replay.state())
+        .as("a replay is answered at the limit")
+        .isEqualTo(ReservationState.OPEN);
+
+    ok(x -> new PrepaidAccount.Refund("open1", x));
+    ok(x -> new PrepaidAccount.Reserve("open4", 10, Optional.empty(), x));
+    assertThat(view().reservations()).hasSize(3);
+    assertThat(view().reserved()).isEqualTo(30);
     assertConserved(view());
   }
 
@@ -198,6 +275,7 @@ class PrepaidAccountTest {
             Duration.ofMinutes(10),
             Duration.ofHours(1),
             20,
+            10_000,
             Duration.ofMinutes(2),
             Duration.ofSeconds(20),
             Duration.ofMinutes(1));
@@ -257,6 +335,7 @@ class PrepaidAccountTest {
             Duration.ofMinutes(10),
             Duration.ofHours(1),
             3,
+            10_000,
             Duration.ofMinutes(2),
             Duration.ofMillis(300),
             Duration.ofMinutes(1));

@@ -131,6 +131,7 @@ class InterworkingTest {
             Duration.ofMinutes(10),
             Duration.ofHours(24),
             100,
+            10_000,
             Duration.ofMinutes(10),
             Duration.ofSeconds(20),
             Duration.ofMinutes(1));
