@@ -60,6 +60,9 @@ public final class VacpNode
 
   private static final int SYNC_BATCH = 100;
 
+  /** Entries of a directory page: 100 of the largest (2 000-character descriptions) are ~0.7 MB. */
+  public static final int DIRECTORY_PAGE = 100;
+
   public enum Level {
     CENTRAL,
     REGIONAL
@@ -80,8 +83,20 @@ public final class VacpNode
 
   public record Get(ActorRef<StatusReply<NodeView>> replyTo) implements Command {}
 
-  /** The directory as seen from this VACP: its own capabilities and those published to it. */
-  public record ListDirectory(ActorRef<StatusReply<DirectoryView>> replyTo) implements Command {}
+  /**
+   * A page of the directory as seen from this VACP (its own capabilities and those published to
+   * it): at most {@link #DIRECTORY_PAGE} active entries by capability id, after {@code after} when
+   * given. A whole directory of long descriptions would not fit one message between nodes; a page
+   * of the largest entries does ({@code VacpNodeTest}).
+   */
+  public record ListDirectory(Optional<String> after, ActorRef<StatusReply<DirectoryView>> replyTo)
+      implements Command {
+
+    /** The first page. */
+    public ListDirectory(ActorRef<StatusReply<DirectoryView>> replyTo) {
+      this(Optional.empty(), replyTo);
+    }
+  }
 
   /** Sent by a regional VACP to its parent. */
   public record AttachChild(
@@ -138,8 +153,13 @@ public final class VacpNode
       List<String> children)
       implements CborSerializable {}
 
+  /** One page of the directory; {@code next} is the {@code after} of the next page, if any. */
   public record DirectoryView(
-      String vacpId, Level level, List<DirectoryEntry> entries, List<String> children)
+      String vacpId,
+      Level level,
+      List<DirectoryEntry> entries,
+      List<String> children,
+      Optional<String> next)
       implements CborSerializable {}
 
   // ---------------------------------------------------------------- events
@@ -310,7 +330,7 @@ public final class VacpNode
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(view(s))))
         .onCommand(
             ListDirectory.class,
-            (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(directory(s))))
+            (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(directory(s, c.after()))))
         .onCommand(AttachChild.class, this::onAttachChild)
         .onCommand(Publish.class, this::onPublish)
         .onCommand(Sync.class, this::onSync)
@@ -554,13 +574,21 @@ public final class VacpNode
         List.copyOf(node.children().keySet()));
   }
 
-  private DirectoryView directory(Node node) {
-    List<DirectoryEntry> active =
+  private DirectoryView directory(Node node, Optional<String> after) {
+    List<DirectoryEntry> page =
         node.entries().values().stream()
             .filter(DirectoryEntry::active)
+            .filter(e -> after.isEmpty() || e.capabilityId().compareTo(after.get()) > 0)
             .sorted(Comparator.comparing(DirectoryEntry::capabilityId))
+            .limit(DIRECTORY_PAGE + 1)
             .toList();
-    return new DirectoryView(vacpId, node.level(), active, List.copyOf(node.children().keySet()));
+    Optional<String> next = Optional.empty();
+    if (page.size() > DIRECTORY_PAGE) {
+      page = page.subList(0, DIRECTORY_PAGE);
+      next = Optional.of(page.get(DIRECTORY_PAGE - 1).capabilityId());
+    }
+    return new DirectoryView(
+        vacpId, node.level(), List.copyOf(page), List.copyOf(node.children().keySet()), next);
   }
 
   // ---------------------------------------------------------------- event handler

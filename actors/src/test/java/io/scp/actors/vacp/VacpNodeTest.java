@@ -19,12 +19,14 @@ import io.scp.actors.vacp.VacpNode.NodeView;
 import io.scp.actors.vacp.VacpNode.Published;
 import io.scp.actors.vacp.VacpNode.State;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +171,84 @@ class VacpNodeTest {
                 .entries())
         .as("withdrawn, and an older publication cannot bring it back")
         .isEmpty();
+  }
+
+  /**
+   * The directory is read a page at a time, each page one message between nodes: 250 entries come
+   * in pages of 100, 100 and 50, by capability id, every active entry once and no tombstone; a page
+   * of the largest entries allowed (2 000-character descriptions of three-byte characters, 200-
+   * character names, the longest ids) fits the frame with room for the envelope.
+   */
+  @Test
+  void theDirectoryIsReadInPagesThatEachFitOneMessageBetweenNodes() {
+    spawn(VacpNode.CENTRAL_ID);
+    var north = kit("north");
+    north.<StatusReply<Configured>>runCommand(
+        r -> new Configure(Level.REGIONAL, Optional.of("n"), Optional.of("central"), r));
+    List<DirectoryEntry> published = new ArrayList<>();
+    for (int i = 0; i < 260; i++) {
+      published.add(entry(String.format("c%03d", (i * 7) % 260), "central", 1, i % 26 != 0));
+    }
+    north.runCommand(
+        (ActorRef<StatusReply<VacpNode.SyncAck>> r) -> new VacpNode.Sync("central", published, r));
+
+    List<String> read = new ArrayList<>();
+    List<Integer> pageSizes = new ArrayList<>();
+    Optional<String> after = Optional.empty();
+    do {
+      Optional<String> from = after;
+      DirectoryView page =
+          north
+              .<StatusReply<DirectoryView>>runCommand(r -> new VacpNode.ListDirectory(from, r))
+              .reply()
+              .getValue();
+      page.entries().forEach(e -> read.add(e.capabilityId()));
+      pageSizes.add(page.entries().size());
+      after = page.next();
+    } while (after.isPresent());
+    assertThat(pageSizes).containsExactly(100, 100, 50);
+    List<String> active =
+        published.stream()
+            .filter(DirectoryEntry::active)
+            .map(DirectoryEntry::capabilityId)
+            .sorted()
+            .toList();
+    assertThat(read).hasSize(250).isEqualTo(active);
+
+    String threeByteText = "\u8bf4".repeat(2000);
+    List<DirectoryEntry> largest = new ArrayList<>();
+    for (int i = 0; i < VacpNode.DIRECTORY_PAGE; i++) {
+      String id = String.format("%064d", i);
+      largest.add(
+          new DirectoryEntry(
+              id,
+              "s".repeat(64),
+              "\u540d".repeat(200),
+              threeByteText,
+              DirectoryEntry.Style.BOTH,
+              "p".repeat(64),
+              2,
+              Optional.of("r".repeat(64)),
+              "v".repeat(64),
+              Long.MAX_VALUE,
+              true));
+    }
+    var page =
+        StatusReply.success(
+            new DirectoryView(
+                "v".repeat(64),
+                Level.REGIONAL,
+                largest,
+                List.of("v".repeat(64)),
+                Optional.of("c".repeat(64))));
+    long frame =
+        testKit
+            .system()
+            .settings()
+            .config()
+            .getBytes("pekko.remote.artery.advanced.maximum-frame-size");
+    assertThat((long) SerializationExtension.get(testKit.system()).serialize(page).get().length)
+        .isLessThan(frame - 64 * 1024);
   }
 
   @Test

@@ -165,7 +165,8 @@ class VacpServiceIndexTest {
     }
     assertThat(
             serializedSize(
-                new VacpNode.DirectoryView("weather", VacpNode.Level.CENTRAL, history, List.of())))
+                new VacpNode.DirectoryView(
+                    "weather", VacpNode.Level.CENTRAL, history, List.of(), Optional.empty())))
         .as("what every listing carried before: more than a frame")
         .isGreaterThan(2 << 20);
 

@@ -36,6 +36,7 @@ import java.net.URI;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -571,8 +572,7 @@ public final class VacpRoutes extends ApiDirectives {
 
   private CompletionStage<Reply> directory(Optional<String> vacpIdParameter) {
     String vacpId = Validate.id("vacpId", vacpIdParameter.orElse(VacpNode.CENTRAL_ID));
-    return this.<VacpNode.Command, VacpNode.DirectoryView>ask(
-            VacpNode.KEY, vacpId, VacpNode.ListDirectory::new)
+    return wholeDirectory(vacpId, Optional.empty(), new ArrayList<>())
         .thenCompose(
             d ->
                 publishedToByHome(d)
@@ -588,6 +588,25 @@ public final class VacpRoutes extends ApiDirectives {
                           }
                           return Reply.ok(out.build());
                         }));
+  }
+
+  /**
+   * The whole directory, asked for a page at a time: a page is one message between nodes and fits
+   * it, a directory of long descriptions would not. Entries published or withdrawn while the pages
+   * are read show in the pages read after the change.
+   */
+  private CompletionStage<VacpNode.DirectoryView> wholeDirectory(
+      String vacpId, Optional<String> after, List<DirectoryEntry> read) {
+    return this.<VacpNode.Command, VacpNode.DirectoryView>ask(
+            VacpNode.KEY, vacpId, replyTo -> new VacpNode.ListDirectory(after, replyTo))
+        .thenCompose(
+            page -> {
+              read.addAll(page.entries());
+              if (page.next().isPresent()) return wholeDirectory(vacpId, page.next(), read);
+              return CompletableFuture.completedFuture(
+                  new VacpNode.DirectoryView(
+                      page.vacpId(), page.level(), read, page.children(), Optional.empty()));
+            });
   }
 
   /**

@@ -470,4 +470,24 @@ class VacpDirectoryApiTest {
     assertThat(api.get("/v1/vacp/authorizations/" + consumer.id() + "/x").code())
         .isEqualTo("NOT_AUTHORIZED");
   }
+
+  /**
+   * A directory larger than one page (the node reads it from its VACP a page of 100 at a time, each
+   * page one message between nodes) is answered whole, in capability id order, each entry once.
+   */
+  @Test
+  void aDirectoryOfMoreThanOnePageIsListedWhole() {
+    String region = vacp.regional();
+    Platform provider = vacp.platform(2, region);
+    List<String> published = new ArrayList<>();
+    for (int i = 0; i < 205; i++) {
+      published.add(
+          vacp.capability(provider, "PULL", String.format("page-%s-%03d", region, 204 - i), "svc"));
+    }
+    List<String> listed = vacp.directory(region);
+    assertThat(listed).doesNotHaveDuplicates().isSorted();
+    assertThat(listed.stream().filter(id -> id.startsWith("page-")).toList())
+        .as("besides the class-1 capabilities other tests publish to every region")
+        .isEqualTo(published.stream().sorted().toList());
+  }
 }
