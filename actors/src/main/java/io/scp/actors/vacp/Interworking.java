@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -453,7 +454,7 @@ public final class Interworking
             setting.providerPlatformId());
     CompletionStage<Optional<Refusal>> outcome =
         ports
-            .<VacpUser.Command, VacpUser.UserView>ask(
+            .<VacpUser.Command, Done>ask(
                 VacpUser.KEY, setting.msisdn(), r -> new VacpUser.Track(link, r))
             .thenCompose(
                 tracked ->

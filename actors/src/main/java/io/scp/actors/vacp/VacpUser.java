@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -69,7 +70,8 @@ public final class VacpUser
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Track(Link link, ActorRef<StatusReply<UserView>> replyTo) implements Command {}
+  /** Answers {@code Done} once the link is in the index (its view would grow with the user). */
+  public record Track(Link link, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** Sent by an interworking once it is cancelled; no answer. */
   public record Untrack(String interworkingId) implements Command {}
@@ -242,11 +244,9 @@ public final class VacpUser
                       msisdn + " is unsubscribing from service " + dropping.get())));
     }
     if (link.equals(state.links().get(link.interworkingId()))) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(view(state)));
+      return Effect().reply(cmd.replyTo(), StatusReply.ack());
     }
-    return Effect()
-        .persist(new LinkTracked(link))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(view(s)));
+    return Effect().persist(new LinkTracked(link)).thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onUntrack(State state, Untrack cmd) {
