@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import com.google.protobuf.NullValue;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,9 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same (400):
  *
  * <ul>
- *   <li>an enum value the contract has no name for, or an explicit zero "unspecified": proto3 enums
- *       are open, and code reading the field would see {@code UNRECOGNIZED} (or the zero) and might
- *       take it for a default, as a subscriber's status once did;
+ *   <li>an enum value the contract has no name for, or an explicit zero "unspecified" (but for the
+ *       JSON null of a {@code google.protobuf.Value}): proto3 enums are open, and code reading the
+ *       field would see {@code UNRECOGNIZED} (or the zero) and might take it for a default, as a
+ *       subscriber's status once did;
  *   <li>a field of the contract sent with another wire type: the parser keeps it among the unknown
  *       fields and leaves the field unset, so {@code expiresSeconds} sent as a string would quietly
  *       become the default expiry.
@@ -54,13 +56,22 @@ public final class ProtoConformance {
       String path = prefix + field.getJsonName();
       List<?> values = field.isRepeated() ? (List<?>) e.getValue() : List.of(e.getValue());
       for (Object value : values) {
-        if (value instanceof EnumValueDescriptor v && (v.getIndex() < 0 || v.getNumber() == 0)) {
+        if (value instanceof EnumValueDescriptor v && !allowed(v)) {
           throw new DecodeException(
               path + " must be one of " + ProtoJson.enumNames(field) + ", not " + v.getNumber());
         }
         if (value instanceof Message nested) check(nested, path + ".");
       }
     }
+  }
+
+  /**
+   * A named value other than the zero; but {@code google.protobuf.NullValue} has the zero only: it
+   * is how a JSON {@code null} inside a {@code Value} (a VACP payload) is spelt.
+   */
+  private static boolean allowed(EnumValueDescriptor value) {
+    if (value.getIndex() < 0) return false;
+    return value.getNumber() != 0 || value.getType() == NullValue.getDescriptor();
   }
 
   private static boolean hasNested(Descriptor type) {

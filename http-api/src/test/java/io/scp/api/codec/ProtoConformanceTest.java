@@ -3,9 +3,14 @@ package io.scp.api.codec;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ListValue;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.scp.api.proto.CallSetup;
 import io.scp.api.proto.SubscriberProfile;
 import io.scp.api.proto.SubscriberStatus;
+import io.scp.api.proto.VacpInvocationRequest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,5 +52,27 @@ class ProtoConformanceTest {
     assertThatThrownBy(() -> ProtoConformance.require(CallSetup.parseFrom(new byte[] {0x08, 5})))
         .isInstanceOf(DecodeException.class)
         .hasMessage("callId has the wrong type (field 1)");
+  }
+
+  @Test
+  void aJsonNullInsideAPayloadIsNoUnspecifiedEnum() throws Exception {
+    Value nul = Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+    var request =
+        VacpInvocationRequest.newBuilder()
+            .setInvocationId("i1")
+            .setPayload(
+                Value.newBuilder()
+                    .setStructValue(
+                        Struct.newBuilder()
+                            .putFields("a", nul)
+                            .putFields(
+                                "list",
+                                Value.newBuilder()
+                                    .setListValue(ListValue.newBuilder().addValues(nul))
+                                    .build())))
+            .build();
+    assertThatCode(
+            () -> ProtoConformance.require(VacpInvocationRequest.parseFrom(request.toByteArray())))
+        .doesNotThrowAnyException();
   }
 }

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.scp.api.proto.VacpInvocationRequest;
 import io.scp.node.testing.ApiClient;
@@ -430,6 +432,30 @@ class VacpInvocationApiTest {
         .as("refused payloads are not sent")
         .hasSize(1);
     assertThat(p.invoke("big-4", "{\"small\":1}").status()).isEqualTo(200);
+  }
+
+  /** A JSON null inside a protobuf payload is google.protobuf.NullValue's only value, zero. */
+  @Test
+  void aProtobufPayloadMayCarryJsonNulls() throws Exception {
+    Pull p = pull("STANDARD", 0, null);
+    p.provider().stub().answer("invoke", 200, "{\"result\":{\"city\":null}}");
+    Value nul = Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+    var request =
+        VacpInvocationRequest.newBuilder()
+            .setInvocationId("nul-1")
+            .setMsisdn(p.msisdn())
+            .setCapability(p.capability())
+            .setPayload(Value.newBuilder().setStructValue(Struct.newBuilder().putFields("a", nul)))
+            .build();
+    var answer =
+        p.consumer()
+            .client()
+            .withHeader("Accept", "application/json")
+            .send("POST", "/v1/vacp/invocations", request.toByteArray(), "application/x-protobuf");
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+    assertThat(answer.json().get("result").get("city").isNull()).isTrue();
+    JsonNode sent = json(p.provider().stub().received("invoke").get(0).body()).get("payload");
+    assertThat(sent.has("a") && sent.get("a").isNull()).as(sent.toString()).isTrue();
   }
 
   @Test
