@@ -175,6 +175,12 @@ public final class SipUriPool
   public record ReleaseScheduled(String msisdn, long allocation, Instant releaseAt)
       implements Event {}
 
+  /**
+   * The holder asked for its URI again during the hold after a call: it is in use again, so it is
+   * no longer released at the planned time (the next call end plans a new one).
+   */
+  public record ReleaseCancelled(String msisdn, long allocation) implements Event {}
+
   public record UriReleased(int position, String msisdn, long allocation) implements Event {}
 
   // ---------------------------------------------------------------- state
@@ -685,6 +691,13 @@ public final class SipUriPool
   private ReplyEffect<Event, State> onAllocate(Pool state, Allocate cmd) {
     Holding held = state.holders().get(cmd.msisdn());
     AllocateWaiter waiter = new AllocateWaiter(cmd.replyTo());
+    if (held != null && held.releaseAt().isPresent()) {
+      return Effect()
+          .persist(new ReleaseCancelled(cmd.msisdn(), held.allocation()))
+          .thenRun(
+              s -> hold((Pool) s, cmd.msisdn(), ((Pool) s).holders().get(cmd.msisdn()), waiter, 1))
+          .thenNoReply();
+    }
     if (held != null) {
       hold(state, cmd.msisdn(), held, waiter, 1);
       return Effect().noReply();
@@ -882,7 +895,11 @@ public final class SipUriPool
     while (!deadlines.isEmpty() && !deadlines.peek().at().isAfter(now)) {
       Deadline d = deadlines.poll();
       Holding h = state.holders().get(d.msisdn());
-      if (h != null && h.allocation() == d.allocation()) {
+      // Still planned for this time: a hold cancelled by the holder, or planned anew after its
+      // next call, leaves its old deadline behind.
+      if (h != null
+          && h.allocation() == d.allocation()
+          && h.releaseAt().equals(Optional.of(d.at()))) {
         unbind(state, d.msisdn(), h, Optional.empty(), 1);
       }
     }
@@ -954,6 +971,19 @@ public final class SipUriPool
                             h.allocation(),
                             h.allocatedAt(),
                             Optional.of(e.releaseAt())));
+              }
+              return s;
+            })
+        .onEvent(
+            ReleaseCancelled.class,
+            (s, e) -> {
+              Holding h = s.holders().get(e.msisdn());
+              if (h != null && h.allocation() == e.allocation()) {
+                s.holders()
+                    .put(
+                        e.msisdn(),
+                        new Holding(
+                            h.position(), h.allocation(), h.allocatedAt(), Optional.empty()));
               }
               return s;
             })

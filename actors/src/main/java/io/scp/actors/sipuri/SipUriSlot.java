@@ -84,7 +84,8 @@ public final class SipUriSlot
 
   /**
    * Binds the URI to {@code msisdn} under allocation number {@code allocation}; again with the same
-   * allocation it answers the same (and records {@code releaseAt} when given).
+   * allocation it answers the same, and records {@code releaseAt} as the pool plans it now (a
+   * release planned, or one the holder cancelled by asking again), for the look-up to show.
    */
   public record Hold(
       String poolId,
@@ -169,6 +170,9 @@ public final class SipUriSlot
       implements Event {}
 
   public record ReleaseScheduled(long allocation, Instant releaseAt) implements Event {}
+
+  /** The pool no longer plans to release the allocation (its holder asked for it again). */
+  public record ReleaseCancelled(long allocation) implements Event {}
 
   /** Allocation {@code allocation} is over; the URI was de-registered from the IMS at that time. */
   public record UriReleased(long allocation, Instant deregisteredAt) implements Event {}
@@ -379,10 +383,12 @@ public final class SipUriSlot
               cmd.poolId());
       return Effect().reply(cmd.replyTo(), new HeldByOther(bound.get().allocation()));
     }
-    if (cmd.releaseAt().isPresent() && !cmd.releaseAt().equals(bound.get().releaseAt())) {
-      return Effect()
-          .persist(new ReleaseScheduled(cmd.allocation(), cmd.releaseAt().get()))
-          .thenReply(cmd.replyTo(), this::held);
+    if (!cmd.releaseAt().equals(bound.get().releaseAt())) {
+      Event planned =
+          cmd.releaseAt().isPresent()
+              ? new ReleaseScheduled(cmd.allocation(), cmd.releaseAt().get())
+              : new ReleaseCancelled(cmd.allocation());
+      return Effect().persist(planned).thenReply(cmd.replyTo(), this::held);
     }
     return Effect().reply(cmd.replyTo(), held(state));
   }
@@ -499,6 +505,13 @@ public final class SipUriSlot
                   b ->
                       new Binding(
                           b.msisdn(), b.allocation(), b.allocatedAt(), Optional.of(e.releaseAt()))),
+          s.lastReleased(),
+          s.deregisteredAt());
+    }
+    if (event instanceof ReleaseCancelled e) {
+      return s.withBinding(
+          s.binding()
+              .map(b -> new Binding(b.msisdn(), b.allocation(), b.allocatedAt(), Optional.empty())),
           s.lastReleased(),
           s.deregisteredAt());
     }

@@ -318,6 +318,61 @@ class SipUriPoolTest {
     assertThat(ok(release(pool, "8613800000001")).uri()).isEqualTo(a.uri());
   }
 
+  /**
+   * A holder asking for its URI again during the hold after a call is using it again (a new call):
+   * the planned release is cancelled and the next call end plans a new one. Another user's hold,
+   * planned later and released first, shows the old deadline has passed without releasing.
+   */
+  @Test
+  void askingAgainDuringTheHoldCancelsThePlannedRelease() {
+    var pool = pool("p-" + UUID.randomUUID());
+    configure(pool, SipUriPool.Strategy.ROUND_ROBIN, 2);
+    add(pool, range(0, 2), List.of());
+    String again = "8613800000001";
+    String witness = "8613800000002";
+    var a = ok(allocate(pool, again));
+    ok(
+        pool.<StatusReply<SipUriPool.ReleasePlanned>>runCommand(
+                r -> new SipUriPool.CallEnded(again, r))
+            .reply());
+    assertThat(slotView(a.uri()).releaseAt()).isPresent();
+
+    var asked =
+        pool.<StatusReply<SipUriPool.Allocation>>runCommand(r -> new SipUriPool.Allocate(again, r));
+    assertThat(ok(asked.reply())).isEqualTo(a);
+    assertThat(asked.events()).containsExactly(new SipUriPool.ReleaseCancelled(again, 1));
+    assertThat(slotView(a.uri()).releaseAt()).as("the look-up shows no release").isEmpty();
+    assertThat(
+            pool.<StatusReply<SipUriPool.Allocation>>runCommand(
+                    r -> new SipUriPool.Allocate(again, r))
+                .events())
+        .as("asked once more: nothing left to cancel")
+        .isEmpty();
+
+    var w = ok(allocate(pool, witness));
+    ok(
+        pool.<StatusReply<SipUriPool.ReleasePlanned>>runCommand(
+                r -> new SipUriPool.CallEnded(witness, r))
+            .reply());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(slotView(w.uri()).msisdn()).isEmpty());
+    assertThat(view(pool).occupied()).as("the cancelled hold released nothing").isEqualTo(1);
+    assertThat(slotView(a.uri()).msisdn()).contains(again);
+    pool.restart();
+    assertThat(view(pool).occupied()).isEqualTo(1);
+
+    var planned =
+        ok(
+            pool.<StatusReply<SipUriPool.ReleasePlanned>>runCommand(
+                    r -> new SipUriPool.CallEnded(again, r))
+                .reply());
+    assertThat(planned.releaseAt()).isAfter(a.allocatedAt().plusSeconds(2));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(view(pool).occupied()).isZero());
+  }
+
   @Test
   void stateSurvivesRestart() {
     var pool = pool("p-" + UUID.randomUUID());

@@ -12,7 +12,10 @@ public final class Validate {
   private static final Pattern MSISDN = Pattern.compile("[0-9]{5,15}");
   private static final Pattern IMSI = Pattern.compile("[0-9]{6,15}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-  private static final Pattern SIP_URI = Pattern.compile("sips?:[!-~]{1,256}");
+
+  /** The scheme without case, as RFC 3261 compares it (the canonical spelling lowers it). */
+  private static final Pattern SIP_URI = Pattern.compile("(?i:sips?):[!-~]{1,256}");
+
   private static final Pattern PASSWORD = Pattern.compile("[!-~]{1,128}");
   // ISO's extended years (+10000-01-01, -0001-01-01) parse as dates too; the contract's do not.
   private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");

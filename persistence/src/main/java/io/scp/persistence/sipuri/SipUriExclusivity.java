@@ -133,7 +133,7 @@ public final class SipUriExclusivity {
     } else if (event instanceof SipUriPool.UriReleased e) {
       released(ordering, e);
     }
-    // PoolConfigured and ReleaseScheduled change no holder.
+    // PoolConfigured, ReleaseScheduled and ReleaseCancelled change no holder.
   }
 
   private void added(SipUriPool.UrisAdded e) {
@@ -248,7 +248,7 @@ public final class SipUriExclusivity {
       } else if (event instanceof SipUriSlot.UriReleased e) {
         release(ordering, e);
       }
-      // ReleaseScheduled changes no binding.
+      // ReleaseScheduled and ReleaseCancelled change no binding.
     }
 
     private void bind(long ordering, SipUriSlot.UriBound e) {

@@ -412,21 +412,22 @@ class SipUriApiTest {
     assertThat(taken.json().toString()).isEqualTo("{\"added\":0,\"skipped\":1,\"total\":0}");
     assertThat(lookup("sip:x@" + domain).get("poolId").asText()).isEqualTo(poolId);
 
-    // Spellings of one SIP identity (the host without case, %78 is x) are that URI: skipped here
-    // and in another pool, found by a look-up in any spelling, never lent to a second user.
+    // Spellings of one SIP identity (scheme and host without case, %78 is x) are that URI: skipped
+    // here and in another pool, found by a look-up in any spelling, never lent to a second user.
     String upper = domain.toUpperCase(java.util.Locale.ROOT);
     var spellings =
         api.post(
             "/v1/sip-uri-pools/" + other + "/uris",
-            "{\"uris\":[{\"uri\":\"sip:x@"
+            "{\"uris\":[{\"uri\":\"SIP:x@"
                 + upper
                 + "\"},{\"uri\":\"sip:%78@"
                 + domain
-                + "\"},{\"uri\":\"sip:y@"
+                + "\"},{\"uri\":\"Sip:y@"
                 + upper
                 + "\"}]}");
     assertThat(spellings.json().toString()).isEqualTo("{\"added\":1,\"skipped\":2,\"total\":1}");
     assertThat(lookup("sip:x@" + upper).get("poolId").asText()).isEqualTo(poolId);
+    assertThat(lookup("SIP:x@" + domain).get("uri").asText()).isEqualTo("sip:x@" + domain);
     assertThat(lookup("sip:%78@" + domain).get("msisdn").asText())
         .isEqualTo(lookup("sip:x@" + domain).get("msisdn").asText());
     assertThat(allocated(other, msisdn(9))).isEqualTo("sip:y@" + domain);
