@@ -260,11 +260,14 @@ public final class CpmRoutes extends ApiDirectives {
     String from = address("from", Validate.required("from", body.hasFrom(), body::getFrom));
     String text = text(body.hasBody(), body.getBody());
     if (body.getToCount() == 0) throw ApiError.badRequest("to must name at least one recipient");
-    if (body.getToCount() > settings.maxRecipients()) {
-      throw ApiError.badRequest("to may name at most " + settings.maxRecipients() + " recipients");
-    }
     var to = new LinkedHashSet<String>();
     for (int i = 0; i < body.getToCount(); i++) to.add(address("to[" + i + "]", body.getTo(i)));
+    // Counted once duplicates (also spellings of one address) are dropped: the body's own limit
+    // bounds the work before.
+    if (to.size() > settings.maxRecipients()) {
+      throw ApiError.badRequest(
+          "to may name at most " + settings.maxRecipients() + " distinct recipients");
+    }
     if (to.contains(from)) throw ApiError.badRequest("a message cannot be sent to its sender");
     var submission =
         new CpmMessage.Submission(

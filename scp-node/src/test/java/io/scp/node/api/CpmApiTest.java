@@ -809,6 +809,17 @@ class CpmApiTest {
             api.send("POST", "/v1/cpm/messages", new byte[] {1, 2, 3, 4}, "application/x-protobuf")
                 .status())
         .isEqualTo(400);
+    List<String> repeated = new ArrayList<>(java.util.Collections.nCopies(150, bob));
+    repeated.add(bob.replace("@cpm.example.com", "@CPM.Example.com"));
+    var once = send(unique("dup"), alice, repeated, "x");
+    assertThat(once.status()).as("duplicates are dropped before counting: " + once).isEqualTo(202);
+    assertThat(once.json().get("recipients")).hasSize(1);
+    List<String> tooMany = new ArrayList<>();
+    for (int i = 0; i < 101; i++) tooMany.add("86139" + String.format("%08d", i));
+    var over = send(unique("many"), alice, tooMany, "x");
+    assertThat(over.status()).as(over.toString()).isEqualTo(400);
+    assertThat(over.code()).isEqualTo("INVALID_ARGUMENT");
+
     var unknown = send(unique("m"), alice, List.of("sip:nobody@cpm.example.com"), "x");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.code()).isEqualTo("UNKNOWN_USER");
