@@ -712,8 +712,7 @@ public final class PrepaidAccount
                       ErrorCode.IDEMPOTENCY_CONFLICT,
                       "top-up " + cmd.topupId() + " was applied with another amount"));
     }
-    if (cmd.amount() > MAX_BALANCE - state.balance()
-        || cmd.amount() > Long.MAX_VALUE - state.toppedUp()) {
+    if (cmd.amount() > MAX_BALANCE - state.balance()) {
       return Effect()
           .reply(
               cmd.replyTo(),
@@ -725,6 +724,21 @@ public final class PrepaidAccount
                       + MAX_BALANCE
                       + "; the account holds "
                       + state.balance()));
+    }
+    // The lifetime sums stay longs: initialBalance + toppedUp (= balance + deducted) at most
+    // Long.MAX_VALUE, some 9 * 10^18 minor units moved through one account.
+    if (cmd.amount() > Long.MAX_VALUE - state.terms().balance() - state.toppedUp()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refuse(
+                  ErrorCode.BALANCE_LIMIT,
+                  "top-up "
+                      + cmd.topupId()
+                      + " would take the money ever put on account "
+                      + accountId
+                      + " over "
+                      + Long.MAX_VALUE));
     }
     return Effect()
         .persist(new ToppedUp(cmd.topupId(), cmd.amount()))

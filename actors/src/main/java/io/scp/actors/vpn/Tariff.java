@@ -46,9 +46,13 @@ public record Tariff(
     if (talkSeconds <= 0) return 0;
     long billed = billedSeconds(talkSeconds);
     long rate = ratePerMinute(onNet);
-    if (rate > 0 && billed > MAX_CHARGE / rate) return MAX_CHARGE;
-    long talkCost = billed * rate;
-    return Math.min(MAX_CHARGE, connectFee + talkCost / 60 + (talkCost % 60 == 0 ? 0 : 1));
+    // billed × rate / 60 as whole minutes plus the rest: the minutes alone may pass the ceiling
+    // (then so does the charge), the rest (under a minute, 59 × 10^15 at most) always fits.
+    long minutes = billed / 60;
+    if (rate > 0 && minutes > MAX_CHARGE / rate) return MAX_CHARGE;
+    long restCost = (billed % 60) * rate;
+    long talkCost = minutes * rate + restCost / 60 + (restCost % 60 == 0 ? 0 : 1);
+    return Math.min(MAX_CHARGE, connectFee + talkCost);
   }
 
   /** Money a slice must reserve to extend the granted time from {@code before} to {@code after}. */

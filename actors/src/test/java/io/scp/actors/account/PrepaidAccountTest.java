@@ -190,6 +190,37 @@ class PrepaidAccountTest {
     assertConserved(view());
   }
 
+  /**
+   * The money ever put on an account (initialBalance + toppedUp = balance + deducted) stays a long:
+   * a top-up that would pass Long.MAX_VALUE is refused, so no total overflows however much money
+   * went through the account.
+   */
+  @Test
+  void lifetimeTotalsNeverOverflow() {
+    long initial = PrepaidAccount.MAX_BALANCE;
+    long toppedUp = Long.MAX_VALUE - initial - 10;
+    long spent = Long.MAX_VALUE - 1_000;
+    account =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), PrepaidAccount.create("a-lifetime", SETTINGS, Clock.systemUTC()));
+    account.initialize(
+        new PrepaidAccount.AccountOpened(new PrepaidAccount.Terms(initial, TODAY, 0, "CNY")),
+        new PrepaidAccount.ToppedUp("long-ago", toppedUp),
+        new PrepaidAccount.FundsReserved("r", spent, Instant.now().plusSeconds(600)),
+        new PrepaidAccount.FundsDeducted("r", "d", spent),
+        new PrepaidAccount.ReservationRefunded("r", 0));
+    assertConserved(view());
+    assertThat(view().balance()).isEqualTo(990);
+
+    assertThat(refused(x -> new PrepaidAccount.TopUp("one-too-many", 11, x)))
+        .isEqualTo(ErrorCode.BALANCE_LIMIT);
+    AccountView last = ok(x -> new PrepaidAccount.TopUp("last", 10, x));
+    assertThat(last.initialBalance() + last.toppedUp()).isEqualTo(Long.MAX_VALUE);
+    assertConserved(last);
+    assertThat(refused(x -> new PrepaidAccount.TopUp("none-left", 1, x)))
+        .isEqualTo(ErrorCode.BALANCE_LIMIT);
+  }
+
   @Test
   void theLifetimeCapIsForClientReservationsNotForTheScpsOwn() {
     Optional<Duration> twoHours = Optional.of(Duration.ofHours(2)); // the cap is 1 h

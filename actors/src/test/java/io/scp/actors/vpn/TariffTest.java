@@ -83,4 +83,22 @@ class TariffTest {
     assertThat(rich.sliceCost(86_000, 86_400, false)).isZero(); // both at the ceiling
     assertThat(rich.affordableSlice(0, 300, Long.MAX_VALUE, true)).isEqualTo(300);
   }
+
+  @Test
+  void chargesNearTheCeilingAreExactNotCappedEarly() {
+    long rate = 1_000_000_000_000_000L;
+    // an hour's increment: 3 600 s x 10^15 overflows a long, the charge (61 x 10^15) does not
+    var hourly = new Tariff("hourly", rate, rate, rate, 3_600, true, 86_400);
+    assertThat(hourly.charge(1, true)).isEqualTo(61 * rate);
+    // 1 200 s at 10^15 a minute: 20 x 10^15, plus the fee
+    var perSecond = new Tariff("per-second", rate, rate, rate, 1, true, 86_400);
+    assertThat(perSecond.charge(1_200, true)).isEqualTo(21 * rate);
+    // a part of a minute is rounded up as before: 7 s at 7 a minute is 0.8166… → 1
+    var small = new Tariff("small", 7, 7, 0, 1, true, 3_600);
+    assertThat(small.charge(7, true)).isEqualTo(1);
+    assertThat(small.charge(67, true)).isEqualTo(8); // 7.81…
+    // 999 minutes at 10^15 is just under the ceiling; 1 001 passes it
+    assertThat(perSecond.charge(999 * 60, true)).isEqualTo(1_000 * rate);
+    assertThat(perSecond.charge(1_001 * 60, true)).isEqualTo(Tariff.MAX_CHARGE);
+  }
 }
