@@ -37,7 +37,12 @@ public final class ApiTokens {
         throw new IllegalArgumentException(
             "unknown role '" + parts[0].trim() + "' in SCP_API_TOKENS (operator or frontend)");
       }
-      roles.put(parts[1].trim(), role);
+      Role before = roles.put(parts[1].trim(), role);
+      if (before != null && before != role) {
+        // One token cannot be both: whichever came last would win, silently.
+        throw new IllegalArgumentException(
+            "SCP_API_TOKENS gives one token two roles; an operator token may do everything");
+      }
     }
     return new ApiTokens(roles);
   }
