@@ -54,6 +54,26 @@ public final class ShardLayout {
   }
 
   /**
+   * Connections of running nodes to this database (named {@link DatabaseUrls#NODE_APPLICATION}),
+   * besides the caller's own: a reset under a running cluster would drop the remember-entities
+   * stores its shards still write to.
+   */
+  public static int nodeConnections(String jdbcUrl, String user, String password)
+      throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, user, password);
+        PreparedStatement count =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND application_name = ? AND pid <> pg_backend_pid()")) {
+      count.setString(1, DatabaseUrls.NODE_APPLICATION);
+      try (ResultSet rs = count.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /**
    * Forgets the recorded number and every remember-entities store; only with every node stopped.
    * Remembered entities then start on first use. Returns how many journal rows were dropped.
    */

@@ -40,9 +40,9 @@ final class NodeLauncher {
           EmbeddedDatabase.start(
               Path.of(base.getString("scp.data-dir")).resolve("pg"), base.getInt("scp.db.port"));
       embedded = Optional.of(db);
-      jdbcUrl = db.jdbcUrl();
+      jdbcUrl = DatabaseUrls.forNode(db.jdbcUrl());
     } else {
-      jdbcUrl = DatabaseUrls.tuned(jdbcUrl);
+      jdbcUrl = DatabaseUrls.forNode(jdbcUrl);
     }
     log.info("database {}", DatabaseUrls.redacted(jdbcUrl));
     Migrations.apply(jdbcUrl, base.getString("scp.db.user"), base.getString("scp.db.password"));

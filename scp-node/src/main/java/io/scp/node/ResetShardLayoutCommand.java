@@ -42,6 +42,15 @@ final class ResetShardLayoutCommand implements Callable<Integer> {
 
   private static int reset(String jdbcUrl, String user, String password) throws SQLException {
     Migrations.apply(jdbcUrl, user, password);
+    int running = ShardLayout.nodeConnections(jdbcUrl, user, password);
+    if (running > 0) {
+      System.err.println(
+          "scp-node: "
+              + running
+              + " connections of running scp nodes are open on this database; stop every node of"
+              + " the cluster first (nothing was changed)");
+      return 2;
+    }
     int dropped = ShardLayout.reset(jdbcUrl, user, password);
     System.out.println(
         "shard layout reset: "

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.scp.node.testing.TestDatabase;
+import io.scp.persistence.DatabaseUrls;
 import io.scp.persistence.Migrations;
 import io.scp.persistence.ShardLayout;
 import java.sql.Connection;
@@ -64,6 +65,22 @@ class ShardLayoutTest {
 
     assertThat(NodeLauncherAccess.shardLayoutRefusal(changed, url)).isEmpty();
     assertThat(ShardLayout.check(url, user(), password(), 32)).isPresent();
+  }
+
+  @Test
+  void connectionsOfRunningNodesAreSeenSoAResetCanBeRefused() throws SQLException {
+    assertThat(ShardLayout.nodeConnections(url, user(), password())).isZero();
+    try (Connection node =
+        DriverManager.getConnection(DatabaseUrls.forNode(url), user(), password())) {
+      assertThat(node.isValid(5)).isTrue();
+      assertThat(ShardLayout.nodeConnections(url, user(), password())).isEqualTo(1);
+      assertThat(ShardLayout.nodeConnections(DatabaseUrls.forNode(url), user(), password()))
+          .as("its own connection does not count")
+          .isEqualTo(1);
+    }
+    assertThat(ShardLayout.nodeConnections(url, user(), password())).isZero();
+    assertThat(DatabaseUrls.forNode("jdbc:postgresql://h/db?ApplicationName=mine"))
+        .isEqualTo("jdbc:postgresql://h/db?ApplicationName=mine&reWriteBatchedInserts=true");
   }
 
   private static void insertEvent(String persistenceId, long sequenceNr) throws SQLException {
