@@ -2,6 +2,12 @@ package io.scp.persistence;
 
 /** JDBC URL handling shared by the embedded and the external database. */
 public final class DatabaseUrls {
+  /**
+   * The name a node's connections carry ({@code application_name} in {@code pg_stat_activity}): how
+   * {@code reset-shard-layout} sees that nodes still run on a database.
+   */
+  public static final String NODE_APPLICATION = "scp-node";
+
   private DatabaseUrls() {}
 
   /** Adds {@code reWriteBatchedInserts=true} unless the URL already sets it. */
@@ -9,12 +15,6 @@ public final class DatabaseUrls {
     if (jdbcUrl.contains("reWriteBatchedInserts")) return jdbcUrl;
     return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
   }
-
-  /**
-   * The name a node's connections carry ({@code application_name} in {@code pg_stat_activity}): how
-   * {@code reset-shard-layout} sees that nodes still run on a database.
-   */
-  public static final String NODE_APPLICATION = "scp-node";
 
   /** {@link #tuned} and named as a node's, unless the URL names its application itself. */
   public static String forNode(String jdbcUrl) {
