@@ -712,37 +712,34 @@ public final class PrepaidAccount
                       ErrorCode.IDEMPOTENCY_CONFLICT,
                       "top-up " + cmd.topupId() + " was applied with another amount"));
     }
-    if (cmd.amount() > MAX_BALANCE - state.balance()) {
+    Optional<String> overLimit = topUpOverLimit(state, cmd.amount());
+    if (overLimit.isPresent()) {
       return Effect()
           .reply(
               cmd.replyTo(),
               refuse(
                   ErrorCode.BALANCE_LIMIT,
-                  "top-up "
-                      + cmd.topupId()
-                      + " would take the balance over "
-                      + MAX_BALANCE
-                      + "; the account holds "
-                      + state.balance()));
-    }
-    // The lifetime sums stay longs: initialBalance + toppedUp (= balance + deducted) at most
-    // Long.MAX_VALUE, some 9 * 10^18 minor units moved through one account.
-    if (cmd.amount() > Long.MAX_VALUE - state.terms().balance() - state.toppedUp()) {
-      return Effect()
-          .reply(
-              cmd.replyTo(),
-              refuse(
-                  ErrorCode.BALANCE_LIMIT,
-                  "top-up "
-                      + cmd.topupId()
-                      + " would take the money ever put on account "
-                      + accountId
-                      + " over "
-                      + Long.MAX_VALUE));
+                  "top-up " + cmd.topupId() + " would take " + overLimit.get()));
     }
     return Effect()
         .persist(new ToppedUp(cmd.topupId(), cmd.amount()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(((Account) s).view()));
+  }
+
+  /**
+   * What a top-up of {@code amount} would take over its limit, if anything: the balance over the
+   * money limit, or the money ever put on the account (initialBalance + toppedUp = balance +
+   * deducted) over what a long holds, some 9 * 10^18 minor units, so no lifetime sum overflows.
+   */
+  private Optional<String> topUpOverLimit(Account state, long amount) {
+    if (amount > MAX_BALANCE - state.balance()) {
+      return Optional.of(
+          "the balance over " + MAX_BALANCE + "; the account holds " + state.balance());
+    }
+    if (amount > Long.MAX_VALUE - state.terms().balance() - state.toppedUp()) {
+      return Optional.of("the money ever put on account " + accountId + " over " + Long.MAX_VALUE);
+    }
+    return Optional.empty();
   }
 
   /** Why the account cannot be used right now, if it cannot. */

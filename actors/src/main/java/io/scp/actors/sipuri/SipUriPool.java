@@ -960,33 +960,10 @@ public final class SipUriPool
             })
         .onEvent(
             ReleaseScheduled.class,
-            (s, e) -> {
-              Holding h = s.holders().get(e.msisdn());
-              if (h != null && h.allocation() == e.allocation()) {
-                s.holders()
-                    .put(
-                        e.msisdn(),
-                        new Holding(
-                            h.position(),
-                            h.allocation(),
-                            h.allocatedAt(),
-                            Optional.of(e.releaseAt())));
-              }
-              return s;
-            })
+            (s, e) -> planRelease(s, e.msisdn(), e.allocation(), Optional.of(e.releaseAt())))
         .onEvent(
             ReleaseCancelled.class,
-            (s, e) -> {
-              Holding h = s.holders().get(e.msisdn());
-              if (h != null && h.allocation() == e.allocation()) {
-                s.holders()
-                    .put(
-                        e.msisdn(),
-                        new Holding(
-                            h.position(), h.allocation(), h.allocatedAt(), Optional.empty()));
-              }
-              return s;
-            })
+            (s, e) -> planRelease(s, e.msisdn(), e.allocation(), Optional.empty()))
         .onEvent(
             UriReleased.class,
             (s, e) -> {
@@ -994,5 +971,16 @@ public final class SipUriPool
               return s;
             });
     return builder.build();
+  }
+
+  /** The holder's release time as planned now, if {@code allocation} is still its holding. */
+  private static Pool planRelease(
+      Pool s, String msisdn, long allocation, Optional<Instant> releaseAt) {
+    Holding h = s.holders().get(msisdn);
+    if (h != null && h.allocation() == allocation) {
+      s.holders()
+          .put(msisdn, new Holding(h.position(), h.allocation(), h.allocatedAt(), releaseAt));
+    }
+    return s;
   }
 }

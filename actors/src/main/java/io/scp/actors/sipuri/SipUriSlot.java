@@ -215,6 +215,14 @@ public final class SipUriSlot
     Slot withBinding(Optional<Binding> binding, long lastReleased, Optional<Instant> deregistered) {
       return new Slot(poolId, position, password, binding, lastReleased, deregistered);
     }
+
+    /** The bound allocation's release as the pool plans it now. */
+    Slot withReleaseAt(Optional<Instant> releaseAt) {
+      return withBinding(
+          binding.map(b -> new Binding(b.msisdn(), b.allocation(), b.allocatedAt(), releaseAt)),
+          lastReleased,
+          deregisteredAt);
+    }
   }
 
   // ---------------------------------------------------------------- wiring
@@ -498,23 +506,8 @@ public final class SipUriSlot
           s.lastReleased(),
           s.deregisteredAt());
     }
-    if (event instanceof ReleaseScheduled e) {
-      return s.withBinding(
-          s.binding()
-              .map(
-                  b ->
-                      new Binding(
-                          b.msisdn(), b.allocation(), b.allocatedAt(), Optional.of(e.releaseAt()))),
-          s.lastReleased(),
-          s.deregisteredAt());
-    }
-    if (event instanceof ReleaseCancelled e) {
-      return s.withBinding(
-          s.binding()
-              .map(b -> new Binding(b.msisdn(), b.allocation(), b.allocatedAt(), Optional.empty())),
-          s.lastReleased(),
-          s.deregisteredAt());
-    }
+    if (event instanceof ReleaseScheduled e) return s.withReleaseAt(Optional.of(e.releaseAt()));
+    if (event instanceof ReleaseCancelled) return s.withReleaseAt(Optional.empty());
     UriReleased e = (UriReleased) event;
     return s.withBinding(
         s.binding().filter(b -> b.allocation() != e.allocation()),

@@ -1,21 +1,17 @@
 package io.scp.actors.account;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.typesafe.config.Config;
 import io.scp.actors.account.PrepaidAccount.AccountView;
 import io.scp.actors.account.PrepaidAccount.ReservationState;
 import io.scp.actors.account.PrepaidAccount.ReservationView;
 import io.scp.actors.testing.EntityTestConfig;
+import io.scp.actors.testing.MessageFrames;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * envelope.
  */
 class AccountViewSizeTest {
-  static final long ENVELOPE_ROOM = 64 * 1024;
   static final String ID_CHARACTERS =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-";
 
@@ -41,7 +36,6 @@ class AccountViewSizeTest {
   void anAccountAtItsOpenReservationLimitFitsOneMessageBetweenNodes() {
     Config config = testKit.system().settings().config();
     int maxOpen = config.getInt("scp.prepaid.max-open-reservations");
-    long frame = config.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
 
     Random random = new Random(11);
     List<ReservationView> open = new ArrayList<>(maxOpen);
@@ -78,15 +72,6 @@ class AccountViewSizeTest {
             false,
             open);
 
-    Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
-    byte[] bytes = serialization.serialize(view).get();
-    assertThat((long) bytes.length).isLessThan(frame - ENVELOPE_ROOM);
-
-    var serializer = serialization.findSerializerFor(view);
-    Object back =
-        serialization
-            .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, view))
-            .get();
-    assertThat(back).isEqualTo(view);
+    MessageFrames.assertFitsOneFrame(testKit.system(), view);
   }
 }

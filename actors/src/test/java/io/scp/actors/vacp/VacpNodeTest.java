@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.scp.actors.common.ErrorCode;
 import io.scp.actors.testing.EntityTestConfig;
+import io.scp.actors.testing.MessageFrames;
 import io.scp.actors.vacp.VacpNode.Command;
 import io.scp.actors.vacp.VacpNode.Configure;
 import io.scp.actors.vacp.VacpNode.Configured;
@@ -26,7 +27,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -241,14 +241,7 @@ class VacpNodeTest {
                 largest,
                 List.of("v".repeat(64)),
                 Optional.of("c".repeat(64))));
-    long frame =
-        testKit
-            .system()
-            .settings()
-            .config()
-            .getBytes("pekko.remote.artery.advanced.maximum-frame-size");
-    assertThat((long) SerializationExtension.get(testKit.system()).serialize(page).get().length)
-        .isLessThan(frame - 64 * 1024);
+    MessageFrames.assertFitsOneFrame(testKit.system(), page);
   }
 
   @Test
