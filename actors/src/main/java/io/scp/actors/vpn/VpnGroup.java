@@ -290,8 +290,10 @@ public final class VpnGroup
     if (callerShortNumber == null || !group.routes(callerShortNumber)) {
       return Effect().reply(cmd.replyTo(), notMember(cmd.callerMsisdn()));
     }
-    String dialled = cmd.dialled().startsWith("+") ? cmd.dialled().substring(1) : cmd.dialled();
-    if (group.routes(dialled)) {
+    // A leading '+' marks a full international number, never a short number.
+    boolean international = cmd.dialled().startsWith("+");
+    String dialled = international ? cmd.dialled().substring(1) : cmd.dialled();
+    if (!international && group.routes(dialled)) {
       return Effect()
           .reply(
               cmd.replyTo(),

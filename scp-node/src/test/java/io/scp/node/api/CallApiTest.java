@@ -131,6 +131,7 @@ class CallApiTest {
     vpn.join(barred, "10", member);
     assertReleased(member, "4930999999", "OFF_NET_BARRED");
     assertReleased(member, "77", "UNKNOWN_SHORT_NUMBER");
+    assertReleased(member, "+10", "UNKNOWN_SHORT_NUMBER"); // '+': a full number, not short 10
     assertReleased(VpnFixture.newMsisdn(), "10", "UNKNOWN_SUBSCRIBER");
     assertReleased(vpn.prepaid(10_000, ""), "10", "NOT_VPN_MEMBER");
 
