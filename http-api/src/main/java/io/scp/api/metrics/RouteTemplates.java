@@ -12,7 +12,7 @@ import java.util.List;
 public final class RouteTemplates {
   public static final String UNMATCHED = "unmatched";
 
-  /** Every path of the wire contract (api.md). */
+  /** Every path of the wire contract (api.md) and of the project's own (docs/*.md). */
   private static final List<String> CONTRACT =
       List.of(
           "/metrics",
@@ -47,6 +47,9 @@ public final class RouteTemplates {
           "/v1/sip-uris/{uri}",
           "/v1/vacp/nodes/{vacpId}",
           "/v1/vacp/platforms/{platformId}",
+          "/v1/vacp/platforms/{platformId}/api-key",
+          "/v1/vacp/routing/{providerPlatformId}",
+          "/v1/vacp/signing-keys/rotate",
           "/v1/vacp/capabilities",
           "/v1/vacp/capabilities/{capabilityId}",
           "/v1/vacp/authorizations/{consumerPlatformId}/{capabilityId}",

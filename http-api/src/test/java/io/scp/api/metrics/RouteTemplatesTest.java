@@ -24,6 +24,13 @@ class RouteTemplatesTest {
     assertThat(RouteTemplates.of("/v1/ops/sip-uri-pools/p1/audit"))
         .isEqualTo("/v1/ops/sip-uri-pools/{poolId}/audit");
     assertThat(RouteTemplates.of("/metrics")).isEqualTo("/metrics");
+    assertThat(RouteTemplates.of("/v1/vacp/signing-keys/rotate"))
+        .as("the project's own endpoints too (docs/vacp-invocations.md)")
+        .isEqualTo("/v1/vacp/signing-keys/rotate");
+    assertThat(RouteTemplates.of("/v1/vacp/routing/pf-1"))
+        .isEqualTo("/v1/vacp/routing/{providerPlatformId}");
+    assertThat(RouteTemplates.of("/v1/vacp/platforms/pf-1/api-key"))
+        .isEqualTo("/v1/vacp/platforms/{platformId}/api-key");
   }
 
   @Test
