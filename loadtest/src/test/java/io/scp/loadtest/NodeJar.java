@@ -55,6 +55,11 @@ final class NodeJar {
     return p;
   }
 
+  /** The processes started, in order. */
+  List<Process> started() {
+    return List.copyOf(started);
+  }
+
   Path log(Process p) {
     return dir.resolve(logName(started.indexOf(p)));
   }

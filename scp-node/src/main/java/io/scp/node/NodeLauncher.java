@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,31 +58,38 @@ final class NodeLauncher {
     ScpNode node;
     try {
       node = ScpNode.start(config);
+    } catch (ScpNode.StartFailed e) {
+      // A port in use: one line, no stack trace, exit status 1 (returned before the terminating
+      // system could end the JVM with 0); the database stops once the node's pools have closed.
+      System.err.println("scp-node: " + e.getMessage());
+      closeAfter(e.terminated(), embedded);
+      return 1;
     } catch (RuntimeException e) {
-      // A port in use, a setting of the wrong type: one line, no stack trace, no database left.
+      // A setting of the wrong type, before any actor system ran: no database left either.
       System.err.println("scp-node: " + e.getMessage());
       embedded.ifPresent(EmbeddedDatabase::close);
       return 1;
     }
-    Optional<EmbeddedDatabase> db = embedded;
+    // The journal must flush before the database goes away.
+    closeAfter(node.system().getWhenTerminated(), embedded);
+    node.awaitTermination();
+    return 0;
+  }
+
+  /** Stops the embedded database at the JVM's exit, once {@code terminated} (at most 30 s). */
+  private static void closeAfter(CompletionStage<?> terminated, Optional<EmbeddedDatabase> db) {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  // The journal must flush before the database goes away.
                   try {
-                    node.system()
-                        .getWhenTerminated()
-                        .toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
+                    terminated.toCompletableFuture().get(30, TimeUnit.SECONDS);
                   } catch (Exception e) {
                     log.warn("node did not terminate in time: {}", e.toString());
                   }
                   db.ifPresent(EmbeddedDatabase::close);
                 },
                 "scp-shutdown"));
-    node.awaitTermination();
-    return 0;
   }
 
   /** Without tokens the API must stay on loopback; anything else is refused at start-up. */

@@ -7,6 +7,7 @@ import io.scp.api.support.ApiContext;
 import io.scp.persistence.cdr.CdrReadModel;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -65,7 +66,25 @@ public final class ScpNode {
       return new ScpNode(system, binding);
     } catch (Exception e) {
       system.terminate();
-      throw new IllegalStateException("the node could not start: " + e.getMessage(), e);
+      throw new StartFailed(e, system.getWhenTerminated());
+    }
+  }
+
+  /**
+   * The node did not start; its actor system is terminating. The caller must not wait for that
+   * before it exits: the system's coordinated shutdown ends the JVM (with status 0) once done.
+   */
+  public static final class StartFailed extends IllegalStateException {
+    private final transient CompletionStage<?> terminated;
+
+    StartFailed(Exception cause, CompletionStage<?> terminated) {
+      super("the node could not start: " + cause.getMessage(), cause);
+      this.terminated = terminated;
+    }
+
+    /** Completes when the actor system, and with it the node's database pools, have stopped. */
+    public CompletionStage<?> terminated() {
+      return terminated;
     }
   }
 
