@@ -17,14 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * This node's copy of the cluster-wide signing keys ({@link VacpSigningKeys}): read once, then
- * again when older than {@code maxAge}, or at once (at most every {@code minAge}) when a token
- * names a key this copy does not know (a rotation on another node). One read at a time; a failed
- * read is retried by the next caller.
+ * again when older than {@code maxAge}, or when a token names a key this copy does not know (a
+ * rotation on another node): at once, or when the copy is {@code minAge} old if it is younger. One
+ * read at a time; a failed read is retried by the next caller.
  */
 public final class SigningKeyCache {
   private static final Duration MIN_AGE = Duration.ofSeconds(1);
@@ -48,6 +49,25 @@ public final class SigningKeyCache {
   /** The keys, read again unless this copy was read very recently. */
   public CompletionStage<Keys> fresh() {
     return readIfOlderThan(MIN_AGE);
+  }
+
+  /**
+   * The keys, with {@code kid} among them if the cluster has it. A copy that lacks it is read again
+   * — once it is {@code minAge} old, so a copy read just before another node rotated (less than a
+   * second ago) does not answer for the new key: the caller waits out the rest of that second.
+   */
+  public CompletionStage<Keys> knowing(String kid) {
+    return keys()
+        .thenCompose(
+            k -> k.byKid().containsKey(kid) ? CompletableFuture.completedFuture(k) : reread(k));
+  }
+
+  private CompletionStage<Keys> reread(Keys lacking) {
+    long wait = MIN_AGE.toNanos() - (System.nanoTime() - lacking.readAt());
+    if (wait <= 0) return fresh();
+    return CompletableFuture.runAsync(
+            () -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS))
+        .thenCompose(ignored -> fresh());
   }
 
   /** Forgets this copy (after a rotation made here). */

@@ -133,13 +133,7 @@ public final class VacpTokens {
       return CompletableFuture.completedFuture(Verdict.invalid("unsupported signature algorithm"));
     }
     String kid = jwt.getHeader().getKeyID();
-    return keys.keys()
-        .thenCompose(k -> k.byKid().containsKey(kid) ? completed(k) : keys.fresh())
-        .thenApply(k -> check(jwt, claims, k.byKid().get(kid), audience));
-  }
-
-  private static <T> CompletionStage<T> completed(T value) {
-    return CompletableFuture.completedFuture(value);
+    return keys.knowing(kid).thenApply(k -> check(jwt, claims, k.byKid().get(kid), audience));
   }
 
   private Verdict check(SignedJWT jwt, JWTClaimsSet claims, ECKey key, String audience) {
