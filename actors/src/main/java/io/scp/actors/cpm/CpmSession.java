@@ -388,7 +388,7 @@ public final class CpmSession
           .reply(
               cmd.replyTo(),
               refusal(
-                  ErrorCode.INVALID_ARGUMENT,
+                  ErrorCode.GROUP_FULL,
                   "session " + sessionId + " has the most participants allowed"));
     }
     Kind kind = state.kind() == Kind.ONE_TO_ONE ? Kind.AD_HOC_GROUP : state.kind();

@@ -130,6 +130,24 @@ class CpmSessionTest {
     assertThat(code(other)).isEqualTo(ErrorCode.IDEMPOTENCY_CONFLICT);
   }
 
+  /** A full session refuses one more participant for its state (409), not for the request. */
+  @Test
+  void aFullSessionRefusesAnotherParticipantAsGroupFull() {
+    var three = CpmTesting.settings("scp.cpm.max-group-members = 3");
+    this.session =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            CpmSession.create(sessionId, three, clock),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
+    start(ONE_TO_ONE, List.of(ALICE, BOB));
+    this.session.<StatusReply<SessionView>>runCommand(r -> new CpmSession.AddParticipant(CAROL, r));
+    var full =
+        this.session.<StatusReply<SessionView>>runCommand(
+            r -> new CpmSession.AddParticipant("8613800000004", r));
+    assertThat(code(full.reply())).isEqualTo(ErrorCode.GROUP_FULL);
+    assertThat(full.hasNoEvents()).isTrue();
+  }
+
   @Test
   void messagesGoToTheOtherParticipantsAndReplaysAnswerTheSame() {
     start(ONE_TO_ONE, List.of(ALICE, BOB));
