@@ -645,13 +645,15 @@ public final class VacpEvent
         if (d.attempts() == 0) firstAttemptsHeld = true;
         continue;
       }
+      Instant stepDue = stepRetryAt.get(sendKey(id));
       if (d.attempts() == 0) {
         if (firstAttemptsHeld) continue;
         firstAttemptsHeld = true;
-        attempt(s.spec(), d);
+        if (stepDue != null && now.isBefore(stepDue)) wake = earliest(wake, stepDue);
+        else attempt(s.spec(), d);
         continue;
       }
-      Instant due = d.notBefore().orElse(now);
+      Instant due = latest(d.notBefore().orElse(now), stepDue);
       if (now.isBefore(due)) wake = earliest(wake, due);
       else attempt(s.spec(), d);
     }
@@ -662,6 +664,10 @@ public final class VacpEvent
 
   private static String gateKey(String platformId) {
     return "gate:" + platformId;
+  }
+
+  private static String sendKey(String platformId) {
+    return "send:" + platformId;
   }
 
   private static String feeKey(String platformId) {
@@ -846,26 +852,29 @@ public final class VacpEvent
               .persist(new DeliveryDeferred(id, done.until().orElseThrow()))
               .thenRun(this::progress)
               .thenNoReply();
-      case RETRY -> onGateFailed(state, d, done.detail());
+      case RETRY -> onStepFailed(state, d, gateKey(id), done.detail());
     };
   }
 
-  /** The conditions could not be checked: again after a backoff, FAILED after the last try. */
-  private ReplyEffect<Event, State> onGateFailed(Published state, Delivery d, String detail) {
+  /**
+   * A step before the platform (its receive conditions, or the look-ups of an attempt) could not be
+   * taken: again after a backoff, FAILED after the last try. No attempt is counted: the platform
+   * was not called.
+   */
+  private ReplyEffect<Event, State> onStepFailed(
+      Published state, Delivery d, String step, String detail) {
     String id = d.platformId();
-    int failures = stepFailures.merge(gateKey(id), 1, Integer::sum);
-    context
-        .getLog()
-        .warn("event {}: receive conditions of {} not checked ({})", eventId, id, detail);
+    int failures = stepFailures.merge(step, 1, Integer::sum);
+    context.getLog().warn("event {}: step {} not done ({})", eventId, step, detail);
     if (failures >= push.maxAttempts()) {
-      stepFailures.remove(gateKey(id));
-      stepRetryAt.remove(gateKey(id));
+      stepFailures.remove(step);
+      stepRetryAt.remove(step);
       return Effect()
           .persist(new DeliveryFailed(id, Reason.CHECKS_UNAVAILABLE))
           .thenRun(this::progress)
           .thenNoReply();
     }
-    stepRetryAt.put(gateKey(id), clock.instant().plus(push.backoff(failures)));
+    stepRetryAt.put(step, clock.instant().plus(push.backoff(failures)));
     progress(state);
     return Effect().noReply();
   }
@@ -896,6 +905,8 @@ public final class VacpEvent
                             platformId,
                             Optional.of(Reason.CAPABILITY_DEREGISTERED),
                             "capability deregistered")));
+    // Only the SCP's own look-ups (the capability, the platform) fail here: the platform's answer,
+    // or its silence, is an outcome of send. Such a try reached no platform and is no attempt.
     context.pipeToSelf(
         outcome,
         (attempted, failure) ->
@@ -903,7 +914,7 @@ public final class VacpEvent
                 ? attempted
                 : new AttemptDone(
                     platformId,
-                    Optional.of(Reason.PLATFORM_FAILED),
+                    Optional.of(Reason.CHECKS_UNAVAILABLE),
                     String.valueOf(Asks.unwrap(failure))));
   }
 
@@ -920,10 +931,15 @@ public final class VacpEvent
               }
               return ports
                   .call(platform.endpoint(), OPERATION, fields, spec.payload())
-                  .thenApply(
-                      response ->
-                          new AttemptDone(
-                              platformId, failureOf(response.outcome()), response.reason()));
+                  .handle(
+                      (response, failure) ->
+                          failure == null
+                              ? new AttemptDone(
+                                  platformId, failureOf(response.outcome()), response.reason())
+                              : new AttemptDone(
+                                  platformId,
+                                  Optional.of(Reason.PLATFORM_FAILED),
+                                  String.valueOf(failure)));
             });
   }
 
@@ -944,6 +960,11 @@ public final class VacpEvent
       progress(state);
       return Effect().noReply();
     }
+    if (done.failure().equals(Optional.of(Reason.CHECKS_UNAVAILABLE))) {
+      return onStepFailed(state, d, sendKey(id), done.detail());
+    }
+    stepFailures.remove(sendKey(id));
+    stepRetryAt.remove(sendKey(id));
     Instant now = clock.instant();
     Event outcome;
     if (done.failure().isEmpty()) {

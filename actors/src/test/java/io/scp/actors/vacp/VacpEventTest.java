@@ -22,7 +22,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -238,6 +241,52 @@ class VacpEventTest {
     State before = kit.getState();
     kit.restart();
     assertThat(kit.getState()).isEqualTo(before);
+  }
+
+  /**
+   * A retry whose own look-up fails (the capability's entity unreachable, as while a node's shards
+   * move) reached no platform: it is no attempt and no platform failure; the delivery goes out once
+   * the look-up works, its attempts counting the platform's calls exactly.
+   */
+  @Test
+  void aRetryThatCouldNotReadTheCapabilityIsNoAttempt() {
+    clock = shortlyBefore(MORNING.plus(Duration.ofHours(5)), Duration.ZERO);
+    scene();
+    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.FAILED);
+    var kit =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(),
+            VacpEvent.create(
+                "ev-5",
+                ports,
+                SETTINGS,
+                new VacpPushSettings(4, Duration.ofMillis(300), Duration.ofMillis(300), 65536),
+                clock));
+    kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-5"), r));
+    await().atMost(Duration.ofSeconds(5)).until(() -> delivery(kit).attempts() == 1);
+
+    // the capability's entity stops answering: every look-up of a retry times out
+    var capability = entities.refFor(VacpCapability.KEY, "cap-b");
+    AtomicInteger lookups = new AtomicInteger();
+    entities.put(
+        VacpCapability.KEY,
+        "cap-b",
+        testKit.spawn(
+            Behaviors.<VacpCapability.Command>receiveMessage(
+                m -> {
+                  lookups.incrementAndGet();
+                  return Behaviors.same();
+                })));
+    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.ACCEPTED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= 2);
+    assertThat(gateway.calls(VacpEvent.OPERATION)).as("no platform called meanwhile").hasSize(1);
+    assertThat(delivery(kit).attempts()).as("failed look-ups are no attempts").isEqualTo(1);
+    assertThat(delivery(kit).status()).isEqualTo(Status.PENDING);
+
+    entities.put(VacpCapability.KEY, "cap-b", (ActorRef<VacpCapability.Command>) capability);
+    await().atMost(Duration.ofSeconds(10)).until(() -> delivery(kit).status() == Status.DELIVERED);
+    assertThat(gateway.calls(VacpEvent.OPERATION)).hasSize(2);
+    assertThat(delivery(kit).attempts()).isEqualTo(2);
   }
 
   @Test
