@@ -173,6 +173,20 @@ class VacpEventTest {
             r -> new VacpCapability.Deregister("pf-b", r)));
   }
 
+  /** In the afternoon (no quiet hours), an event whose first attempt the platform failed. */
+  EventSourcedBehaviorTestKit<Command, Event, State> afterAFailedFirstAttempt(
+      String eventId, VacpPushSettings push) {
+    clock = shortlyBefore(MORNING.plus(Duration.ofHours(5)), Duration.ZERO);
+    scene();
+    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.FAILED);
+    var kit =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(), VacpEvent.create(eventId, ports, SETTINGS, push, clock));
+    kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec(eventId), r));
+    await().atMost(Duration.ofSeconds(5)).until(() -> delivery(kit).attempts() == 1);
+    return kit;
+  }
+
   static Spec spec(String eventId) {
     return new Spec(eventId, "cap-b", MSISDN, "pf-b", "{\"headline\":\"hello\"}");
   }
@@ -250,20 +264,9 @@ class VacpEventTest {
    */
   @Test
   void aRetryThatCouldNotReadTheCapabilityIsNoAttempt() {
-    clock = shortlyBefore(MORNING.plus(Duration.ofHours(5)), Duration.ZERO);
-    scene();
-    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.FAILED);
     var kit =
-        EventSourcedBehaviorTestKit.<Command, Event, State>create(
-            testKit.system(),
-            VacpEvent.create(
-                "ev-5",
-                ports,
-                SETTINGS,
-                new VacpPushSettings(4, Duration.ofMillis(300), Duration.ofMillis(300), 65536),
-                clock));
-    kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-5"), r));
-    await().atMost(Duration.ofSeconds(5)).until(() -> delivery(kit).attempts() == 1);
+        afterAFailedFirstAttempt(
+            "ev-5", new VacpPushSettings(4, Duration.ofMillis(300), Duration.ofMillis(300), 65536));
 
     // the capability's entity stops answering: every look-up of a retry times out
     var capability = entities.refFor(VacpCapability.KEY, "cap-b");
@@ -291,20 +294,9 @@ class VacpEventTest {
 
   @Test
   void aRetryAfterTheCapabilityIsDeregisteredIsSkippedInsteadOfSent() {
-    clock = shortlyBefore(MORNING.plus(Duration.ofHours(5)), Duration.ZERO);
-    scene();
-    gateway.answer(VacpEvent.OPERATION, PlatformGateway.Outcome.FAILED);
     var kit =
-        EventSourcedBehaviorTestKit.<Command, Event, State>create(
-            testKit.system(),
-            VacpEvent.create(
-                "ev-4",
-                ports,
-                SETTINGS,
-                new VacpPushSettings(5, Duration.ofSeconds(1), Duration.ofSeconds(1), 65536),
-                clock));
-    kit.<StatusReply<EventView>>runCommand(r -> new VacpEvent.Publish(spec("ev-4"), r));
-    await().atMost(Duration.ofSeconds(5)).until(() -> delivery(kit).attempts() == 1);
+        afterAFailedFirstAttempt(
+            "ev-4", new VacpPushSettings(5, Duration.ofSeconds(1), Duration.ofSeconds(1), 65536));
     assertThat(delivery(kit).reason()).contains(Reason.PLATFORM_FAILED);
 
     deregisterCapability();
