@@ -4,10 +4,16 @@ import picocli.CommandLine.Option;
 
 /** Who makes prepaid calls: VPN groups of prepaid subscribers. */
 final class CallPopulationOptions {
-  @Option(names = "--groups", defaultValue = "20")
+  @Option(
+      names = "--groups",
+      defaultValue = "20",
+      description = "VPN groups; with --no-provision the same number as provisioned")
   int groups;
 
-  @Option(names = "--subscribers", defaultValue = "2000")
+  @Option(
+      names = "--subscribers",
+      defaultValue = "2000",
+      description = "prepaid subscribers; with --no-provision the same number as provisioned")
   int subscribers;
 
   @Option(

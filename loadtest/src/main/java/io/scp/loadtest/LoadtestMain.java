@@ -28,7 +28,17 @@ public final class LoadtestMain {
           + "\"billingIncrementSeconds\":6,\"allowOffNet\":true,\"maxCallSeconds\":3600}";
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new LoadtestMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, every subcommand's help showing its options' defaults. */
+  static CommandLine commandLine() {
+    CommandLine line = new CommandLine(new LoadtestMain());
+    line.getCommandSpec().usageMessage().showDefaultValues(true);
+    line.getSubcommands()
+        .values()
+        .forEach(sub -> sub.getCommandSpec().usageMessage().showDefaultValues(true));
+    return line;
   }
 
   /** Reads 30s, 5m, 500ms, or a plain number of seconds. */

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Every traffic scenario for a few seconds against a real node in this JVM (real cluster of one,
@@ -93,7 +92,7 @@ class ScenarioRunTest {
   }
 
   private int cli(String... args) {
-    return new CommandLine(new LoadtestMain()).execute(args);
+    return LoadtestMain.commandLine().execute(args);
   }
 
   @Test
