@@ -639,6 +639,20 @@ public final class PrepaidAccount
         && !ReservationIds.isScpOwned(reservationId);
   }
 
+  /**
+   * Whether a deduction of {@code r} was let go for its fingerprint. Only a reservation that
+   * reached its window of deductions let any go (it keeps the window after a trim): a new deduction
+   * of any other, the usual case, needs no fingerprint computed.
+   */
+  private boolean forgottenDeduction(Account state, Reservation r, String deductionId) {
+    return r.deductions().size() >= settings.rememberedIds()
+        && state
+            .forgotten()
+            .contains(
+                ForgottenIds.Kind.DEDUCTION,
+                ForgottenIds.deduction(r.reservationId(), deductionId));
+  }
+
   private static <T> StatusReply<T> closedLongAgo(String reservationId) {
     return refuse(
         ErrorCode.RESERVATION_CLOSED,
@@ -834,12 +848,7 @@ public final class PrepaidAccount
     Reservation r = state.reservations().get(cmd.reservationId());
     if (r == null) return Effect().reply(cmd.replyTo(), notHeld(state, cmd.reservationId()));
     Long applied = r.deductions().get(cmd.deductionId());
-    if (applied == null
-        && state
-            .forgotten()
-            .contains(
-                ForgottenIds.Kind.DEDUCTION,
-                ForgottenIds.deduction(cmd.reservationId(), cmd.deductionId()))) {
+    if (applied == null && forgottenDeduction(state, r, cmd.deductionId())) {
       // Applied long ago (its amount is no longer kept): a replay, answered like one.
       return Effect().reply(cmd.replyTo(), StatusReply.success(r.view()));
     }

@@ -5,15 +5,15 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Maps a request path to the route template of the contract ({@code /v1/accounts/{accountId}}), so
- * that metrics are labelled by endpoint, not by id. Paths outside the contract are {@code
- * unmatched}, which keeps the number of label values bounded whatever clients send.
+ * Maps a request path to the route template of its endpoint ({@code /v1/accounts/{accountId}}), so
+ * that metrics are labelled by endpoint, not by id. Paths of no endpoint are {@code unmatched},
+ * which keeps the number of label values bounded whatever clients send.
  */
 public final class RouteTemplates {
   public static final String UNMATCHED = "unmatched";
 
   /** Every path of the wire contract (api.md) and of the project's own (docs/*.md). */
-  private static final List<String> CONTRACT =
+  private static final List<String> ENDPOINTS =
       List.of(
           "/metrics",
           "/v1/ops/cluster",
@@ -90,7 +90,7 @@ public final class RouteTemplates {
 
   /** Most literal segments first, so {@code /tokens/verify} wins over a variable in its place. */
   private static final List<Template> TEMPLATES =
-      CONTRACT.stream()
+      ENDPOINTS.stream()
           .map(Template::of)
           .sorted(Comparator.comparingInt(Template::literals).reversed())
           .toList();

@@ -46,11 +46,6 @@ public final class SigningKeyCache {
     return readIfOlderThan(maxAge);
   }
 
-  /** The keys, read again unless this copy was read very recently. */
-  public CompletionStage<Keys> fresh() {
-    return readIfOlderThan(MIN_AGE);
-  }
-
   /**
    * The keys, with {@code kid} among them if the cluster has it. A copy that lacks it is read again
    * — once it is {@code minAge} old, so a copy read just before another node rotated (less than a
@@ -62,12 +57,15 @@ public final class SigningKeyCache {
             k -> k.byKid().containsKey(kid) ? CompletableFuture.completedFuture(k) : reread(k));
   }
 
+  /**
+   * Reads the keys again once {@code lacking} is {@code minAge} old (another caller's read may).
+   */
   private CompletionStage<Keys> reread(Keys lacking) {
     long wait = MIN_AGE.toNanos() - (System.nanoTime() - lacking.readAt());
-    if (wait <= 0) return fresh();
+    if (wait <= 0) return readIfOlderThan(MIN_AGE);
     return CompletableFuture.runAsync(
             () -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS))
-        .thenCompose(ignored -> fresh());
+        .thenCompose(ignored -> readIfOlderThan(MIN_AGE));
   }
 
   /** Forgets this copy (after a rotation made here). */
